@@ -1,0 +1,50 @@
+"""Writing the audit log. Callers pass the request (for actor, role, site and IP) or the
+actor alone for commands; nothing sensitive (ID numbers, file names from clients) goes in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from medexam.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from medexam.accounts.models import User
+    from medexam.materials.models import Application
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # REMOTE_ADDR only: X-Forwarded-For is set by clients too unless a proxy we trust
+    # rewrites it, and the deploy guide puts the proxy's address in REMOTE_ADDR.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    *,
+    action: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    application: Application | None = None,
+    target: str = "",
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    site = ""
+    if actor is not None and getattr(actor, "exam_site_id", None):
+        site = str(actor.exam_site)
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor,
+        actor_role=getattr(actor, "role", "") if actor is not None else "system",
+        actor_site=site,
+        ip=client_ip(request),
+        application=application,
+        target=target,
+        summary=summary,
+        data=data or {},
+    )

@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.db import models
+
+
+class Candidate(models.Model):
+    """A candidate's registration record (报名信息) for one exam, with the profile fields the
+    rules read (SPEC §6). The ID number is sensitive personal information: show it masked
+    (`masked_id_number`) to anyone but the candidate."""
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", "居民身份证"
+        PASSPORT = "passport", "护照"
+        HK_MACAU_PERMIT = "hk_macau_permit", "港澳居民来往内地通行证"
+        TAIWAN_PERMIT = "taiwan_permit", "台湾居民来往大陆通行证"
+        MILITARY_ID = "military_id", "军官证/文职干部证"
+
+    class EducationLevel(models.TextChoices):
+        NONE = "none", "无"
+        SECONDARY_VOCATIONAL = "secondary_vocational", "中专/中职"
+        JUNIOR_COLLEGE = "junior_college", "大专"
+        BACHELOR = "bachelor", "本科"
+        MASTER = "master", "硕士"
+        DOCTORATE = "doctorate", "博士"
+
+    class EducationType(models.TextChoices):
+        FULL_TIME = "full_time", "全日制"
+        ADULT = "adult", "成人教育"
+        WESTERN_LEARNING_TCM = "western_learning_tcm", "西医学习中医"
+        MENTORSHIP = "mentorship", "师承"
+        PROVEN_EXPERTISE = "proven_expertise", "确有专长"
+
+    class ExtraExam(models.TextChoices):
+        PEDIATRICS = "pediatrics", "儿科"
+        PREHOSPITAL_EMERGENCY = "prehospital_emergency", "院前急救"
+
+    class Residency(models.TextChoices):
+        MAINLAND = "mainland", "内地居民"
+        HONG_KONG = "hong_kong", "香港居民"
+        MACAU = "macau", "澳门居民"
+        TAIWAN = "taiwan", "台湾居民"
+        FOREIGN = "foreign", "外籍人员"
+
+    exam = models.ForeignKey("rules.Exam", on_delete=models.PROTECT, related_name="candidates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="candidacies"
+    )
+    exam_site = models.ForeignKey(
+        "rules.ExamSite", on_delete=models.PROTECT, related_name="candidates"
+    )
+    registration_no = models.CharField("报名号", max_length=32)
+    name = models.CharField("姓名", max_length=64)
+    id_type = models.CharField("证件类型", max_length=24, choices=IdType.choices)
+    id_number = models.CharField("证件号码", max_length=32)
+    phone = models.CharField("手机号码", max_length=20)
+    exam_category = models.CharField("报考类别", max_length=64)
+
+    # --- profile fields the rules read (SPEC §6) ---
+    military = models.BooleanField("现役军人或部队文职人员", default=False)
+    passed_review_years = models.JSONField("资格审核通过年份", default=list, blank=True)
+    education_level = models.CharField(
+        "最高学历", max_length=24, choices=EducationLevel.choices, default=EducationLevel.BACHELOR
+    )
+    education_type = models.CharField(
+        "学历类型", max_length=24, choices=EducationType.choices, default=EducationType.FULL_TIME
+    )
+    graduation_date = models.DateField("毕业时间", null=True, blank=True)
+    chsi_verifiable = models.BooleanField("学历可在学信网认证", default=False)
+    postgraduate_in_school = models.BooleanField("在校或应届研究生", default=False)
+    graduating_this_year = models.BooleanField("应届毕业生", default=False)
+    assistant_upgrade = models.BooleanField("助理升执业", default=False)
+    extra_exam = models.CharField(
+        "加试", max_length=32, choices=ExtraExam.choices, blank=True, default=""
+    )
+    residency = models.CharField(
+        "居民类别", max_length=16, choices=Residency.choices, default=Residency.MAINLAND
+    )
+    institution_lacks_subject = models.BooleanField("试用机构无报考类别诊疗科目", default=False)
+    major = models.CharField("所学专业", max_length=64, blank=True)
+    trial_institution = models.CharField("试用机构", max_length=128, blank=True)
+    # [{"institution": str, "start": "YYYY-MM-DD", "end": "YYYY-MM-DD",
+    #   "status": "completed"|"pledged"}], half-open [start, end) (SPEC §5)
+    trial_segments = models.JSONField("试用期", default=list, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "id_type", "id_number"],
+                                    name="one_candidate_per_id_per_exam"),
+            models.UniqueConstraint(fields=["exam", "registration_no"],
+                                    name="registration_no_per_exam"),
+            models.UniqueConstraint(fields=["exam", "user"], name="one_candidacy_per_user_exam"),
+        ]
+        indexes = [models.Index(fields=["exam", "exam_site"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.registration_no})"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+def mask_id_number(value: str) -> str:
+    """2101********1234: first four and last four only (fewer for short passports)."""
+    if len(value) <= 8:
+        return value[:2] + "*" * max(len(value) - 4, 0) + value[-2:]
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

@@ -1,0 +1,127 @@
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+
+
+def private_storage():
+    return storages["private"]
+
+
+class Application(models.Model):
+    """One candidate's materials for one exam. Its state moves only through
+    medexam.materials.states.transition (the one table of allowed transitions)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "未提交"
+        SUBMITTED = "submitted", "已提交，等待审核"
+        IN_REVIEW = "in_review", "审核中"
+        CHANGES_REQUESTED = "changes_requested", "需补充/更换材料"
+        ONSITE_PENDING = "onsite_pending", "线上预审完成，待现场审核"
+        APPROVED = "approved", "审核通过"
+        REJECTED = "rejected", "审核不通过"
+
+    candidate = models.OneToOneField(
+        "candidates.Candidate", on_delete=models.PROTECT, related_name="application"
+    )
+    state = models.CharField(max_length=24, choices=State.choices, default=State.DRAFT)
+    # Bumped by every transition: a decision posted from a stale page is refused.
+    version = models.PositiveIntegerField(default=0)
+    # Review round: 0 before the first submission, +1 at every (re)submission.
+    round = models.PositiveSmallIntegerField(default=0)
+    # Items the reviewer opened for additions in this round (missing or incomplete items).
+    unlocked_items = models.JSONField(default=list, blank=True)
+    supplement_deadline = models.DateTimeField(null=True, blank=True)
+    # The route and rule that applied when last submitted (rules.evaluation decides them).
+    route = models.CharField(max_length=16, blank=True)
+    rule_code = models.CharField(max_length=16, blank=True)
+    # Claim lease of the review queue.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="claimed_applications",
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Application {self.pk} ({self.state})"
+
+    @property
+    def is_resubmission(self) -> bool:
+        return self.round > 1
+
+
+class UploadedImage(models.Model):
+    """One stored, normalised image. Only the server-chosen file name is kept; the client's
+    file name is never stored. Replaced images are kept (status=replaced) so the reviewer
+    can compare old and new; draft deletions remove row and file."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        REPLACED = "replaced", "已被更换"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="images")
+    item = models.ForeignKey("rules.MaterialItem", on_delete=models.PROTECT, related_name="+")
+    slot = models.CharField(max_length=32, blank=True)  # named slot code, or ""
+    position = models.PositiveSmallIntegerField()  # 0-based place within the item
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    round = models.PositiveSmallIntegerField(default=0)  # application round it was uploaded in
+    # Set by a reviewer's "please replace this" (only these unlock after changes_requested).
+    unlocked = models.BooleanField(default=False)
+    replacement_reason = models.CharField(max_length=32, blank=True)
+    replacement_note = models.TextField(blank=True)
+
+    file = models.FileField(storage=private_storage, max_length=200)
+    thumbnail = models.FileField(storage=private_storage, max_length=200, blank=True)
+    format = models.CharField(max_length=8)  # JPEG / PNG
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()  # stored bytes
+    original_size = models.PositiveIntegerField()
+    original_sha256 = models.CharField(max_length=64, db_index=True)
+    phash = models.CharField(max_length=32, blank=True, db_index=True)
+    # Intake warnings, [{"code": ..., "message": ...}]; the candidate confirmed them.
+    warnings = models.JSONField(default=list, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    # A retried upload carries the same key: it finds this row instead of adding another.
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["item__order", "position", "uploaded_at"]
+        constraints = [
+            # The database refuses two live images in one place, whatever the code does.
+            models.UniqueConstraint(
+                fields=["application", "item", "position"],
+                condition=Q(status="active"),
+                name="one_active_image_per_place",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="idempotent_upload",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Image {self.uuid} of {self.item_id}"
+
+    @property
+    def content_type(self) -> str:
+        return "image/png" if self.format == "PNG" else "image/jpeg"

@@ -1,0 +1,48 @@
+"""SMS backends. The default appends to a file (demo, tests); a provider adapter implements
+`SMSBackend.send` and is named in MEDEXAM_SMS_BACKEND. Bodies may hold codes: a backend must
+never log them anywhere else than its delivery channel."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+class SMSError(Exception):
+    """Delivery failed; the outbox retries with backoff."""
+
+
+@dataclass(frozen=True)
+class SMSResult:
+    provider_id: str
+
+
+class SMSBackend:
+    def send(self, *, phone: str, body: str, key: str) -> SMSResult:  # pragma: no cover
+        raise NotImplementedError
+
+
+class FileSMSBackend(SMSBackend):
+    """Writes one JSON line per message to settings.SMS_FILE_PATH."""
+
+    _lock = threading.Lock()
+
+    def send(self, *, phone: str, body: str, key: str) -> SMSResult:
+        path = settings.SMS_FILE_PATH
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(
+            {"at": timezone.now().isoformat(), "phone": phone, "body": body, "key": key},
+            ensure_ascii=False,
+        )
+        with self._lock, open(path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+        return SMSResult(provider_id=key)
+
+
+def get_sms_backend() -> SMSBackend:
+    return import_string(settings.SMS_BACKEND)()

@@ -1,0 +1,193 @@
+"""Settings come from the environment; the defaults run a demo on SQLite and local disk.
+
+With MEDEXAM_DEBUG off (the default outside the demo command) the secure defaults apply:
+a real secret key is required, cookies are secure, HSTS is on.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from medexam.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("MEDEXAM_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("MEDEXAM_DEBUG", False)
+SECRET_KEY = env_str("MEDEXAM_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "MEDEXAM_SECRET_KEY is required when MEDEXAM_DEBUG is off "
+            "(the demo command sets MEDEXAM_DEBUG=1 for you)."
+        )
+    SECRET_KEY = "insecure-demo-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("MEDEXAM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("MEDEXAM_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "medexam.accounts",
+    "medexam.audit",
+    "medexam.rules",
+    "medexam.candidates",
+    "medexam.materials",
+    "medexam.messaging",
+    "medexam.review",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "medexam.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "medexam.urls"
+WSGI_APPLICATION = "medexam.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "medexam" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "medexam.messaging.context_processors.inbox",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+# SQLite by default; DATABASE_URL=postgres://... for production. SQLite allows one writer:
+# IMMEDIATE transactions plus a busy timeout turn "database is locked" into waiting.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'medexam.sqlite3'}"),
+        conn_max_age=env_int("MEDEXAM_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts ---------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("MEDEXAM_SESSION_SECONDS", 4 * 3600)
+
+# --- Files ------------------------------------------------------------------------------
+# Candidate images are private: they live in the "private" storage, never under a public
+# URL, and are served only by a view that checks who asks (medexam.materials.views).
+STORAGE_BACKEND = env_str("MEDEXAM_STORAGE", "local")
+PRIVATE_MEDIA_ROOT = Path(env_str("MEDEXAM_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+if STORAGE_BACKEND == "local":
+    _private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None,
+                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+elif STORAGE_BACKEND == "s3":
+    _private = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("MEDEXAM_S3_BUCKET", ""),
+            "endpoint_url": env_str("MEDEXAM_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("MEDEXAM_S3_REGION", "") or None,
+            "access_key": env_str("MEDEXAM_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("MEDEXAM_S3_SECRET_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured("MEDEXAM_STORAGE must be 'local' or 's3'")
+STORAGES = {
+    "default": _private,
+    "private": _private,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "medexam" / "static"]
+
+# Upload bodies: one image is at most 200 KB; the form refuses bigger files itself, and the
+# web server in front should cap a request at ~1 MB as well.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_PERMISSIONS = 0o600
+
+# --- Language ---------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "medexam" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Messaging --------------------------------------------------------------------------
+SMS_BACKEND = env_str("MEDEXAM_SMS_BACKEND", "medexam.messaging.sms.FileSMSBackend")
+SMS_FILE_PATH = Path(env_str("MEDEXAM_SMS_FILE", str(VAR_DIR / "sms.log")))
+
+# --- Security ---------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = env_bool("MEDEXAM_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("MEDEXAM_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("MEDEXAM_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(
+    "MEDEXAM_BEHIND_TLS_PROXY", False) else None
+
+# --- Logging: no personal data in logs (ID numbers never reach a log line) -------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("MEDEXAM_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+MEDEXAM_DEFAULT_EXAM = env_str("MEDEXAM_DEFAULT_EXAM", "liaoning-2022")
+
+AUTHENTICATION_BACKENDS = [
+    "medexam.accounts.backends.IdNumberBackend",
+    "medexam.accounts.backends.StaffBackend",
+]

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from medexam import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("medexam.accounts.urls")),
+    path("candidate/", include("medexam.materials.urls")),
+    path("messages/", include("medexam.messaging.urls")),
+    path("review/", include("medexam.review.urls")),
+]

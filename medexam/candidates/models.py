@@ -107,3 +107,45 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return value[:2] + "*" * max(len(value) - 4, 0) + value[-2:]
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+class ImportRun(models.Model):
+    """One import of a registration file (by command, page or API): what it found and did.
+    Per-candidate changes are in the audit log (action candidate.updated, data.import_run)."""
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "命令行"
+        PAGE = "page", "管理页面"
+        API = "api", "接口"
+
+    exam = models.ForeignKey("rules.Exam", on_delete=models.PROTECT, related_name="import_runs")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    filename = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    dry_run = models.BooleanField(default=False)
+    good_only = models.BooleanField(default=False)
+    applied = models.BooleanField(default=False)  # False: refused (bad rows) or dry run
+    total_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"line", "column", "code", "message"}], capped (see services.MAX_STORED_ERRORS)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.exam_id}"
+
+
+def mask_phone(value: str) -> str:
+    """138****1234: enough for a candidate to recognise their own number."""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

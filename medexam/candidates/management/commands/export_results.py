@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from medexam.exports import FORMATS, ExportError, export_results
+from medexam.materials.models import Application
+from medexam.rules.models import Exam
+
+
+class Command(BaseCommand):
+    help = "导出审核结果（.xlsx 或 .csv），用于回传国家报名系统。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--exam", required=True, help="考试标识，例如 liaoning-2022")
+        parser.add_argument("--format", choices=sorted(FORMATS), default="xlsx")
+        parser.add_argument("--output", "-o", help="输出文件路径（默认按考试和时间命名，写在当前目录）")
+        parser.add_argument("--state", action="append", choices=Application.State.values,
+                            help="只导出这些状态（可重复）；默认全部")
+
+    def handle(self, *args, **options):
+        try:
+            exam = Exam.objects.get(slug=options["exam"])
+        except Exam.DoesNotExist:
+            raise CommandError(f"没有考试 {options['exam']}，请检查考试标识。") from None
+        try:
+            result = export_results(exam=exam, fmt=options["format"], states=options["state"])
+        except ExportError as exc:
+            raise CommandError(exc.message) from None
+        path = Path(options["output"] or result.filename)
+        path.write_bytes(result.content)
+        self.stdout.write(f"已导出到 {path}（{len(result.content)} 字节）")

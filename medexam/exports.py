@@ -1,0 +1,182 @@
+"""Review results for the national registration system, as .xlsx or .csv.
+
+One table, shared by the `export_results` command, the administrator's page, the API and
+the reviewer workspace: registration number, name, site, state, route, rule, reasons and
+the decision times. No ID numbers: the registration number identifies the candidate to the
+national system, and a file that travels by e-mail should carry as little as it can.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from medexam.accounts.models import User
+    from medexam.rules.models import Exam
+
+COLUMNS = [
+    ("registration_no", "报名号"),
+    ("name", "姓名"),
+    ("exam_site", "考点"),
+    ("exam_category", "报考类别"),
+    ("state", "审核状态"),
+    ("state_code", "状态代码"),
+    ("route", "审核方式"),
+    ("rule", "适用规则"),
+    ("reasons", "审核意见"),
+    ("first_submitted_at", "首次提交时间"),
+    ("submitted_at", "最近提交时间"),
+    ("decided_at", "审核决定时间"),
+]
+ROUTES = {"online": "线上审核", "offline": "线下审核"}
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class ExportError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def applications_for(*, exam: Exam, user: User | None = None):
+    """The applications of an exam that `user` may see (None: a command run by an operator,
+    who sees all). Site reviewers see their site, province officials their province."""
+    from medexam.materials.models import Application
+
+    queryset = Application.objects.filter(candidate__exam=exam)
+    if user is None or user.is_superuser or user.role == user.Role.ADMIN:
+        return queryset
+    if user.role == user.Role.PROVINCE_REVIEWER and user.province == exam.province:
+        return queryset
+    if user.role == user.Role.SITE_REVIEWER and user.exam_site_id:
+        return queryset.filter(candidate__exam_site_id=user.exam_site_id)
+    return queryset.none()
+
+
+def reasons_by_application(application_ids: list[int]) -> dict[int, list[str]]:
+    """The reviewer's reasons per application. The review app provides them through
+    `medexam.review.selectors.decision_reasons(application_ids=...)` once it exists; until
+    then the per-image replacement notes are the reasons the data holds."""
+    try:
+        from medexam.review.selectors import decision_reasons
+    except ImportError:
+        decision_reasons = None
+    if decision_reasons is not None:
+        return decision_reasons(application_ids=application_ids)
+    from medexam.materials.models import UploadedImage
+
+    reasons: dict[int, list[str]] = defaultdict(list)
+    notes = (UploadedImage.objects.filter(application_id__in=application_ids)
+             .exclude(replacement_note="", replacement_reason="")
+             .values_list("application_id", "item__name", "replacement_reason",
+                          "replacement_note")
+             .order_by("application_id", "item__order", "position"))
+    for application_id, item_name, reason, note in notes:
+        reasons[application_id].append(f"{item_name}：{note or reason}")
+    return reasons
+
+
+def result_rows(*, exam: Exam, user: User | None = None, states: Iterable[str] | None = None,
+                registration_nos: Iterable[str] | None = None,
+                chunk: int = 2000) -> Iterator[dict[str, Any]]:
+    queryset = applications_for(exam=exam, user=user).select_related(
+        "candidate", "candidate__exam_site").order_by("candidate__registration_no")
+    if states:
+        queryset = queryset.filter(state__in=list(states))
+    if registration_nos is not None:
+        queryset = queryset.filter(candidate__registration_no__in=list(registration_nos))
+    last = ""
+    while True:
+        # Keyset pages: constant memory for 40 thousand rows, no OFFSET scans.
+        page = list(queryset.filter(candidate__registration_no__gt=last)[:chunk])
+        if not page:
+            return
+        reasons = reasons_by_application([a.pk for a in page])
+        for application in page:
+            candidate = application.candidate
+            yield {
+                "registration_no": candidate.registration_no,
+                "name": candidate.name,
+                "exam_site": candidate.exam_site.name,
+                "exam_category": candidate.exam_category,
+                "state": application.get_state_display(),
+                "state_code": application.state,
+                "route": ROUTES.get(application.route, application.route),
+                "rule": application.rule_code,
+                "reasons": "；".join(reasons.get(application.pk, [])),
+                "first_submitted_at": _time(application.first_submitted_at),
+                "submitted_at": _time(application.submitted_at),
+                "decided_at": _time(application.decided_at),
+            }
+        last = page[-1].candidate.registration_no
+
+
+def _time(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _cell(value: Any) -> Any:
+    # A cell starting with = + - @ is a formula to Excel: names and notes come from people,
+    # so neutralise them (OWASP "CSV injection").
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([title for _, title in COLUMNS])
+    for row in rows:
+        writer.writerow([_cell(row[key]) for key, _ in COLUMNS])
+    # With a BOM Excel opens UTF-8 Chinese correctly instead of guessing GBK.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("审核结果")
+    sheet.append([title for _, title in COLUMNS])
+    for row in rows:
+        sheet.append([_cell(row[key]) for key, _ in COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export_results(*, exam: Exam, fmt: str, user: User | None = None,
+                   states: Iterable[str] | None = None, request=None,
+                   source: str = "command") -> ExportFile:
+    """The file for `user`'s scope; the audit log records who took which results out."""
+    from medexam.audit.services import record
+
+    if fmt not in FORMATS:
+        raise ExportError("导出格式只能是 xlsx 或 csv，请重新选择。")
+    states = list(states or [])
+    rows = result_rows(exam=exam, user=user, states=states)
+    content = write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    record(action="results.exported", actor=user, request=request, target=f"exam:{exam.slug}",
+           summary=f"导出审核结果（{fmt}）", data={"format": fmt, "states": states,
+                                                  "source": source})
+    return ExportFile(content=content, content_type=FORMATS[fmt],
+                      filename=f"{exam.slug}-results-{stamp}.{fmt}")

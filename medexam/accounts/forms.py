@@ -17,3 +17,39 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "证件号码（或用户名）与密码不匹配，请检查后重新输入。证件号码中的字母 X 大小写均可。",
         "inactive": "该账号已停用，请联系考点工作人员。",
     }
+
+
+class RequestCodeForm(forms.Form):
+    id_number = forms.CharField(
+        label="证件号码", max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True,
+                                      "autocapitalize": "characters", "spellcheck": "false"}),
+        error_messages={"required": "请填写报名时使用的证件号码。"},
+    )
+
+
+class SetPasswordWithCodeForm(forms.Form):
+    code = forms.CharField(
+        label="短信验证码", max_length=6, min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+        error_messages={"required": "请填写短信中的 6 位验证码。",
+                        "min_length": "验证码是 6 位数字，请核对短信。"},
+    )
+    password1 = forms.CharField(
+        label="新密码", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 8 位，不能全是数字，不要使用常见密码。",
+        error_messages={"required": "请设置新密码。"},
+    )
+    password2 = forms.CharField(
+        label="再次输入新密码", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请再次输入新密码。"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致，请重新输入。")
+        return cleaned

@@ -30,3 +30,33 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class VerificationCode(models.Model):
+    """An SMS code for activating an account or resetting a password. Only a keyed hash of
+    the code is stored, and the person is found by a keyed hash of the ID number they typed,
+    so rows exist (and rate limits count) for ID numbers that match nobody as well."""
+
+    class Purpose(models.TextChoices):
+        ACTIVATE = "activate", "激活账号"
+        RESET = "reset", "找回密码"
+
+    user = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="verification_codes",
+    )
+    subject = models.CharField(max_length=64, db_index=True)  # HMAC of the ID number typed
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64, blank=True)  # "" when no SMS went out
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code {self.pk}"

@@ -191,3 +191,30 @@ AUTHENTICATION_BACKENDS = [
     "medexam.accounts.backends.IdNumberBackend",
     "medexam.accounts.backends.StaffBackend",
 ]
+
+# --- Registration data in, results out: JSON API, SMS codes (issue 7) -----------------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "medexam.api"]
+REST_FRAMEWORK = {
+    # Tokens only: no session auth on the API, so no CSRF exposure from the pages' cookies.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["medexam.api.auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["medexam.api.auth.IsProvinceOfficial"],
+    # JSON only: the browsable API needs inline scripts our CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # ?format= chooses the export file type (csv/xlsx), not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "医师资格考试考生服务系统 接口",
+    "DESCRIPTION": "报名数据导入、审核状态查询与审核结果导出。使用 Bearer 令牌（create_api_token 签发）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# SMS verification codes (accounts.services): lifetime, resend interval, hourly limits.
+SMS_CODE_TTL_SECONDS = env_int("MEDEXAM_SMS_CODE_TTL_SECONDS", 600)
+SMS_CODE_RESEND_SECONDS = env_int("MEDEXAM_SMS_CODE_RESEND_SECONDS", 60)
+SMS_CODE_MAX_PER_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_HOUR", 5)
+SMS_CODE_MAX_PER_IP_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_IP_HOUR", 30)
+SMS_CODE_MAX_ATTEMPTS = env_int("MEDEXAM_SMS_CODE_MAX_ATTEMPTS", 5)

@@ -95,14 +95,14 @@ def reasons_by_application(application_ids: list[int]) -> dict[int, list[str]]:
 
 def result_rows(*, exam: Exam, user: User | None = None, states: Iterable[str] | None = None,
                 registration_nos: Iterable[str] | None = None,
-                chunk: int = 2000) -> Iterator[dict[str, Any]]:
+                chunk: int = 2000, after: str = "") -> Iterator[dict[str, Any]]:
     queryset = applications_for(exam=exam, user=user).select_related(
         "candidate", "candidate__exam_site").order_by("candidate__registration_no")
     if states:
         queryset = queryset.filter(state__in=list(states))
     if registration_nos is not None:
         queryset = queryset.filter(candidate__registration_no__in=list(registration_nos))
-    last = ""
+    last = after
     while True:
         # Keyset pages: constant memory for 40 thousand rows, no OFFSET scans.
         page = list(queryset.filter(candidate__registration_no__gt=last)[:chunk])

@@ -9,4 +9,5 @@ urlpatterns = [
     path("candidate/", include("medexam.materials.urls")),
     path("messages/", include("medexam.messaging.urls")),
     path("review/", include("medexam.review.urls")),
+    path("api/", include("medexam.api.urls")),
 ]

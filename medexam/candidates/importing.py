@@ -178,20 +178,26 @@ def read_table(*, data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import zipfile
-
     from openpyxl import load_workbook
 
+    # The file comes from outside: whatever a broken or hostile workbook makes openpyxl
+    # raise (zip, XML, styles, shared strings...), the operator gets one clear refusal.
+    unreadable = ImportFileError(
+        "bad_xlsx", "无法读取该 Excel 文件（文件已损坏或并非 .xlsx），请在 Excel 中重新“另存为”.xlsx 后再导入。")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError("bad_xlsx", "无法读取该 Excel 文件（文件已损坏或并非 .xlsx），请重新导出后再试。") from exc
-    sheet = workbook.worksheets[0]
+        sheet = workbook.worksheets[0]
+    except Exception as exc:
+        raise unreadable from exc
 
     def rows():
         try:
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(row)
+        except ImportFileError:
+            raise
+        except Exception as exc:
+            raise unreadable from exc
         finally:
             workbook.close()
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("messages/", include("medexam.messaging.urls")),
     path("review/", include("medexam.review.urls")),
     path("api/", include("medexam.api.urls")),
+    path("manage/candidates/", include("medexam.candidates.urls")),
 ]

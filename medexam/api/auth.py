@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from medexam.api.models import ApiToken, hash_token
+from medexam.candidates.selectors import may_manage  # noqa: F401 - the API's scope
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -42,15 +43,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer",
                 "description": "由系统管理员用 `create_api_token` 命令签发的令牌。"}
-
-
-def may_manage(user, exam) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or user.role == user.Role.ADMIN:
-        return True
-    return user.role == user.Role.PROVINCE_REVIEWER and bool(user.province) \
-        and user.province == exam.province
 
 
 class IsProvinceOfficial(permissions.BasePermission):

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "medexam.materials",
     "medexam.messaging",
     "medexam.review",
+    "medexam.demo",
 ]
 
 MIDDLEWARE = [

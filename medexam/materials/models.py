@@ -1,13 +1,15 @@
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 
 
 def private_storage():
-    return storages["private"]
+    """Candidate files live in the default storage, which settings configure as private:
+    there is no public media URL at all (served only by materials.views.image_file)."""
+    return default_storage
 
 
 class Application(models.Model):
@@ -84,8 +86,8 @@ class UploadedImage(models.Model):
     replacement_reason = models.CharField(max_length=32, blank=True)
     replacement_note = models.TextField(blank=True)
 
-    file = models.FileField(storage=private_storage, max_length=200)
-    thumbnail = models.FileField(storage=private_storage, max_length=200, blank=True)
+    file = models.FileField(max_length=200)
+    thumbnail = models.FileField(max_length=200, blank=True)
     format = models.CharField(max_length=8)  # JPEG / PNG
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -95,6 +97,7 @@ class UploadedImage(models.Model):
     phash = models.CharField(max_length=32, blank=True, db_index=True)
     # Intake warnings, [{"code": ..., "message": ...}]; the candidate confirmed them.
     warnings = models.JSONField(default=list, blank=True)
+    warnings_confirmed = models.BooleanField(default=False)
     metrics = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

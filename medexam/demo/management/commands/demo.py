@@ -1,0 +1,36 @@
+"""`python -m medexam demo`: migrate, load the exam data, seed the demo, print the logins and
+serve. Meant for a laptop: SQLite and files under ./var unless the environment says otherwise."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from medexam.demo.seeding import CANDIDATE_PASSWORD, REVIEWER_PASSWORD, open_upload_window, seed
+from medexam.rules.loading import default_exam_path, load_exam_file
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (migrate, load Liaoning 2022, seed) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="set up only")
+
+    def handle(self, *args, addrport: str, no_serve: bool, **options):
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        exam = load_exam_file(default_exam_path())
+        open_upload_window(exam)
+        logins = seed(exam=exam)
+        url = f"http://{addrport}/"
+        self.stdout.write(self.style.SUCCESS(
+            "\n医师资格考试考生服务系统 (demo) is ready\n"
+            f"  open:              {url}\n"
+            f"  candidate login:   {logins.candidate_id_number} / {CANDIDATE_PASSWORD}"
+            f"  ({logins.candidate_name}, {url}accounts/login/)\n"
+            f"  reviewer login:    {logins.reviewer_username} / {REVIEWER_PASSWORD}\n"
+            f"  province reviewer: {logins.province_username} / {REVIEWER_PASSWORD}\n"
+            "  every other demo candidate: the ID numbers in the reviewer's queue, same password\n"
+        ))
+        if not no_serve:
+            call_command("runserver", addrport, use_reloader=False)

@@ -1,0 +1,170 @@
+"""Demo data: the 14 Liaoning cities' reviewers, a province reviewer, and ~50 candidates spread
+over the review routes (SPEC §2) and item conditions (SPEC §3). Idempotent: a second run finds
+everything in place and changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from medexam.accounts.models import User
+from medexam.candidates.importing import gb11643_check_char
+from medexam.candidates.models import Candidate
+from medexam.candidates.services import create_draft_applications, new_candidate_username
+from medexam.rules.models import Exam
+
+CANDIDATE_PASSWORD = "Demo@2022"  # noqa: S105 - demo only, printed by the demo command
+REVIEWER_PASSWORD = "Review@2022"  # noqa: S105
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+         "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强", "雪", "慧"]
+# Area codes of the 14 cities, in the data file's site order (for plausible ID numbers).
+AREA_CODES = ["210102", "210202", "210302", "210402", "210502", "210602", "210702", "210802",
+              "210902", "211002", "211102", "211202", "211302", "211402"]
+FULL_YEAR = [{"institution": "沈阳市第一人民医院", "start": "2021-03-01", "end": "2022-03-01",
+              "status": "completed"}]
+GRADUATE_SPLIT = [
+    {"institution": "大连医科大学附属第一医院", "start": "2021-08-01", "end": "2022-01-20",
+     "status": "completed"},
+    {"institution": "大连医科大学附属第一医院", "start": "2022-01-20", "end": "2022-08-01",
+     "status": "pledged"},
+]
+
+# Profiles over every route row and condition; candidates cycle through them.
+PROFILES: list[dict] = [
+    # R7: bachelor graduated 2015, verifiable on 学信网 (online) — the printed demo login.
+    {"education_level": "bachelor", "graduation_date": dt.date(2015, 7, 1), "chsi_verifiable": True,
+     "major": "临床医学", "exam_category": "临床执业医师"},
+    # R8: bachelor, not verifiable
+    {"education_level": "bachelor", "graduation_date": dt.date(2018, 7, 1), "major": "临床医学",
+     "exam_category": "临床执业医师"},
+    # R1 military
+    {"military": True, "education_level": "bachelor", "graduation_date": dt.date(2016, 7, 1),
+     "id_type": "military_id", "exam_category": "临床执业医师"},
+    # R2 passed review in 2021
+    {"passed_review_years": [2021], "education_level": "bachelor", "chsi_verifiable": True,
+     "graduation_date": dt.date(2017, 7, 1), "exam_category": "口腔执业医师"},
+    # R3 adult education
+    {"education_type": "adult", "education_level": "junior_college",
+     "graduation_date": dt.date(2019, 1, 10), "exam_category": "临床执业助理医师"},
+    # R4 secondary vocational
+    {"education_level": "secondary_vocational", "graduation_date": dt.date(2018, 7, 1),
+     "major": "农村医学", "exam_category": "乡村全科执业助理医师"},
+    # R5 western medicine learning TCM
+    {"education_type": "western_learning_tcm", "education_level": "bachelor",
+     "graduation_date": dt.date(2010, 7, 1), "exam_category": "中医执业医师"},
+    # R6 college graduated before 2002
+    {"education_level": "junior_college", "graduation_date": dt.date(1999, 7, 1),
+     "exam_category": "临床执业助理医师"},
+    # 助理升执业, rural medicine major (乡医证 recommended)
+    {"assistant_upgrade": True, "education_level": "junior_college", "major": "农村医学",
+     "graduation_date": dt.date(2012, 7, 1), "chsi_verifiable": True, "exam_category": "临床执业医师"},
+    # 应届 graduate, split trial period
+    {"graduating_this_year": True, "education_level": "bachelor", "chsi_verifiable": True,
+     "graduation_date": dt.date(2022, 7, 1), "trial_segments": GRADUATE_SPLIT,
+     "exam_category": "临床执业医师"},
+    # in-school postgraduate
+    {"postgraduate_in_school": True, "graduating_this_year": True, "education_level": "master",
+     "chsi_verifiable": True, "graduation_date": dt.date(2019, 7, 1), "exam_category": "临床执业医师"},
+    # pediatrics extra exam, institution lacks the subject
+    {"extra_exam": "pediatrics", "institution_lacks_subject": True, "education_level": "bachelor",
+     "chsi_verifiable": True, "graduation_date": dt.date(2016, 7, 1), "exam_category": "临床执业医师"},
+    # Hong Kong resident
+    {"residency": "hong_kong", "id_type": "hk_macau_permit", "education_level": "bachelor",
+     "graduation_date": dt.date(2019, 7, 1), "exam_category": "临床执业医师"},
+    # 师承 (mentorship)
+    {"education_type": "mentorship", "education_level": "none", "exam_category": "中医执业助理医师"},
+    # doctorate, prehospital emergency extra exam
+    {"education_level": "doctorate", "extra_exam": "prehospital_emergency", "chsi_verifiable": True,
+     "graduation_date": dt.date(2020, 7, 1), "exam_category": "临床执业医师"},
+]
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    candidate_id_number: str
+    candidate_name: str
+    reviewer_username: str
+    province_username: str
+
+
+def resident_id(index: int, area: str) -> str:
+    born = dt.date(1985, 1, 1) + dt.timedelta(days=97 * index)
+    first17 = f"{area}{born:%Y%m%d}{index % 1000:03d}"
+    return first17 + gb11643_check_char(first17)
+
+
+def _id_number(index: int, id_type: str, area: str) -> str:
+    if id_type == "military_id":
+        return f"军{210000 + index}"
+    if id_type == "hk_macau_permit":
+        return f"H{60000000 + index:08d}"
+    return resident_id(index, area)
+
+
+@transaction.atomic
+def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
+    sites = list(exam.sites.order_by("id"))
+    for site, area in zip(sites, AREA_CODES, strict=False):
+        _staff(f"reviewer-{site.code}", f"{site.name}考点审核员", User.Role.SITE_REVIEWER,
+               exam_site=site)
+    _staff("province", f"{exam.province_name}考区审核员", User.Role.PROVINCE_REVIEWER,
+           province=exam.province)
+    admin = _staff("admin", "系统管理员", User.Role.ADMIN)
+    if not admin.is_superuser:
+        admin.is_superuser = admin.is_staff = True
+        admin.save(update_fields=["is_superuser", "is_staff"])
+
+    created: list[Candidate] = []
+    first: Candidate | None = None
+    for index in range(candidates):
+        profile = dict(PROFILES[index % len(PROFILES)])
+        site_index = 0 if index < len(PROFILES) else index % len(sites)
+        site = sites[site_index]
+        id_type = profile.pop("id_type", "resident_id")
+        exam_category = profile.pop("exam_category")
+        profile.setdefault("trial_segments", FULL_YEAR)
+        registration_no = f"{exam.year}21{index + 1:06d}"
+        candidate = Candidate.objects.filter(exam=exam, registration_no=registration_no).first()
+        if candidate is None:
+            user = User(username=new_candidate_username(), role=User.Role.CANDIDATE)
+            user.set_password(CANDIDATE_PASSWORD)
+            name = SURNAMES[index % len(SURNAMES)] + GIVEN[(index * 7) % len(GIVEN)]
+            user.display_name = name
+            user.save()
+            candidate = Candidate.objects.create(
+                exam=exam, user=user, exam_site=site, registration_no=registration_no, name=name,
+                id_type=id_type, id_number=_id_number(index, id_type, AREA_CODES[site_index]),
+                phone=f"139{index:08d}", exam_category=exam_category,
+                trial_institution=profile["trial_segments"][0]["institution"], **profile,
+            )
+            created.append(candidate)
+        first = first or candidate
+    create_draft_applications(candidates=created)
+    assert first is not None
+    return DemoLogins(
+        candidate_id_number=first.id_number,
+        candidate_name=first.name,
+        reviewer_username=f"reviewer-{first.exam_site.code}",
+        province_username="province",
+    )
+
+
+def _staff(username: str, name: str, role: str, **scope) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, display_name=name, role=role, **scope)
+        user.set_password(REVIEWER_PASSWORD)
+        user.save()
+    return user
+
+
+def open_upload_window(exam: Exam, days: int = 30) -> None:
+    """The 2022 file's dates are long past: the demo opens the window around today."""
+    now = timezone.now()
+    exam.upload_opens_at = now - dt.timedelta(days=1)
+    exam.upload_closes_at = now + dt.timedelta(days=days)
+    exam.save(update_fields=["upload_opens_at", "upload_closes_at"])

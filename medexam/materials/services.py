@@ -1,0 +1,427 @@
+"""Every write to a candidate's materials: upload, delete, confirm a warning, submit, and the
+unlock a reviewer's request for replacement performs.
+
+Each function opens its own transaction and locks the application row first
+(`select_for_update`; on SQLite the IMMEDIATE transaction mode serialises writers instead),
+then re-checks state, locks and caps under that lock. That is what makes "two uploads into the
+last free place" end with one image, and "an upload racing a submit" land before the lock or
+be refused. Files are written inside the transaction and removed again if it does not commit;
+files of deleted rows are removed only after the commit (`on_commit`). A crash between the
+two leaves at most an unreferenced file, which `sweep_orphan_files` removes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from medexam.audit.services import record
+from medexam.materials import intake
+from medexam.materials.models import Application, UploadedImage, private_storage
+from medexam.materials.states import CANDIDATE, EDITABLE_STATES, TransitionError, transition
+from medexam.rules.models import MaterialItem
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from medexam.accounts.models import User
+
+logger = logging.getLogger(__name__)
+S = Application.State
+
+
+class MaterialsError(Exception):
+    """A refusal with a stable code and a Chinese message that says what to do."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+MSG_LOCKED = "已锁定：材料已提交审核或正在审核，不能修改。如需修改，请等待审核人员的通知。"
+MSG_ITEM_LOCKED = "该项材料已锁定，审核人员没有要求更换，不能修改。"
+
+
+def _lock_application(application_id: int) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("candidate__exam", "candidate__user")
+        .get(pk=application_id)
+    )
+
+
+# --- lock rules: the only place that decides whether something can change -------------
+
+
+def image_is_locked(application: Application, image: UploadedImage) -> bool:
+    if image.status != UploadedImage.Status.ACTIVE:
+        return True
+    if application.state == S.DRAFT:
+        return False
+    if application.state != S.CHANGES_REQUESTED or _supplement_closed(application):
+        return True
+    fresh = image.round == application.round  # uploaded after the last submission
+    return not (image.unlocked or fresh or image.item.code in application.unlocked_items)
+
+
+def open_positions(
+    application: Application, item: MaterialItem, images: list[UploadedImage]
+) -> list[int]:
+    """The places of `item` a new image may go into now (`images`: the item's images)."""
+    taken = {img.position for img in images if img.status == UploadedImage.Status.ACTIVE}
+    free = [p for p in range(item.max_count) if p not in taken]
+    if application.state == S.DRAFT:
+        return free
+    if application.state != S.CHANGES_REQUESTED or _supplement_closed(application):
+        return []
+    if item.code in application.unlocked_items:
+        return free
+    # Otherwise only the places of flagged images the candidate has taken out.
+    reopened = {
+        img.position
+        for img in images
+        if img.status == UploadedImage.Status.REPLACED and img.unlocked and img.round < application.round
+        and not _has_replacement(img, images)
+    }
+    return [p for p in free if p in reopened]
+
+
+def _has_replacement(old: UploadedImage, images: list[UploadedImage]) -> bool:
+    return any(img.replaces_id == old.pk for img in images)
+
+
+def _supplement_closed(application: Application) -> bool:
+    deadline = application.supplement_deadline
+    return deadline is not None and timezone.now() > deadline
+
+
+def _upload_window_closed(application: Application) -> bool:
+    closes = application.candidate.exam.upload_closes_at
+    return application.state == S.DRAFT and closes is not None and timezone.now() > closes
+
+
+# --- upload ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    image: UploadedImage
+    created: bool  # False: an idempotent retry found the image of the first attempt
+
+
+def upload_image(
+    *,
+    application_id: int,
+    item_code: str,
+    data: bytes,
+    client_name: str,
+    actor: User,
+    slot: str = "",
+    idempotency_key: str = "",
+    request: HttpRequest | None = None,
+) -> UploadResult:
+    idempotency_key = idempotency_key[:64]
+    if idempotency_key:
+        existing = UploadedImage.objects.filter(
+            application_id=application_id, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return UploadResult(image=existing, created=False)
+
+    # CPU-heavy checks run before any lock is taken.
+    result = intake.inspect_image(data, client_name)
+    if result.verdict == "reject":
+        raise MaterialsError(result.code, result.message)
+
+    saved: list[str] = []
+    storage = private_storage()
+    try:
+        with transaction.atomic():
+            application = _lock_application(application_id)
+            item = _item_for(application, item_code)
+            _check_can_upload(application)
+            images = list(
+                UploadedImage.objects.filter(application=application, item=item).select_related("item")
+            )
+            position = _choose_position(application, item, images, slot)
+            replaced = next(
+                (img for img in images if img.status == UploadedImage.Status.REPLACED
+                 and img.position == position and img.round < application.round
+                 and not _has_replacement(img, images)),
+                None,
+            )
+            warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
+            warnings += _duplicate_warnings(application, result)
+            stem = uuid.uuid4().hex
+            prefix = f"images/{stem[:2]}/{stem}"
+            try:
+                file_name = storage.save(f"{prefix}{result.extension}", ContentFile(result.content))
+                saved.append(file_name)
+                thumb_name = ""
+                if result.thumbnail:
+                    thumb_name = storage.save(f"{prefix}.thumb.jpg", ContentFile(result.thumbnail))
+                    saved.append(thumb_name)
+            except OSError as exc:
+                logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
+                raise MaterialsError(
+                    "STORAGE_FAILED",
+                    "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
+                    503,
+                ) from exc
+            image = UploadedImage.objects.create(
+                application=application,
+                item=item,
+                slot=_slot_code(item, position),
+                position=position,
+                round=application.round,
+                replaces=replaced,
+                file=file_name,
+                thumbnail=thumb_name,
+                format=result.format or "",
+                width=result.width or 0,
+                height=result.height or 0,
+                size=len(result.content or b""),
+                original_size=result.bytes,
+                original_sha256=result.sha256,
+                phash=result.phash or "",
+                warnings=warnings,
+                warnings_confirmed=not warnings,
+                metrics=result.metrics,
+                uploaded_by=actor,
+                idempotency_key=idempotency_key,
+            )
+            record(
+                action="image.uploaded",
+                actor=actor,
+                request=request,
+                application=application,
+                target=f"image:{image.uuid}",
+                summary=f"上传 {item.name}" + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
+                data={"item": item.code, "position": position, "size": image.size,
+                      "warnings": [w["code"] for w in warnings],
+                      "replaces": str(replaced.uuid) if replaced else None},
+            )
+    except IntegrityError as exc:
+        _discard(storage, saved)
+        if idempotency_key:
+            existing = UploadedImage.objects.filter(
+                application_id=application_id, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return UploadResult(image=existing, created=False)
+        raise MaterialsError("SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409) from exc
+    except BaseException:
+        _discard(storage, saved)
+        raise
+    return UploadResult(image=image, created=True)
+
+
+def _discard(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # the sweep removes what is left
+            logger.exception("could not remove an uncommitted upload")
+
+
+def _item_for(application: Application, item_code: str) -> MaterialItem:
+    try:
+        return MaterialItem.objects.get(exam_id=application.candidate.exam_id, code=item_code)
+    except MaterialItem.DoesNotExist as exc:
+        raise MaterialsError("UNKNOWN_ITEM", "没有这项材料，请返回材料列表重新选择。", 404) from exc
+
+
+def _check_can_upload(application: Application) -> None:
+    if application.state not in EDITABLE_STATES:
+        raise MaterialsError("LOCKED", MSG_LOCKED, 409)
+    if _upload_window_closed(application):
+        raise MaterialsError("WINDOW_CLOSED", "报名材料上传已截止，不能再上传或修改。如有疑问请联系考点。", 409)
+    if _supplement_closed(application):
+        raise MaterialsError(
+            "DEADLINE_PASSED", "补充材料的截止时间已过，图片已重新锁定。请等待考点审核人员的通知。", 409
+        )
+
+
+def _slot_code(item: MaterialItem, position: int) -> str:
+    return item.slots[position]["code"] if position < len(item.slots) else ""
+
+
+def _choose_position(
+    application: Application, item: MaterialItem, images: list[UploadedImage], slot: str
+) -> int:
+    open_now = open_positions(application, item, images)
+    if slot:
+        codes = [entry["code"] for entry in item.slots]
+        if slot not in codes:
+            raise MaterialsError("UNKNOWN_SLOT", "没有这个上传位置，请返回材料列表重新选择。", 404)
+        position = codes.index(slot)
+        if position in open_now:
+            return position
+        if any(i.position == position and i.status == UploadedImage.Status.ACTIVE for i in images):
+            raise MaterialsError(
+                "SLOT_TAKEN",
+                f"“{item.slot_label(slot)}”已上传图片。如需更换，请先点击“－”删除原图片，再重新上传。",
+                409,
+            )
+        raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+    if open_now:
+        return open_now[0]
+    if application.state == S.DRAFT or item.code in application.unlocked_items:
+        raise MaterialsError(
+            "ITEM_FULL",
+            f"“{item.name}”最多上传 {item.max_count} 张，已传满。如需更换，请先删除一张再上传。",
+            409,
+        )
+    raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+
+
+def _duplicate_warnings(application: Application, result: intake.IntakeResult) -> list[dict]:
+    """Same bytes or a perceptually identical picture, in this application or another's."""
+    matches = UploadedImage.objects.filter(status=UploadedImage.Status.ACTIVE).filter(
+        Q(original_sha256=result.sha256) | (Q(phash=result.phash) if result.phash else Q(pk__in=[]))
+    )
+    own = [img for img in application.images.filter(status=UploadedImage.Status.ACTIVE)
+           if img.original_sha256 == result.sha256
+           or (result.phash and img.phash
+               and intake.phash_distance(img.phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE)]
+    others = list(matches.exclude(application=application).values_list("uuid", flat=True)[:5])
+    if not own and not others:
+        return []
+    return [{
+        "code": "DUPLICATE",
+        "message": intake.MESSAGES["DUPLICATE"],
+        "same_application": [str(img.uuid) for img in own],
+        "other_applications": [str(u) for u in others],
+    }]
+
+
+# --- delete, confirm ------------------------------------------------------------------
+
+
+def _locked_image(image_uuid: uuid.UUID | str, actor: User) -> tuple[Application, UploadedImage]:
+    """The image (of the actor's own application) and its application, row-locked."""
+    image = UploadedImage.objects.filter(
+        uuid=image_uuid, application__candidate__user=actor
+    ).only("application_id").first()
+    if image is None:
+        raise MaterialsError("NOT_FOUND", "没有找到这张图片，请刷新页面。", 404)
+    application = _lock_application(image.application_id)
+    # Re-read under the lock: a concurrent request may have deleted it meanwhile.
+    image = UploadedImage.objects.select_related("item").filter(pk=image.pk).first()
+    if image is None:
+        raise MaterialsError("NOT_FOUND", "这张图片已删除，请刷新页面。", 404)
+    return application, image
+
+
+def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:
+    storage = private_storage()
+    with transaction.atomic():
+        application, image = _locked_image(image_uuid, actor)
+        if image.status != UploadedImage.Status.ACTIVE:
+            raise MaterialsError("NOT_FOUND", "这张图片已删除或已被更换，请刷新页面。", 404)
+        if application.state not in EDITABLE_STATES:
+            raise MaterialsError("LOCKED", MSG_LOCKED, 409)
+        if image_is_locked(application, image):
+            raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+        reviewed = application.state == S.CHANGES_REQUESTED and image.round < application.round
+        record(
+            action="image.replaced" if reviewed else "image.deleted",
+            actor=actor,
+            request=request,
+            application=application,
+            target=f"image:{image.uuid}",
+            summary=("取出待更换的" if reviewed else "删除 ") + image.item.name,
+            data={"item": image.item.code, "position": image.position},
+        )
+        if reviewed:
+            # Kept so the reviewer sees it beside its replacement.
+            image.status = UploadedImage.Status.REPLACED
+            image.save(update_fields=["status"])
+            return
+        names = [n for n in (image.file.name, image.thumbnail.name) if n]
+        image.delete()
+        transaction.on_commit(lambda: _discard(storage, names), robust=True)
+
+
+def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        application, image = _locked_image(image_uuid, actor)
+        if image_is_locked(application, image):
+            raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+        if not image.warnings_confirmed:
+            image.warnings_confirmed = True
+            image.save(update_fields=["warnings_confirmed"])
+            record(action="image.warnings_confirmed", actor=actor, request=request,
+                   application=application, target=f"image:{image.uuid}",
+                   summary=f"确认 {image.item.name} 的提示",
+                   data={"warnings": [w["code"] for w in image.warnings]})
+
+
+# --- submit ---------------------------------------------------------------------------
+
+
+def submit_application(*, application_id: int, actor: User, request: HttpRequest | None = None) -> Application:
+    from medexam.materials.selectors import submission_blockers
+
+    with transaction.atomic():
+        application = _lock_application(application_id)
+        if application.candidate.user_id != actor.pk:
+            raise MaterialsError("NOT_FOUND", "没有找到您的报名材料。", 404)
+        if application.state not in EDITABLE_STATES:
+            raise MaterialsError("LOCKED", "材料已提交审核，内容已锁定，无需重复提交。", 409)
+        if _upload_window_closed(application):
+            raise MaterialsError("WINDOW_CLOSED", "报名材料提交已截止。如有疑问请联系考点。", 409)
+        blockers = submission_blockers(application)
+        if blockers.missing or blockers.unconfirmed:
+            parts = [f"“{m}”" for m in blockers.missing] + [
+                f"“{u}”的提示尚未确认" for u in blockers.unconfirmed
+            ]
+            raise MaterialsError("INCOMPLETE", "还不能提交：" + "；".join(parts) + "。请补齐后再提交。")
+        evaluation = blockers.evaluation
+        resubmission = application.state == S.CHANGES_REQUESTED
+        application.route = evaluation.route
+        application.rule_code = evaluation.rule_code
+        application.unlocked_items = []
+        application.round += 1
+        application.submitted_at = timezone.now()
+        application.supplement_deadline = None
+        if application.first_submitted_at is None:
+            application.first_submitted_at = application.submitted_at
+        application.images.filter(unlocked=True).update(unlocked=False)
+        try:
+            transition(
+                application,
+                to_state=S.SUBMITTED,
+                as_role=CANDIDATE,
+                actor=actor,
+                request=request,
+                data={"resubmission": resubmission, "rule": evaluation.rule_code,
+                      "route": evaluation.route, "round": application.round},
+            )
+        except TransitionError as exc:
+            raise MaterialsError("LOCKED", exc.message, 409) from exc
+    return application
+
+
+# --- the reviewer's side of unlocking (called by review services, inside their lock) ---
+
+
+def unlock_for_replacement(
+    application: Application, *, flagged: dict[int, tuple[str, str]], item_codes: list[str]
+) -> None:
+    """Open exactly the flagged images ({image pk: (reason code, note)}) and items (for
+    additions) of an application the caller has locked; everything else stays locked."""
+    application.images.update(unlocked=False, replacement_reason="", replacement_note="")
+    for image_pk, (reason, note) in flagged.items():
+        application.images.filter(pk=image_pk, status=UploadedImage.Status.ACTIVE).update(
+            unlocked=True, replacement_reason=reason, replacement_note=note
+        )
+    application.unlocked_items = sorted(set(item_codes))

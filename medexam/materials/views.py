@@ -1,0 +1,196 @@
+"""Candidate pages: registration info, materials, upload/delete, submit; and the one view
+that serves stored images (to whoever may see them, logged every time)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from medexam.audit.services import record
+from medexam.materials import services
+from medexam.materials.forms import UploadForm
+from medexam.materials.models import Application, UploadedImage
+from medexam.materials.selectors import can_view_application, materials_page
+
+
+def candidate_required(view):
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_candidate:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _own_application(request: HttpRequest) -> Application:
+    application = (
+        Application.objects.select_related("candidate__exam", "candidate__exam_site", "candidate__user")
+        .filter(candidate__user=request.user, candidate__exam__is_active=True)
+        .order_by("-candidate__exam__year")
+        .first()
+    )
+    if application is None:
+        raise Http404("没有找到您的报名信息")
+    return application
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@candidate_required
+def registration(request: HttpRequest) -> HttpResponse:
+    application = _own_application(request)
+    return render(request, "materials/registration.html", {
+        "application": application,
+        "candidate": application.candidate,
+    })
+
+
+@candidate_required
+def materials(request: HttpRequest) -> HttpResponse:
+    application = _own_application(request)
+    page = materials_page(application)
+    return render(request, "materials/materials.html", {
+        "application": application,
+        "page": page,
+        "upload_form": UploadForm(),
+        "editable": application.state in services.EDITABLE_STATES,
+    })
+
+
+@candidate_required
+@require_POST
+def upload(request: HttpRequest, item_code: str) -> HttpResponse:
+    application = _own_application(request)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        error = services.MaterialsError("NO_FILE", form.first_error())
+    else:
+        upload_file = form.cleaned_data["image"]
+        try:
+            result = services.upload_image(
+                application_id=application.pk,
+                item_code=item_code,
+                data=upload_file.read(),
+                client_name=upload_file.name or "",
+                slot=form.cleaned_data["slot"],
+                idempotency_key=request.headers.get("Idempotency-Key", "")
+                or form.cleaned_data["idempotency_key"],
+                actor=request.user,
+                request=request,
+            )
+        except services.MaterialsError as exc:
+            error = exc
+        else:
+            image = result.image
+            if _wants_json(request):
+                return JsonResponse({"ok": True, "created": result.created, "image": _image_json(image)})
+            if image.warnings:
+                messages.warning(request, f"已上传，但请确认：{image.warnings[0]['message']}")
+            else:
+                messages.success(request, f"“{image.item.name}”上传成功。")
+            return redirect(f"{reverse('materials:materials')}#item-{image.item.code}")
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "code": error.code, "message": error.message},
+                            status=error.status)
+    messages.error(request, error.message)
+    return redirect(f"{reverse('materials:materials')}#item-{item_code}")
+
+
+def _image_json(image: UploadedImage) -> dict:
+    return {
+        "id": str(image.uuid),
+        "item": image.item.code,
+        "slot": image.slot,
+        "position": image.position,
+        "width": image.width,
+        "height": image.height,
+        "size": image.size,
+        "warnings": [{"code": w["code"], "message": w["message"]} for w in image.warnings],
+        "url": reverse("materials:image", args=[image.uuid]),
+        "thumbnail_url": reverse("materials:thumbnail", args=[image.uuid]),
+    }
+
+
+@candidate_required
+@require_POST
+def delete(request: HttpRequest, image_uuid) -> HttpResponse:
+    try:
+        services.delete_image(image_uuid=image_uuid, actor=request.user, request=request)
+    except services.MaterialsError as exc:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "code": exc.code, "message": exc.message}, status=exc.status)
+        messages.error(request, exc.message)
+    else:
+        if _wants_json(request):
+            return JsonResponse({"ok": True})
+        messages.success(request, "图片已删除，可以重新上传。")
+    return redirect("materials:materials")
+
+
+@candidate_required
+@require_POST
+def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
+    try:
+        services.confirm_warnings(image_uuid=image_uuid, actor=request.user, request=request)
+    except services.MaterialsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已确认该图片的提示。")
+    return redirect(request.POST.get("next") == "check" and "materials:submit" or "materials:materials")
+
+
+@candidate_required
+def submit(request: HttpRequest) -> HttpResponse:
+    """GET: check your answers (what is missing, what will lock). POST: 提交审核."""
+    application = _own_application(request)
+    if request.method == "POST":
+        try:
+            services.submit_application(application_id=application.pk, actor=request.user, request=request)
+        except services.MaterialsError as exc:
+            messages.error(request, exc.message)
+            return redirect("materials:submit")
+        messages.success(request, "上报完成，内容已锁定。")
+        return redirect("materials:materials")
+    page = materials_page(application)
+    return render(request, "materials/submit.html", {
+        "application": application,
+        "page": page,
+        "editable": application.state in services.EDITABLE_STATES,
+    })
+
+
+# --- stored images -------------------------------------------------------------------
+
+
+@login_required
+def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpResponse:
+    image = get_object_or_404(
+        UploadedImage.objects.select_related("application__candidate__exam", "item"), uuid=image_uuid
+    )
+    if not can_view_application(request.user, image.application):
+        raise Http404  # out of scope looks exactly like "does not exist"
+    record(
+        action="image.viewed",
+        request=request,
+        application=image.application,
+        target=f"image:{image.uuid}",
+        summary=f"查看 {image.item.name}" + ("（缩略图）" if variant == "thumb" else ""),
+        data={"variant": variant},
+    )
+    field = image.thumbnail if variant == "thumb" and image.thumbnail else image.file
+    content_type = "image/jpeg" if field is image.thumbnail else image.content_type
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

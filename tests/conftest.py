@@ -1,0 +1,92 @@
+"""Personas and shared fixtures. Candidates of Shenyang and Dalian; a reviewer for each site;
+a province reviewer. The Liaoning 2022 data file is loaded as in production."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from medexam.accounts.models import User
+from medexam.demo.images import document_image
+from medexam.demo.seeding import open_upload_window
+from medexam.rules.loading import default_exam_path, load_exam_file
+from tests.factories import PASSWORD, CandidateFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to
+# run there without this. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Each test stores files in its own folder, so tests can count what is on disk."""
+    root = tmp_path / "private"
+    storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(root), "base_url": None},
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": storage, "private": storage}
+    settings.SMS_FILE_PATH = tmp_path / "sms.log"
+    settings.PRIVATE_MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def exam(db):
+    exam = load_exam_file(default_exam_path())
+    open_upload_window(exam)
+    return exam
+
+
+@pytest.fixture
+def shenyang(exam):
+    return exam.sites.get(code="shenyang")
+
+
+@pytest.fixture
+def dalian(exam):
+    return exam.sites.get(code="dalian")
+
+
+@pytest.fixture
+def candidate(exam, shenyang):
+    return CandidateFactory(exam=exam, exam_site=shenyang, name="张伟")
+
+
+@pytest.fixture
+def other_candidate(exam, dalian):
+    return CandidateFactory(exam=exam, exam_site=dalian, name="李娜")
+
+
+@pytest.fixture
+def site_reviewer(shenyang):
+    return UserFactory(username="reviewer-shenyang", role=User.Role.SITE_REVIEWER,
+                       exam_site=shenyang, display_name="沈阳审核员")
+
+
+@pytest.fixture
+def other_site_reviewer(dalian):
+    return UserFactory(username="reviewer-dalian", role=User.Role.SITE_REVIEWER,
+                       exam_site=dalian, display_name="大连审核员")
+
+
+@pytest.fixture
+def province_reviewer(exam):
+    return UserFactory(username="province", role=User.Role.PROVINCE_REVIEWER,
+                       province=exam.province, display_name="考区审核员")
+
+
+@pytest.fixture
+def jpeg():
+    """A fresh, clear document photo under 200 KB; a different picture for each seed."""
+
+    def make(seed: int = 0, **kwargs) -> bytes:
+        return document_image(seed=seed, **kwargs)
+
+    return make

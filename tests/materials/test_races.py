@@ -1,0 +1,93 @@
+"""Races with real threads against PostgreSQL: the row lock on the application decides."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from medexam.audit.models import AuditEntry
+from medexam.materials import services
+from medexam.materials.models import Application, UploadedImage
+from tests.materials.helpers import fill_required, stored_files, upload
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers instead")
+
+
+def run_together(workers):
+    barrier = threading.Barrier(len(workers))
+    outcomes: list = [None] * len(workers)
+
+    def run(index, work):
+        try:
+            barrier.wait()
+            outcomes[index] = work()
+        except Exception as exc:  # collected and asserted by the test
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def test_eight_uploads_into_one_free_place_store_exactly_one(candidate, jpeg, _private_storage):
+    # `other` takes 10: fill 9, then race 8 uploads for the last place.
+    for seed in range(9):
+        upload(candidate, jpeg(seed), item="other")
+    images = [jpeg(100 + i) for i in range(8)]
+
+    outcomes = run_together([lambda d=d: upload(candidate, d, item="other") for d in images])
+
+    stored = [o for o in outcomes if isinstance(o, UploadedImage)]
+    refused = [o for o in outcomes if isinstance(o, services.MaterialsError)]
+    assert len(stored) == 1, outcomes
+    assert len(refused) == 7 and {r.code for r in refused} == {"ITEM_FULL"}
+    assert candidate.application.images.filter(item__code="other").count() == 10
+    # 10 images + 10 thumbnails: the refused racers left no file behind
+    assert len(stored_files(_private_storage)) == 20
+
+
+def test_uploads_racing_a_submit_land_before_the_lock_or_are_refused(candidate, jpeg):
+    fill_required(candidate, jpeg)
+    extra = [jpeg(200 + i) for i in range(6)]
+
+    workers = [lambda d=d: upload(candidate, d, item="other") for d in extra]
+    workers.append(lambda: services.submit_application(
+        application_id=candidate.application.pk, actor=candidate.user))
+    outcomes = run_together(workers)
+
+    application = Application.objects.get(pk=candidate.application.pk)
+    assert application.state == Application.State.SUBMITTED
+    submitted_at = AuditEntry.objects.get(action="application.transition").pk
+    upload_entries = AuditEntry.objects.filter(action="image.uploaded", data__item="other")
+    assert all(entry.pk < submitted_at for entry in upload_entries)
+    landed = [o for o in outcomes[:-1] if isinstance(o, UploadedImage)]
+    refused = [o for o in outcomes[:-1] if isinstance(o, services.MaterialsError)]
+    assert len(landed) + len(refused) == 6
+    assert {r.code for r in refused} <= {"LOCKED"}
+    assert application.images.filter(item__code="other").count() == len(landed)
+
+
+def test_two_deletes_of_the_same_image_remove_it_once(candidate, jpeg):
+    image = upload(candidate, jpeg(1), slot="front")
+
+    outcomes = run_together([
+        lambda: services.delete_image(image_uuid=image.uuid, actor=candidate.user)
+        for _ in range(4)
+    ])
+
+    assert sum(1 for o in outcomes if o is None) == 1
+    assert sum(1 for o in outcomes if isinstance(o, services.MaterialsError)) == 3
+    assert AuditEntry.objects.filter(action="image.deleted").count() == 1

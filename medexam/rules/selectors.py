@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from .evaluation import Evaluation, evaluate, profile_from_candidate
@@ -33,3 +35,79 @@ def rules_for(source: str) -> tuple[dict, str]:
             return exam.rules, f"数据库中已导入的 {source}（版本 {exam.rules_version}）"
     data, _ = read_rules_file(path)
     return data, f"文件 {path}（版本 {data['version']}）"
+
+
+# --- the trial-period timeline ------------------------------------------------------------
+
+TIMELINE_WIDTH = 1000  # SVG user units; the page scales it (no inline styles: strict CSP)
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    width: int
+    start: datetime.date
+    end: datetime.date  # exclusive
+    days: int
+    kind: str  # completed | pledged | gap | overlap
+    label: str
+    outside: bool = False  # the segment lies (partly) outside the window
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    label: str
+    bars: tuple[Bar, ...]
+    y: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    rows: tuple[TimelineRow, ...]
+    height: int
+    ticks: tuple[tuple[int, str], ...]  # (x, label) at each quarter inside the window
+
+
+def trial_timeline(check) -> Timeline:
+    """Rows of bars for the window: one row per segment, then gaps and overlaps."""
+    start, end = check.window
+    total = max((end - start).days, 1)
+
+    def bar(a, b, kind, label, outside=False) -> Bar:
+        a_c, b_c = max(a, start), min(b, end)
+        x = round((a_c - start).days * TIMELINE_WIDTH / total)
+        width = max(round((b_c - start).days * TIMELINE_WIDTH / total) - x, 2)
+        return Bar(x, width, a, b, (b - a).days, kind, label, outside)
+
+    rows = []
+    y = 44
+    for segment in check.segments:
+        inside = segment.start < end and segment.end > start
+        outside = segment.start < start or segment.end > end
+        bars = (
+            (bar(segment.start, segment.end, segment.status, segment.institution, outside),)
+            if (inside)
+            else ()
+        )
+        rows.append(TimelineRow(segment.institution or "（未填写机构）", bars, y))
+        y += 34
+    if check.gaps:
+        rows.append(TimelineRow("空档", tuple(bar(a, b, "gap", "空档") for a, b in check.gaps), y))
+        y += 34
+    if check.overlaps:
+        rows.append(
+            TimelineRow("重叠", tuple(bar(a, b, "overlap", "重叠") for a, b in check.overlaps), y)
+        )
+        y += 34
+    ticks = []
+    month = datetime.date(start.year, start.month, 1)
+    while month < end:
+        if month >= start and month.month in (1, 4, 7, 10):
+            ticks.append(
+                (
+                    round((month - start).days * TIMELINE_WIDTH / total),
+                    f"{month.year}.{month.month}",
+                )
+            )
+        month = datetime.date(month.year + (month.month // 12), month.month % 12 + 1, 1)
+    return Timeline(rows=tuple(rows), height=y + 4, ticks=tuple(ticks))

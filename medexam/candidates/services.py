@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
 from medexam.audit.services import client_ip, record
+from medexam.candidates.bulk import insert_rows
 from medexam.candidates.importing import (
     FIELD_LABELS,
     ImportFileError,
@@ -241,23 +243,32 @@ def _display_changes(diff: dict[str, list[Any]], sites: dict[int, str]) -> dict[
 
 def _create(exam: Exam, rows: list[ParsedRow]) -> None:
     from medexam.accounts.models import User
+    from medexam.materials.models import Application
 
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
         # Unusable password: the candidate sets one after an SMS code (accounts.services).
         unusable = make_password(None)
-        users = User.objects.bulk_create([
-            User(username=new_candidate_username(), role=User.Role.CANDIDATE,
-                 display_name=row.values["name"], password=unusable)
-            for row in chunk
+        usernames = [new_candidate_username() for _ in chunk]
+        insert_rows(User, [
+            {"username": username, "role": User.Role.CANDIDATE, "password": unusable,
+             "display_name": row.values["name"], "date_joined": timezone.now()}
+            for username, row in zip(usernames, chunk, strict=True)
         ])
-        candidates = []
-        for user, row in zip(users, chunk, strict=True):
+        user_ids = dict(User.objects.filter(username__in=usernames)
+                        .values_list("username", "pk"))
+        candidate_rows = []
+        for username, row in zip(usernames, chunk, strict=True):
             values = dict(row.values)
-            site_id = values.pop("exam_site")
-            candidates.append(Candidate(exam=exam, user=user, exam_site_id=site_id, **values))
-        created = Candidate.objects.bulk_create(candidates)
-        create_draft_applications(candidates=created)
+            values["exam_site_id"] = values.pop("exam_site")
+            values.update(exam_id=exam.pk, user_id=user_ids[username])
+            candidate_rows.append(values)
+        insert_rows(Candidate, candidate_rows)
+        candidate_ids = Candidate.objects.filter(
+            exam=exam, registration_no__in=[row.values["registration_no"] for row in chunk]
+        ).values_list("pk", flat=True)
+        # The draft application every candidate has from the day of import.
+        insert_rows(Application, [{"candidate_id": pk} for pk in candidate_ids])
 
 
 def _update(plan, *, run: ImportRun, actor, request, sites: dict[int, str]) -> None:

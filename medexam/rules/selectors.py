@@ -57,19 +57,19 @@ class Bar:
 @dataclass(frozen=True)
 class TimelineRow:
     label: str
+    kind: str  # segment | gap | overlap
     bars: tuple[Bar, ...]
-    y: int
 
 
 @dataclass(frozen=True)
 class Timeline:
     rows: tuple[TimelineRow, ...]
-    height: int
     ticks: tuple[tuple[int, str], ...]  # (x, label) at each quarter inside the window
 
 
 def trial_timeline(check) -> Timeline:
-    """Rows of bars for the window: one row per segment, then gaps and overlaps."""
+    """Rows of bars for the window: one row per segment, then gaps and overlaps. Each row
+    is its own stretched SVG track, so labels stay HTML text at a readable size."""
     start, end = check.window
     total = max((end - start).days, 1)
 
@@ -80,25 +80,36 @@ def trial_timeline(check) -> Timeline:
         return Bar(x, width, a, b, (b - a).days, kind, label, outside)
 
     rows = []
-    y = 44
     for segment in check.segments:
         inside = segment.start < end and segment.end > start
         outside = segment.start < start or segment.end > end
-        bars = (
-            (bar(segment.start, segment.end, segment.status, segment.institution, outside),)
-            if (inside)
-            else ()
-        )
-        rows.append(TimelineRow(segment.institution or "（未填写机构）", bars, y))
-        y += 34
-    if check.gaps:
-        rows.append(TimelineRow("空档", tuple(bar(a, b, "gap", "空档") for a, b in check.gaps), y))
-        y += 34
-    if check.overlaps:
+        status = "已完成" if segment.status == "completed" else "待完成"
+        bars = (bar(segment.start, segment.end, segment.status, segment.institution, outside),)
         rows.append(
-            TimelineRow("重叠", tuple(bar(a, b, "overlap", "重叠") for a, b in check.overlaps), y)
+            TimelineRow(
+                f"{segment.institution or '（未填写机构）'}（{status}，{segment.days} 天）",
+                "segment",
+                bars if inside else (),
+            )
         )
-        y += 34
+    if check.gaps:
+        gap_days = sum((b - a).days for a, b in check.gaps)
+        rows.append(
+            TimelineRow(
+                f"空档（共 {gap_days} 天）",
+                "gap",
+                tuple(bar(a, b, "gap", "空档") for a, b in check.gaps),
+            )
+        )
+    if check.overlaps:
+        overlap_days = sum((b - a).days for a, b in check.overlaps)
+        rows.append(
+            TimelineRow(
+                f"重叠（共 {overlap_days} 天，只算一次）",
+                "overlap",
+                tuple(bar(a, b, "overlap", "重叠") for a, b in check.overlaps),
+            )
+        )
     ticks = []
     month = datetime.date(start.year, start.month, 1)
     while month < end:
@@ -110,4 +121,4 @@ def trial_timeline(check) -> Timeline:
                 )
             )
         month = datetime.date(month.year + (month.month // 12), month.month % 12 + 1, 1)
-    return Timeline(rows=tuple(rows), height=y + 4, ticks=tuple(ticks))
+    return Timeline(rows=tuple(rows), ticks=tuple(ticks))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, context, login, page, screenshot  # noqa: F401
+from tests.browser.conftest import login, screenshot
 
 pytestmark = [
     pytest.mark.browser,

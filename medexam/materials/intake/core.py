@@ -1,0 +1,460 @@
+"""inspect_image: one upload in, one verdict out, with the normalised file to store.
+
+Order of work (cheapest refusal first): size -> real format (magic bytes) -> extension ->
+byte-level structure (JPEG segments / PNG chunks with CRCs) -> header dimensions and the pixel
+ceiling -> one full decode (JPEG: DCT-scaled with draft(), which still reads every byte of
+entropy data, so a truncated file fails) -> normalisation -> quality metrics on a ~800 px grey
+copy -> thumbnail and perceptual hash from that copy.
+
+Pixels are re-encoded only when they must change (EXIF rotation, CMYK/palette/16-bit/alpha);
+otherwise the stored file is the original's own bytes minus metadata and trailing data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PIL import Image, JpegImagePlugin
+
+from . import messages as msg
+from . import quality
+from .jpeg import JpegStructureError, parse_jpeg
+from .png import PngStructureError, parse_png
+from .sniff import HEIC, JPEG, PNG, sniff
+
+MAX_BYTES = 200 * 1024  # inclusive (SPEC 3a)
+ALLOWED_EXTENSIONS = {"jpg", "jpeg", "png"}
+# Checked from the header before any decoding. 16 MP holds a 12 MP phone photo; a 200 KB
+# file with more pixels than that is either unreadable or a decompression bomb.
+MAX_PIXELS = 16_000_000
+MIN_SHORT_SIDE = 400
+MIN_LONG_SIDE = 600
+WARN_LONG_SIDE = 800
+MAX_ASPECT = 4.0
+WORK_SIDE = 640  # long side of the working copy for metrics, thumbnail and hash
+THUMB_SIDE = 400
+
+# Quality thresholds, calibrated on tests/intake/make_corpus.py (see the README figures).
+BLANK_REJECT_CONTRAST = 4.0  # grey standard deviation
+BLANK_WARN_SPAN = 40  # p99 - p1
+DARK_REJECT_BRIGHTNESS = 40.0
+DARK_REJECT_P99 = 110
+DARK_WARN_BRIGHTNESS = 75.0
+BLUR_REJECT = 120.0
+BLUR_WARN = 400.0
+UPRIGHT_MIN_GAPS = 0.25  # share of gap lines a text document's line direction shows
+UPRIGHT_RATIO = 3.0  # how much more line structure the vertical direction must show
+
+# Hamming distance (of 128 bits) up to which two pictures count as the same picture.
+PHASH_DUPLICATE_DISTANCE = 6
+
+# The deciding order when several refusals apply (the most fundamental first).
+_PRIORITY = [
+    "RESOLUTION_TOO_LOW",
+    "BAD_DIMENSIONS",
+    "BLANK_IMAGE",
+    "TOO_DARK",
+    "BLURRY",
+    "NOT_UPRIGHT",
+    "DUPLICATE",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    verdict: str
+    code: str
+    message: str
+    format: str | None
+    width: int | None
+    height: int | None
+    bytes: int
+    sha256: str
+    content: bytes | None
+    extension: str | None
+    thumbnail: bytes | None
+    phash: str | None
+    warnings: tuple[Finding, ...] = ()
+    metrics: dict = field(default_factory=dict)
+    normalisations: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict != "reject"
+
+
+def client_extension(client_name: str | None) -> str:
+    """The extension of the browser's file name, lower-cased; used for the allow-list only.
+
+    Both separators count as path separators (a Windows path or a traversal attempt only
+    leaves its last part); a NUL or a bidi override cannot hide anything because only the
+    characters after the last dot matter and they must be exactly jpg/jpeg/png.
+    """
+    name = (client_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if "." not in name:
+        return ""
+    return name.rsplit(".", 1)[-1].lower()
+
+
+def inspect_image(data: bytes, client_name: str) -> IntakeResult:
+    size = len(data)
+    sha = hashlib.sha256(data).hexdigest()
+
+    def reject(code: str, message: str | None = None, **extra) -> IntakeResult:
+        return IntakeResult(
+            verdict="reject",
+            code=code,
+            message=message or msg.MESSAGES[code],
+            format=extra.get("format"),
+            width=extra.get("width"),
+            height=extra.get("height"),
+            bytes=size,
+            sha256=sha,
+            content=None,
+            extension=None,
+            thumbnail=None,
+            phash=None,
+            warnings=(),
+            metrics=extra.get("metrics", {}),
+            normalisations=(),
+        )
+
+    if size == 0:
+        return reject("EMPTY_FILE")
+    if size > MAX_BYTES:
+        return reject("FILE_TOO_LARGE", msg.too_large_message(size))
+    kind, label = sniff(data)
+    if kind == HEIC:
+        return reject("UNSUPPORTED_FORMAT_HEIC")
+    if kind == "OTHER":
+        return reject("UNSUPPORTED_FORMAT", msg.unsupported_format_message(label or ""))
+    extension = client_extension(client_name)
+    if extension not in ALLOWED_EXTENSIONS:
+        shown = "." + extension[:16] if extension else ""
+        return reject("EXT_NOT_ALLOWED", msg.ext_not_allowed_message(_printable(shown)))
+    if kind is None:
+        return reject("NOT_AN_IMAGE")
+    try:
+        layout = parse_jpeg(data) if kind == JPEG else parse_png(data)
+    except (JpegStructureError, PngStructureError):
+        return reject("CORRUPT_IMAGE", format=kind)
+    width, height = layout.width, layout.height
+    if width * height > MAX_PIXELS:
+        return reject(
+            "TOO_MANY_PIXELS",
+            msg.too_many_pixels_message(width, height),
+            format=kind,
+            width=width,
+            height=height,
+        )
+    if kind == PNG and layout.animated:
+        return reject("ANIMATED_IMAGE", format=kind, width=width, height=height)
+    try:
+        with warnings.catch_warnings():
+            # Pillow's complaints about broken EXIF/MPO tags concern metadata we drop anyway.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            decoded = _decode(data, kind, layout)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return reject(
+            "TOO_MANY_PIXELS",
+            msg.too_many_pixels_message(width, height),
+            format=kind,
+            width=width,
+            height=height,
+        )
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        KeyError,
+        IndexError,
+        TypeError,
+        MemoryError,
+        Image.UnidentifiedImageError,
+    ):
+        # Pillow reports truncation and bad codes as OSError/ValueError/SyntaxError; any of
+        # them means we could not read every pixel.
+        return reject("CORRUPT_IMAGE", format=kind, width=width, height=height)
+    return _judge(decoded, size=size, sha=sha)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+@dataclass
+class _Decoded:
+    format: str
+    width: int
+    height: int
+    content: bytes
+    work: Image.Image  # upright, RGB or L, long side about WORK_SIDE (or smaller)
+    normalisations: list[str]
+
+
+def _draft_request(width: int, height: int) -> tuple[int, int]:
+    long_side = max(width, height)
+    if long_side <= WORK_SIDE:
+        return width, height
+    return max(1, width * WORK_SIDE // long_side), max(1, height * WORK_SIDE // long_side)
+
+
+def _decode(data: bytes, kind: str, layout) -> _Decoded:
+    norms: list[str] = []
+    if layout.dropped_metadata:
+        norms.append("metadata_removed")
+    trailing = len(data) - layout.end
+    im = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+    if kind == JPEG:
+        if im.format == "MPO" or getattr(im, "n_frames", 1) > 1:
+            norms.append("extra_frames_removed")
+        elif trailing > 0:
+            norms.append("trailing_data_removed")
+        orientation = _orientation(im)
+        if orientation == 1 and im.mode in ("L", "RGB"):
+            im.draft(im.mode, _draft_request(im.width, im.height))
+            im.load()
+            return _Decoded(
+                JPEG, layout.width, layout.height, layout.stripped(data), _work_copy(im), norms
+            )
+        return _reencode_jpeg(im, orientation, norms)
+    if trailing > 0:
+        norms.append("trailing_data_removed")
+    im.load()
+    orientation = _orientation(im)
+    plain = (
+        im.mode in ("L", "RGB")
+        and layout.bit_depth == 8
+        and layout.colour_type in (0, 2)
+        and "transparency" not in im.info
+    )
+    if plain and orientation == 1:
+        return _Decoded(PNG, im.width, im.height, layout.stripped(data), _work_copy(im), norms)
+    im = _to_plain_mode(im, norms, bit_depth=layout.bit_depth)
+    if orientation != 1:
+        im = _transpose(im, orientation)
+        norms.append("exif_orientation")
+    out = io.BytesIO()
+    im.save(out, format="PNG", compress_level=6)
+    norms.append("reencoded")
+    return _Decoded(PNG, im.width, im.height, out.getvalue(), _work_copy(im), norms)
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - broken EXIF is metadata we drop anyway
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+_TRANSPOSE = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_270],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+def _transpose(im: Image.Image, orientation: int) -> Image.Image:
+    for method in _TRANSPOSE.get(orientation, []):
+        im = im.transpose(method)
+    return im
+
+
+def _reencode_jpeg(im: Image.Image, orientation: int, norms: list[str]) -> _Decoded:
+    # Keep the original's quantisation and chroma subsampling so the re-encoded file has
+    # the same quality and about the same size.
+    qtables = getattr(im, "quantization", None)
+    subsampling = JpegImagePlugin.get_sampling(im) if im.mode != "CMYK" else -1
+    im.load()
+    if im.mode not in ("L", "RGB"):
+        im = im.convert("RGB")
+        norms.append("colour_converted")
+        qtables = None
+    if orientation != 1:
+        im = _transpose(im, orientation)
+        norms.append("exif_orientation")
+    options: dict = {"quality": 90}
+    if qtables and len(qtables) <= (1 if im.mode == "L" else 2):
+        options = {"qtables": qtables}
+    if subsampling in (0, 1, 2) and im.mode == "RGB":
+        options["subsampling"] = subsampling
+    out = io.BytesIO()
+    im.save(out, format="JPEG", optimize=False, **options)
+    norms.append("reencoded")
+    return _Decoded(JPEG, im.width, im.height, out.getvalue(), _work_copy(im), norms)
+
+
+def _to_plain_mode(im: Image.Image, norms: list[str], *, bit_depth: int) -> Image.Image:
+    """8-bit RGB or grey, transparency flattened on white."""
+    mode = im.mode
+    if mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+        norms.append("colour_converted")
+    elif mode in ("RGB", "L") and "transparency" in im.info:
+        im = im.convert("RGBA" if mode == "RGB" else "LA")
+    elif mode in ("I", "I;16", "I;16B", "I;16L"):
+        arr = np.asarray(im, dtype=np.uint32)
+        shift = 8 if arr.max(initial=0) > 255 or bit_depth == 16 else 0
+        im = Image.fromarray((arr >> shift).clip(0, 255).astype(np.uint8), "L")
+        norms.append("colour_converted")
+    elif mode == "1":
+        im = im.convert("L")
+        norms.append("colour_converted")
+    elif mode in ("L", "RGB"):
+        norms.append("colour_converted")  # 16-bit or sub-byte samples on disk
+    if im.mode in ("RGBA", "LA", "PA"):
+        base_mode = "L" if im.mode == "LA" else "RGB"
+        flat = Image.new(base_mode, im.size, 255 if base_mode == "L" else (255, 255, 255))
+        flat.paste(im.convert(base_mode), mask=im.getchannel("A"))
+        im = flat
+        norms.append("transparency_flattened")
+    if im.mode not in ("L", "RGB"):
+        im = im.convert("RGB")
+        norms.append("colour_converted")
+    return im
+
+
+def _work_copy(im: Image.Image) -> Image.Image:
+    factor = max(im.width, im.height) // WORK_SIDE
+    if factor >= 2:
+        return im.reduce(factor)
+    return im
+
+
+def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
+    width, height = decoded.width, decoded.height
+    work = decoded.work
+    grey_image = work.convert("L") if work.mode != "L" else work
+    # Every measurement runs on one grey copy at a fixed size (BLUR_SIDE on the long side).
+    metric_image = quality.at_blur_side(grey_image)
+    metrics: dict = {"work_width": work.width, "work_height": work.height}
+    metrics.update(quality.exposure(np.asarray(metric_image)))
+    rejects: dict[str, str] = {}
+    warns: dict[str, str] = {}
+
+    short, long_ = min(width, height), max(width, height)
+    if short < MIN_SHORT_SIDE or long_ < MIN_LONG_SIDE:
+        rejects["RESOLUTION_TOO_LOW"] = msg.resolution_message(width, height)
+    elif long_ < WARN_LONG_SIDE:
+        warns["RESOLUTION_TOO_LOW"] = msg.WARN_MESSAGES["RESOLUTION_TOO_LOW"]
+    if long_ / max(short, 1) > MAX_ASPECT:
+        rejects["BAD_DIMENSIONS"] = msg.bad_dimensions_message(width, height)
+
+    span = metrics["p99"] - metrics["p1"]
+    blank = metrics["contrast"] < BLANK_REJECT_CONTRAST
+    dark = metrics["brightness"] < DARK_REJECT_BRIGHTNESS and metrics["p99"] < DARK_REJECT_P99
+    if blank:
+        rejects["BLANK_IMAGE"] = msg.MESSAGES["BLANK_IMAGE"]
+    elif dark:
+        rejects["TOO_DARK"] = msg.MESSAGES["TOO_DARK"]
+    else:
+        if span < BLANK_WARN_SPAN:
+            warns["BLANK_IMAGE"] = msg.WARN_MESSAGES["BLANK_IMAGE"]
+        if metrics["brightness"] < DARK_WARN_BRIGHTNESS:
+            warns["TOO_DARK"] = msg.WARN_MESSAGES["TOO_DARK"]
+        # Blur only where there is something to be sharp: a blank or black picture has no
+        # edges, and its own code says more.
+        metrics.update(quality.blur_score(metric_image, p1=metrics["p1"], p99=metrics["p99"]))
+        if metrics["blur"] < BLUR_REJECT:
+            rejects["BLURRY"] = msg.MESSAGES["BLURRY"]
+        elif metrics["blur"] < BLUR_WARN:
+            warns["BLURRY"] = msg.WARN_MESSAGES["BLURRY"]
+        metrics.update(quality.text_orientation(metric_image))
+        if (
+            metrics["line_cols"] >= UPRIGHT_MIN_GAPS
+            and metrics["line_ratio"] * UPRIGHT_RATIO <= 1.0
+        ):
+            warns["NOT_UPRIGHT"] = msg.WARN_MESSAGES["NOT_UPRIGHT"]
+
+    fmt = decoded.format
+    if rejects:
+        code = next(c for c in _PRIORITY if c in rejects)
+        return IntakeResult(
+            verdict="reject",
+            code=code,
+            message=rejects[code],
+            format=fmt,
+            width=width,
+            height=height,
+            bytes=size,
+            sha256=sha,
+            content=None,
+            extension=None,
+            thumbnail=None,
+            phash=None,
+            warnings=(),
+            metrics=metrics,
+            normalisations=(),
+        )
+    findings = tuple(Finding(c, warns[c]) for c in _PRIORITY if c in warns)
+    verdict, code, message = "accept", "OK", msg.MESSAGES["OK"]
+    if findings:
+        verdict, code, message = "warn", findings[0].code, findings[0].message
+    return IntakeResult(
+        verdict=verdict,
+        code=code,
+        message=message,
+        format=fmt,
+        width=width,
+        height=height,
+        bytes=size,
+        sha256=sha,
+        content=decoded.content,
+        extension=".png" if fmt == PNG else ".jpg",
+        thumbnail=_thumbnail(work),
+        phash=quality.phash(metric_image),
+        warnings=findings,
+        metrics=metrics,
+        normalisations=tuple(decoded.normalisations),
+    )
+
+
+def _thumbnail(work: Image.Image) -> bytes:
+    """A JPEG of the upright picture, long side 320-480 px ("about 400"): an integer
+    reduce() is ~6x cheaper than a resample and good enough for a review list."""
+    thumb = work
+    factor = max(work.size) // 320
+    if factor >= 2:
+        thumb = work.reduce(factor)
+    if max(thumb.size) > 480:
+        ratio = THUMB_SIDE / max(thumb.size)
+        size = (max(1, round(thumb.width * ratio)), max(1, round(thumb.height * ratio)))
+        thumb = thumb.resize(size, Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    thumb.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def with_duplicate(result: IntakeResult, message: str) -> IntakeResult:
+    """The same result plus a DUPLICATE warning (for callers that know other uploads)."""
+    if result.verdict == "reject":
+        return result
+    findings = (*result.warnings, Finding("DUPLICATE", message))
+    first = findings[0]
+    return replace(
+        result, verdict="warn", code=first.code, message=first.message, warnings=findings
+    )
+
+
+def phash_distance(a: str, b: str) -> int:
+    return quality.phash_distance(a, b)
+
+
+MESSAGES = msg.MESSAGES

@@ -1,0 +1,185 @@
+"""Image measurements on a small grey working copy (numpy): exposure, blankness, blur,
+text orientation and a perceptual hash. All functions take a Pillow "L" image."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+BLUR_SIDE = 640  # the blur metric is computed at this long side, whatever the source size
+TILE = 24
+_LEVELS = np.arange(256, dtype=np.float64)
+
+
+def exposure(grey: np.ndarray) -> dict:
+    """Brightness statistics from the 256-bin histogram (no sorting of pixels)."""
+    hist = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    mean = float((hist * _LEVELS).sum() / total)
+    std = float(np.sqrt(max((hist * (_LEVELS - mean) ** 2).sum() / total, 0.0)))
+    cumulative = np.cumsum(hist) / total
+    p1, p50, p99 = (int(np.searchsorted(cumulative, q)) for q in (0.01, 0.5, 0.99))
+    return {
+        "brightness": round(mean, 1),
+        "contrast": round(std, 1),
+        "p1": p1,
+        "p50": p50,
+        "p99": p99,
+    }
+
+
+def blur_score(image: Image.Image, *, p1: int, p99: int) -> dict:
+    """Sharpness as the weaker of the horizontal and vertical second-derivative energies.
+
+    Why this shape: the plain variance of the Laplacian rates a tiny image (few pixels, all
+    edges) and pixel noise as sharp and averages a one-directional shake away. Here the
+    picture is first brought to a fixed long side (a small image is upscaled, so it cannot
+    look sharp; a large one is averaged down, which drowns sensor noise); each direction's
+    second difference is smoothed across that direction; energies are taken per tile
+    and the top 5 % kept (a document is mostly white paper, a selfie mostly face), per
+    direction, and the minimum wins (camera shake blurs one direction only). The score is
+    divided by the picture's own dynamic range so a pale but crisp scan is not "blurry".
+    `image` is the grey picture at BLUR_SIDE (see at_blur_side).
+    Calibrated on tests/intake/make_corpus.py: sharp photos and scans 1,300-1,500, a selfie
+    holding an ID card ~600, a 1.6 px Gaussian blur ~215, a 200 px thumbnail blown up ~65,
+    15 px camera shake ~33, 5 px blur with or without noise < 12.
+    """
+    g = np.asarray(image, dtype=np.int16)
+    # Second difference along each direction, smoothed across it with a binomial [1, 2, 1]
+    # (averages sensor noise and JPEG ringing without softening the edge being measured).
+    # Integer arithmetic on int16 (|value| <= 4 * 4 * 255) is ~3x faster than float passes.
+    across_y = g[:-2] + 2 * g[1:-1] + g[2:]
+    d2x = across_y[:, :-2] - 2 * across_y[:, 1:-1] + across_y[:, 2:]
+    across_x = g[:, :-2] + 2 * g[:, 1:-1] + g[:, 2:]
+    d2y = across_x[:-2] - 2 * across_x[1:-1] + across_x[2:]
+    ex = _tile_top(_squared(d2x))
+    ey = _tile_top(_squared(d2y))
+    span = max(float(p99 - p1), 48.0)
+    scale = (128.0 / span) ** 2 / 16.0  # 16: the smoothing's gain of 4, squared
+    return {
+        "blur": round(min(ex, ey) * scale, 1),
+        "blur_x": round(ex * scale, 1),
+        "blur_y": round(ey * scale, 1),
+    }
+
+
+def at_blur_side(image: Image.Image) -> Image.Image:
+    long_side = max(image.size)
+    if long_side == BLUR_SIDE:
+        return image
+    ratio = BLUR_SIDE / long_side
+    size = (max(TILE, round(image.width * ratio)), max(TILE, round(image.height * ratio)))
+    return image.resize(size, Image.Resampling.BILINEAR)
+
+
+def _squared(values: np.ndarray) -> np.ndarray:
+    out = values.astype(np.float32)
+    out *= out
+    return out
+
+
+def _tile_top(energy: np.ndarray) -> float:
+    rows = energy.shape[0] // TILE
+    cols = energy.shape[1] // TILE
+    if rows == 0 or cols == 0:
+        return float(energy.mean())
+    tiles = energy[: rows * TILE, : cols * TILE].reshape(rows, TILE, cols, TILE).mean(axis=(1, 3))
+    return float(np.percentile(tiles, 95))  # a few hundred tiles: cheap
+
+
+def text_orientation(image: Image.Image) -> dict:
+    """How strongly dark ink is organised in horizontal vs vertical lines.
+
+    Text lines leave empty gaps between them across the whole width; the other direction has
+    no such aligned gaps (line spacing is wider than letter spacing). `line_ratio` > 1 means
+    horizontal lines (upright or upside down), < 1 vertical ones (on its side).
+    """
+    # Ink is what is clearly darker than its neighbourhood: a desk around the paper or a
+    # lighting gradient is its own background, not ink.
+    factor = max(1, min(image.size) // 32)
+    background = np.asarray(
+        image.reduce(factor).resize(image.size, Image.Resampling.NEAREST), dtype=np.int16
+    )
+    grey = np.asarray(image, dtype=np.int16)
+    ink = grey < background - 40
+    share = float(ink.mean())
+    result = {"ink": round(share, 4), "line_ratio": 1.0, "line_rows": 0.0, "line_cols": 0.0}
+    if share < 0.005 or share > 0.4:
+        return result
+    rows = ink.mean(axis=1)
+    cols = ink.mean(axis=0)
+    # Only the inked area counts (margins are gaps in both directions).
+    rows = _inner(rows)
+    cols = _inner(cols)
+    if rows.size < 20 or cols.size < 20:
+        return result
+    gap_rows = _gap_share(rows)
+    gap_cols = _gap_share(cols)
+    result["line_rows"] = round(gap_rows, 3)
+    result["line_cols"] = round(gap_cols, 3)
+    result["line_ratio"] = round((gap_rows + 0.02) / (gap_cols + 0.02), 2)
+    return result
+
+
+def _inner(profile: np.ndarray) -> np.ndarray:
+    nz = np.flatnonzero(profile > 0.002)
+    if nz.size == 0:
+        return profile[:0]
+    return profile[nz[0] : nz[-1] + 1]
+
+
+def _gap_share(profile: np.ndarray) -> float:
+    """Share of positions inside the inked span that lie in short empty runs: the gaps
+    between lines of text. Long runs (page margins, the space around a photo) do not count,
+    so a paper edge or a table border cannot pass for line structure."""
+    peak = float(np.percentile(profile, 90))
+    if peak <= 0:
+        return 0.0
+    empty = np.concatenate(([False], profile < peak * 0.08, [False]))
+    edges = np.flatnonzero(np.diff(empty.astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    lengths = ends - starts
+    longest = max(2, int(profile.size * 0.04))
+    return float(lengths[lengths <= longest].sum() / profile.size)
+
+
+_DCT_SIZE = 64
+_HASH_BITS = 128
+
+
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    m[0] /= np.sqrt(2.0)
+    return m
+
+
+_DCT = _dct_matrix(_DCT_SIZE)
+# The 128 lowest frequencies (diagonal order), without the DC term (overall brightness).
+_LOW = tuple(
+    np.array(
+        sorted(
+            ((u, v) for u in range(16) for v in range(16) if (u, v) != (0, 0)),
+            key=lambda uv: (uv[0] + uv[1], uv),
+        )[:_HASH_BITS]
+    ).T
+)
+
+
+def phash(image: Image.Image) -> str:
+    """128-bit DCT perceptual hash (32 hex digits) of the normalised, upright picture.
+
+    Why 128 bits: the classic 64-bit hash sees only the layout, and two different
+    candidates' copies of the same printed form differ by 2-10 bits there; with the next
+    frequency bands they differ by 10+ while a re-saved, resized or re-compressed copy of
+    one picture stays within 0-2 (tests/intake/test_duplicates.py)."""
+    small = image.resize((_DCT_SIZE, _DCT_SIZE), Image.Resampling.BOX)
+    pixels = np.asarray(small, dtype=np.float64)
+    coeffs = (_DCT @ pixels @ _DCT.T)[_LOW]
+    bits = coeffs > np.median(coeffs)
+    return f"{int(''.join('1' if bit else '0' for bit in bits), 2):032x}"
+
+
+def phash_distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()

@@ -14,6 +14,46 @@ def evaluation_for(candidate) -> Evaluation:
     return evaluate(candidate.exam.rules, profile_from_candidate(candidate))
 
 
+STATUS_ORDER = ("required", "check", "recommended", "optional", "not_applicable")
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    code: str
+    name: str
+    group: str
+    status: str
+    status_label: str
+    reason: str
+
+
+def checklist(rules: dict, evaluation: Evaluation) -> list[ChecklistRow]:
+    """The personalised checklist, required first (then "check", recommended, optional, not
+    applicable), catalog order within each status; names and labels from the rule data."""
+    labels = rules["labels"]["statuses"]
+    order = {code: index for index, code in enumerate(evaluation.items)}
+    rows = [
+        ChecklistRow(
+            code=item["code"],
+            name=item["name"],
+            group=item["group"],
+            status=evaluation.items[item["code"]].status,
+            status_label=labels[evaluation.items[item["code"]].status],
+            reason=evaluation.items[item["code"]].reason,
+        )
+        for item in rules["items"]
+        if item["code"] in evaluation.items
+    ]
+    rows.sort(key=lambda row: (STATUS_ORDER.index(row.status), order[row.code]))
+    return rows
+
+
+def checklist_for(candidate) -> tuple[Evaluation, list[ChecklistRow]]:
+    """For a page (candidate's or reviewer's, read-only): the evaluation and its checklist."""
+    evaluation = evaluation_for(candidate)
+    return evaluation, checklist(candidate.exam.rules, evaluation)
+
+
 def rules_for(source: str) -> tuple[dict, str]:
     """(rules, where they came from) for a slug or a file path.
 

@@ -374,3 +374,17 @@ def test_wrongly_typed_values_do_not_crash(rules):
     assert result.rule_code == "R8"
     assert result.items["extra_exam_form"].status == "check"
     assert result.trial_period.covered_days == 0
+
+
+def test_the_checklist_puts_required_first_with_names_and_reasons(rules):
+    from medexam.rules.selectors import checklist
+
+    rows = checklist(rules, evaluate(rules, profile(assistant_upgrade=True, major="农村医学")))
+    statuses = [row.status for row in rows]
+    assert statuses == sorted(
+        statuses, key=["required", "check", "recommended", "optional", "not_applicable"].index
+    )
+    assert rows[0].code == "id_proof" and rows[0].status_label == "必传"
+    village = next(row for row in rows if row.code == "village_doctor")
+    assert (village.name, village.status_label) == ("乡医证", "建议上传")
+    assert len(rows) == 19

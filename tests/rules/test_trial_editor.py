@@ -190,3 +190,18 @@ def test_the_service_refuses_bad_segments(candidate, segments, code):
         update_trial_segments(candidate_id=candidate.pk, segments=segments, actor=candidate.user)
     assert caught.value.code == code
     assert caught.value.message
+
+
+def test_the_read_only_summary_explains_the_route(candidate):
+    from django.template.loader import render_to_string
+
+    from medexam.rules.selectors import checklist_for
+
+    evaluation, rows = checklist_for(candidate)
+    html = render_to_string(
+        "rules/_evaluation_summary.html", {"evaluation": evaluation, "checklist": rows}
+    )
+    assert "为什么是线上审核？" in html  # the factory's candidate: bachelor 2015 on 学信网
+    assert "第 R7 条：“2002年及以后毕业的大专及以上学历可提供学信网认证”" in html
+    assert "您的最高学历为本科，本科及以上学历必须上传学位证书" in html
+    assert "累计 365 天" in html

@@ -468,10 +468,20 @@ def load_exam_file(path: str | Path):
     data, sha256 = read_rules_file(path)
     window = data["upload_window"]
     with transaction.atomic():
-        # Lock the exam row so two concurrent loads of one slug serialise.
-        exam = Exam.objects.select_for_update().filter(slug=data["slug"]).first() or Exam(
-            slug=data["slug"]
+        # Create the row if needed (get_or_create survives a concurrent insert), then lock it
+        # so two concurrent loads of one slug apply one after the other, never interleaved.
+        created_exam, _ = Exam.objects.get_or_create(
+            slug=data["slug"],
+            defaults={
+                "year": data["year"],
+                "province": data["province"],
+                "province_name": data["province_name"],
+                "title": data["title"],
+                "rules_version": "",
+                "rules_sha256": "",
+            },
         )
+        exam = Exam.objects.select_for_update().get(pk=created_exam.pk)
         exam.year = data["year"]
         exam.province = data["province"]
         exam.province_name = data["province_name"]

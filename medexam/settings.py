@@ -219,3 +219,8 @@ SMS_CODE_RESEND_SECONDS = env_int("MEDEXAM_SMS_CODE_RESEND_SECONDS", 60)
 SMS_CODE_MAX_PER_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_HOUR", 5)
 SMS_CODE_MAX_PER_IP_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_IP_HOUR", 30)
 SMS_CODE_MAX_ATTEMPTS = env_int("MEDEXAM_SMS_CODE_MAX_ATTEMPTS", 5)
+
+# --- Review workspace (issue 5): the queue's claim lease, renewed by the reviewer's activity;
+# deadline reminders go out this many hours before a supplement deadline.
+REVIEW_CLAIM_MINUTES = env_int("MEDEXAM_REVIEW_CLAIM_MINUTES", 30)
+REVIEW_REMINDER_HOURS = env_int("MEDEXAM_REVIEW_REMINDER_HOURS", 24)

@@ -62,6 +62,20 @@ class Application(models.Model):
         return self.round > 1
 
 
+class ReplacementReason(models.TextChoices):
+    """Why a reviewer asks for an image to be replaced: the source's own tips (附件2)."""
+
+    UNCLEAR = "unclear", "不清晰"
+    INCOMPLETE = "incomplete", "不完整"
+    EXPIRED = "expired", "证件过期"
+    MISMATCH = "mismatch", "与报名信息不一致"
+    NO_SEAL = "no_seal", "缺少签字或公章"
+    ORIENTATION = "orientation", "方向不正"
+    WRONG_MATERIAL = "wrong_material", "上传了非要求材料"
+    ORIGINAL_NOT_COPY = "original_not_copy", "正本而非副本"
+    OTHER = "other", "其他"
+
+
 class UploadedImage(models.Model):
     """One stored, normalised image. Only the server-chosen file name is kept; the client's
     file name is never stored. Replaced images are kept (status=replaced) so the reviewer
@@ -83,7 +97,9 @@ class UploadedImage(models.Model):
     round = models.PositiveSmallIntegerField(default=0)  # application round it was uploaded in
     # Set by a reviewer's "please replace this" (only these unlock after changes_requested).
     unlocked = models.BooleanField(default=False)
-    replacement_reason = models.CharField(max_length=32, blank=True)
+    replacement_reason = models.CharField(
+        max_length=32, blank=True, choices=ReplacementReason.choices
+    )
     replacement_note = models.TextField(blank=True)
 
     file = models.FileField(max_length=200)

@@ -1,2 +1,24 @@
+from django.urls import path
+
+from medexam.audit import views as audit_views
+from medexam.review import views
+
 app_name = "review"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("next/", views.next_application, name="next"),
+    path("export/", views.queue_export, name="queue_export"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("results/", views.results_export, name="results_export"),
+    path("applications/<int:pk>/", views.application, name="application"),
+    path("applications/<int:pk>/claim/", views.claim, name="claim"),
+    path("applications/<int:pk>/release/", views.release, name="release"),
+    path("applications/<int:pk>/decide/", views.decide, name="decide"),
+    path("applications/<int:pk>/onsite/", views.onsite, name="onsite"),
+    path("applications/<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("applications/<int:pk>/reassign/", views.reassign, name="reassign"),
+    path("applications/<int:pk>/calls/", views.phone_call, name="phone_call"),
+    path("applications/<int:pk>/audit/", audit_views.application_log, name="audit_log"),
+    path("applications/<int:pk>/audit/export/", audit_views.application_log_export,
+         name="audit_export"),
+]

@@ -1,0 +1,73 @@
+"""The province reviewer's view of one application's audit log, and its export. Mounted
+under /review/ by medexam.review.urls; out of scope answers 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from medexam.accounts.models import User
+from medexam.audit.selectors import COLUMNS, entries_for, entry_row
+from medexam.audit.services import record
+from medexam.exports import FORMATS, _cell
+from medexam.materials.models import Application
+from medexam.materials.selectors import can_view_application
+
+
+def _application(request: HttpRequest, pk: int) -> Application:
+    if request.user.role != User.Role.PROVINCE_REVIEWER:
+        raise Http404
+    application = (Application.objects.select_related("candidate__exam", "candidate__exam_site")
+                   .filter(pk=pk).first())
+    if application is None or not can_view_application(request.user, application):
+        raise Http404
+    return application
+
+
+@login_required
+def application_log(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    return render(request, "audit/application_log.html", {
+        "app": application, "entries": entries_for(application)})
+
+
+@login_required
+def application_log_export(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        raise Http404
+    rows = [entry_row(e) for e in entries_for(application)]
+    headers = [title for _, title in COLUMNS]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([_cell(row[k]) for k, _ in COLUMNS])
+        content = out.getvalue().encode("utf-8-sig")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("审计日志")
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([_cell(row[k]) for k, _ in COLUMNS])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        content = buffer.getvalue()
+    # Taking the log out is itself logged (after the rows were read, so not in this file).
+    record(action="audit.exported", request=request, application=application,
+           target=f"application:{application.pk}", summary=f"导出审计日志（{fmt}）")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-{application.candidate.registration_no}-{stamp}.{fmt}"')
+    response["Cache-Control"] = "private, no-store"
+    return response

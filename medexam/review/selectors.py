@@ -1,0 +1,293 @@
+"""Reads of the reviewer's workspace: the queue with its filters, one application as the
+reviewer sees it, statistics, and the reasons the results export prints. Query counts do
+not grow with the page size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics as stats
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from medexam.audit.models import AuditEntry
+from medexam.materials.models import Application, ReplacementReason, UploadedImage
+from medexam.materials.selectors import MaterialsPage, materials_page
+from medexam.review.models import Decision, PhoneCall, ReplacementRequest
+from medexam.review.services import held_by_other, is_in_scope, scoped_applications
+
+S = Application.State
+ROUTES = {"online": "线上审核", "offline": "线下审核"}
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    state: str = ""
+    route: str = ""
+    rule: str = ""
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+    warnings: bool = False
+    resubmitted: bool = False
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> QueueFilters:
+        def day(name):
+            try:
+                return dt.date.fromisoformat(params.get(name, ""))
+            except ValueError:
+                return None
+
+        state = params.get("state", "")
+        return cls(
+            state=state if state in S.values or state == "all" else "",
+            route=params.get("route", "") if params.get("route") in ROUTES else "",
+            rule=params.get("rule", "")[:16],
+            submitted_from=day("from"),
+            submitted_to=day("to"),
+            warnings=params.get("warnings") == "1",
+            resubmitted=params.get("resubmitted") == "1",
+            q=params.get("q", "").strip()[:64],
+        )
+
+
+def queue(user, filters: QueueFilters):
+    """Applications in `user`'s scope; by default those waiting for a reviewer (submitted or
+    in review), oldest first. Candidate and site come along in the same query."""
+    warned = UploadedImage.objects.filter(
+        application=OuterRef("pk"), status=UploadedImage.Status.ACTIVE
+    ).exclude(warnings=[])
+    queryset = (
+        scoped_applications(user)
+        .select_related("candidate", "candidate__exam_site", "claimed_by")
+        .annotate(has_warnings=Exists(warned))
+    )
+    if filters.state == "all":
+        queryset = queryset.exclude(state=S.DRAFT)
+    elif filters.state:
+        queryset = queryset.filter(state=filters.state)
+    else:
+        queryset = queryset.filter(state__in=[S.SUBMITTED, S.IN_REVIEW])
+    if filters.route:
+        queryset = queryset.filter(route=filters.route)
+    if filters.rule:
+        queryset = queryset.filter(rule_code=filters.rule)
+    if filters.submitted_from:
+        queryset = queryset.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to:
+        queryset = queryset.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.warnings:
+        queryset = queryset.filter(has_warnings=True)
+    if filters.resubmitted:
+        queryset = queryset.filter(round__gt=1)
+    if filters.q:
+        term = filters.q
+        match = Q(candidate__name__icontains=term) | Q(candidate__registration_no=term)
+        # Last digits of the ID number only (at least 4): reviewers never search by full ID.
+        if 4 <= len(term) <= 6 and term[:-1].isdigit():
+            match |= Q(candidate__id_number__iendswith=term)
+        queryset = queryset.filter(match)
+    return queryset.order_by("submitted_at", "id")
+
+
+# --- one application ----------------------------------------------------------------------
+
+
+@dataclass
+class Pair:
+    """A replacement uploaded after a request, beside the image it replaced."""
+
+    old: UploadedImage
+    new: UploadedImage | None
+
+
+@dataclass
+class Duplicate:
+    image: UploadedImage
+    links: list[tuple[int | None, str]]  # (application pk in scope or None, label)
+
+
+@dataclass
+class ReviewPage:
+    application: Application
+    page: MaterialsPage
+    decisions: list[Decision]
+    calls: list[PhoneCall]
+    history: list[AuditEntry]
+    pairs: dict[int, list[Pair]]  # item pk -> pairs of the last round
+    duplicates: dict[int, Duplicate]  # image pk -> other uses
+    open_requests: dict[int, ReplacementRequest]  # image pk -> the request that flagged it
+    timeline: object | None
+    held_by_other: bool
+    held_by_me: bool
+    reasons: list[tuple[str, str]] = field(default_factory=lambda: list(ReplacementReason.choices))
+
+
+def review_page(application: Application, user) -> ReviewPage:
+    page = materials_page(application)
+    images = list(UploadedImage.objects.filter(application=application).select_related("item"))
+    by_pk = {img.pk: img for img in images}
+    decisions = list(Decision.objects.filter(application=application)
+                     .select_related("reviewer").prefetch_related("requests__item", "requests__image"))
+    # At re-review: every image the last "please replace" named, beside what replaced it.
+    pairs: dict[int, list[Pair]] = defaultdict(list)
+    replacements = {img.replaces_id: img for img in images if img.replaces_id}
+    asked = next((d for d in reversed(decisions) if d.outcome == Decision.Outcome.REQUEST_CHANGES),
+                 None)
+    if asked is not None and asked.round < application.round:
+        for r in asked.requests.all():
+            old = by_pk.get(r.image_id)
+            if old is not None:
+                pairs[old.item_id].append(Pair(old=old, new=replacements.get(old.pk)))
+    last_requests = {}
+    if decisions:
+        for r in decisions[-1].requests.all():
+            if r.image_id:
+                last_requests[r.image_id] = r
+    duplicates = _duplicates(application, user, [img for img in images if img.warnings])
+    timeline = None
+    check = page.evaluation.trial_period
+    if check is not None:
+        try:
+            from medexam.rules.selectors import trial_timeline
+        except ImportError:  # the rules app's timeline may not exist in older checkouts
+            trial_timeline = None
+        if trial_timeline is not None:
+            timeline = trial_timeline(check)
+    history = list(AuditEntry.objects.filter(application=application)
+                   .exclude(action="image.viewed").select_related("actor").order_by("-created_at", "-id")[:200])
+    now = timezone.now()
+    return ReviewPage(
+        application=application, page=page, decisions=decisions,
+        calls=list(PhoneCall.objects.filter(application=application).select_related("reviewer")),
+        history=history, pairs=dict(pairs), duplicates=duplicates,
+        open_requests={pk: r for pk, r in last_requests.items() if pk in by_pk},
+        timeline=timeline,
+        held_by_other=held_by_other(application, user, now),
+        held_by_me=bool(application.claimed_by_id == user.pk and application.claim_expires_at
+                        and application.claim_expires_at > now),
+    )
+
+
+def _duplicates(application, user, images) -> dict[int, Duplicate]:
+    uuids = {u for img in images for w in img.warnings if w.get("code") == "DUPLICATE"
+             for u in w.get("other_applications", []) + w.get("same_application", [])}
+    others = {str(o.uuid): o for o in UploadedImage.objects.filter(uuid__in=uuids)
+              .select_related("application__candidate__exam", "item")}
+    result = {}
+    for img in images:
+        for w in img.warnings:
+            if w.get("code") != "DUPLICATE":
+                continue
+            links = []
+            for u in w.get("same_application", []):
+                other = others.get(u)
+                if other is not None:
+                    links.append((None, f"本考生的“{other.item.name}”"))
+            for u in w.get("other_applications", []):
+                other = others.get(u)
+                if other is None:
+                    continue
+                if is_in_scope(user, other.application):
+                    links.append((other.application_id,
+                                  f"{other.application.candidate.name}的“{other.item.name}”"))
+                else:
+                    links.append((None, "其他考点的考生（不在您的审核范围内）"))
+            result[img.pk] = Duplicate(image=img, links=links)
+    return result
+
+
+# --- for the results export (medexam.exports) ---------------------------------------------
+
+
+def decision_reasons(*, application_ids: list[int]) -> dict[int, list[str]]:
+    """The latest decision's reasons per application: its requests, then its note."""
+    latest: dict[int, Decision] = {}
+    for decision in (Decision.objects.filter(application_id__in=application_ids)
+                     .exclude(outcome=Decision.Outcome.REOPEN).order_by("created_at", "id")):
+        latest[decision.application_id] = decision
+    requests = defaultdict(list)
+    for r in (ReplacementRequest.objects.filter(decision__in=[d.pk for d in latest.values()])
+              .select_related("item", "image").order_by("id")):
+        requests[r.decision_id].append(r)
+    reasons: dict[int, list[str]] = {}
+    for application_id, decision in latest.items():
+        lines = [f"{r.item.name}：{ReplacementReason(r.reason).label}" + (f"（{r.note}）" if r.note else "")
+                 for r in requests[decision.pk]]
+        if decision.reason:
+            lines.append(decision.reason)
+        reasons[application_id] = lines
+    return reasons
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+@dataclass
+class SiteStats:
+    site: str
+    by_state: dict[str, int]
+    by_route: dict[str, int]
+    total: int
+    median_hours: float | None
+    state_cells: list[int] = field(default_factory=list)  # in the order of Statistics.states
+
+    @property
+    def online(self) -> int:
+        return self.by_route.get(ROUTES["online"], 0)
+
+    @property
+    def offline(self) -> int:
+        return self.by_route.get(ROUTES["offline"], 0)
+
+
+@dataclass
+class Statistics:
+    sites: list[SiteStats]
+    states: list[tuple[str, str]]
+    reasons: list[tuple[str, int]]
+    rounds: list[tuple[int, int]]
+    median_hours: float | None
+
+
+def statistics(user) -> Statistics:
+    applications = scoped_applications(user).exclude(state=S.DRAFT)
+    counts = (applications.values("candidate__exam_site__name", "state", "route")
+              .annotate(n=Count("id")).order_by("candidate__exam_site__name"))
+    sites: dict[str, SiteStats] = {}
+    for row in counts:
+        name = row["candidate__exam_site__name"]
+        site = sites.setdefault(name, SiteStats(name, Counter(), Counter(), 0, None))
+        site.by_state[row["state"]] += row["n"]
+        site.by_route[ROUTES.get(row["route"], "未定")] += row["n"]
+        site.total += row["n"]
+    # Time to decision: from the submission of the round to the reviewer's decision.
+    durations: dict[str, list[float]] = defaultdict(list)
+    decided = (Decision.objects.filter(application__in=applications, submitted_at__isnull=False)
+               .exclude(outcome=Decision.Outcome.REOPEN)
+               .values_list("application__candidate__exam_site__name", "submitted_at", "created_at"))
+    for name, submitted, created in decided:
+        durations[name].append((created - submitted).total_seconds() / 3600)
+    for name, site in sites.items():
+        if durations.get(name):
+            site.median_hours = round(stats.median(durations[name]), 1)
+    states = [(value, label) for value, label in S.choices if value != S.DRAFT]
+    for site in sites.values():
+        site.state_cells = [site.by_state.get(value, 0) for value, _ in states]
+    everything = [h for values in durations.values() for h in values]
+    reasons = (ReplacementRequest.objects.filter(application__in=applications)
+               .values("reason").annotate(n=Count("id")).order_by("-n", "reason"))
+    rounds = (applications.values("round").annotate(n=Count("id")).order_by("round"))
+    return Statistics(
+        sites=sorted(sites.values(), key=lambda s: s.site),
+        states=states,
+        reasons=[(ReplacementReason(r["reason"]).label, r["n"]) for r in reasons],
+        rounds=[(r["round"], r["n"]) for r in rounds],
+        median_hours=round(stats.median(everything), 1) if everything else None,
+    )

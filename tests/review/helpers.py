@@ -1,0 +1,58 @@
+"""Shared steps of the review tests: a candidate who uploaded and submitted, a claimed
+application, a decision posted the way the page posts it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from medexam.materials.models import Application, UploadedImage
+from medexam.review import services
+from tests.materials.helpers import fill_required, submit
+
+S = Application.State
+
+
+def submitted_with_images(candidate, jpeg) -> Application:
+    fill_required(candidate, jpeg)
+    return submit(candidate)
+
+
+def mark_submitted(candidate, *, minutes_ago: int = 0, route: str = "online") -> Application:
+    """A submitted application without images: enough for queue and claim tests."""
+    application = candidate.application
+    application.state = S.SUBMITTED
+    application.round = 1
+    application.route = route
+    application.rule_code = "R7" if route == "online" else "R8"
+    application.submitted_at = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    application.save()
+    return application
+
+
+def fresh(application: Application) -> Application:
+    return Application.objects.get(pk=application.pk)
+
+
+def claimed(application: Application, reviewer) -> Application:
+    services.claim_application(application_id=application.pk, reviewer=reviewer)
+    return fresh(application)
+
+
+def image(application: Application, item: str = "id_proof", slot: str = "") -> UploadedImage:
+    images = UploadedImage.objects.filter(application=application, item__code=item,
+                                          status=UploadedImage.Status.ACTIVE)
+    if slot:
+        images = images.filter(slot=slot)
+    return images.order_by("position").first()
+
+
+def request_replacement(application, reviewer, *images_to_flag, reason="unclear", note="") -> None:
+    application = fresh(application)
+    services.decide(
+        application_id=application.pk, reviewer=reviewer, version=application.version,
+        outcome="request_changes",
+        flags=[services.Flag(reason=reason, note=note, image_uuid=str(img.uuid))
+               for img in images_to_flag],
+    )

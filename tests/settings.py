@@ -1,0 +1,20 @@
+"""Test settings: production settings (DEBUG off) with a throwaway key, plain cookies for the
+http live server, a fast password hasher, and a file SQLite database per run (the live server's
+threads cannot share an in-memory one)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("MEDEXAM_SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("MEDEXAM_SECURE_COOKIES", "0")
+
+from medexam.settings import *  # noqa: E402,F403
+from medexam.settings import DATABASES, STORAGES  # noqa: E402
+
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_AUTOREFRESH = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"medexam-test-{os.getpid()}.sqlite3")
+    }

@@ -170,3 +170,38 @@ def test_every_shipped_file_validates():
         data, sha = read_rules_file(path)
         assert data["slug"] == path.stem
         assert len(sha) == 64
+
+
+def _without_item(code: str) -> str:
+    """The Liaoning file with one catalog item cut out (from its `- code:` to the next)."""
+    text = liaoning_text()
+    start = text.index(f"  - code: {code}\n")
+    end = text.index("  - code: ", start + 1)
+    return text[:start] + text[end:]
+
+
+@pytest.mark.django_db
+def test_an_item_dropped_from_the_file_is_removed(tmp_path):
+    load_exam_file(default_exam_path())
+    path = tmp_path / "liaoning-2022.yaml"
+    path.write_text(_without_item("residency_cert"), encoding="utf-8")
+    exam = load_exam_file(path)
+    assert not exam.items.filter(code="residency_cert").exists()
+    assert exam.items.get(code="mentorship_cert").order == 16  # orders follow the file
+
+
+@pytest.mark.django_db
+def test_an_item_with_uploaded_images_cannot_be_dropped(candidate, jpeg, tmp_path):
+    from tests.materials.helpers import upload
+
+    upload(candidate, jpeg(1), item="residency_cert")
+    path = tmp_path / "liaoning-2022.yaml"
+    path.write_text(
+        _without_item("residency_cert").replace('version: "2022.1"', 'version: "2022.9"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesFileError, match="residency_cert.*已有考生上传的图片"):
+        load_exam_file(path)
+    exam = Exam.objects.get(slug="liaoning-2022")
+    assert exam.rules_version == "2022.1"  # the whole load was rolled back
+    assert exam.items.filter(code="residency_cert").exists()

@@ -9,9 +9,20 @@ from pathlib import Path
 from .evaluation import Evaluation, evaluate, profile_from_candidate
 
 
+class RulesNotLoaded(RuntimeError):
+    """The candidate's exam row exists but no rule file was loaded into it."""
+
+
 def evaluation_for(candidate) -> Evaluation:
     """The route and personalised checklist of a Candidate under its exam's loaded rules."""
-    return evaluate(candidate.exam.rules, profile_from_candidate(candidate))
+    rules = candidate.exam.rules
+    if not rules or "routes" not in rules:
+        # An operator's mistake, not the candidate's: say exactly what to run.
+        slug = candidate.exam.slug
+        raise RulesNotLoaded(
+            f"考试 {slug} 尚未导入规则文件，请先运行：python -m medexam load_exam {slug}"
+        )
+    return evaluate(rules, profile_from_candidate(candidate))
 
 
 STATUS_ORDER = ("required", "check", "recommended", "optional", "not_applicable")

@@ -178,3 +178,12 @@ def test_the_2023_variant_differs_only_where_documented():
     assert [i["code"] for i in old["items"]] == [i["code"] for i in new["items"]]
     assert [r["code"] for r in old["routes"]] == [r["code"] for r in new["routes"]]
     assert new["trial_period"]["window_start"] == "2022-01-01"
+
+
+@pytest.mark.django_db
+def test_an_exam_without_rules_says_what_to_run(candidate):
+    from medexam.rules.selectors import RulesNotLoaded
+
+    candidate.exam.rules = {}
+    with pytest.raises(RulesNotLoaded, match="load_exam liaoning-2022"):
+        evaluation_for(candidate)

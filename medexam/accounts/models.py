@@ -60,3 +60,19 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code {self.pk}"
+
+
+class LoginFailure(models.Model):
+    """One failed login, for throttling (accounts.throttling). The name typed is kept only as
+    a keyed hash: for candidates it is an ID number."""
+
+    subject = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject", "created_at"]),
+                   models.Index(fields=["ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"login failure {self.pk}"

@@ -12,7 +12,7 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.ThrottledLoginView.as_view(
             # login_links.html extends login.html with the activation / reset links.
             template_name="accounts/login_links.html", authentication_form=LoginForm,
             redirect_authenticated_user=True,

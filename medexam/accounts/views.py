@@ -1,10 +1,12 @@
 """Activation and forgotten password: two steps, both through an SMS code (services)."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from medexam.accounts import throttling
 from medexam.accounts.forms import RequestCodeForm, SetPasswordWithCodeForm
 from medexam.accounts.models import VerificationCode
 from medexam.accounts.services import AccountError, request_code, set_password_with_code
@@ -59,3 +61,26 @@ def set_password_view(request: HttpRequest, purpose: str) -> HttpResponse:
             return redirect("accounts:login")
     return render(request, "accounts/set_password.html",
                   {"form": form, "title": TITLES[purpose], "purpose": purpose})
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """The login page, refusing a name or an address after too many failures (throttling)."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        if username and throttling.is_locked(username=username, request=request):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, throttling.locked_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        username = self.request.POST.get("username", "")
+        if username and self.request.POST.get("password"):
+            throttling.record_failure(username=username, request=self.request)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        throttling.clear_failures(username=self.request.POST.get("username", ""))
+        return super().form_valid(form)

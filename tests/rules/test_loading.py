@@ -165,6 +165,13 @@ def test_the_command_loads_by_slug_and_reports_errors(tmp_path, capsys):
         call_command("load_exam", str(bad))
 
 
+@pytest.mark.django_db
+def test_the_command_can_check_without_writing(capsys):
+    call_command("load_exam", "liaoning-2023", "--check")
+    assert "校验通过：liaoning-2023" in capsys.readouterr().out
+    assert not Exam.objects.exists()
+
+
 def test_every_shipped_file_validates():
     for path in default_exam_path().parent.glob("*.yaml"):
         data, sha = read_rules_file(path)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from medexam.audit.services import record
 from medexam.materials import services
 from medexam.materials.forms import UploadForm
+from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.models import Application, UploadedImage
 from medexam.materials.selectors import can_view_application, materials_page
 
@@ -41,6 +42,12 @@ def _own_application(request: HttpRequest) -> Application:
     return application
 
 
+# The intake refusals the page's script can detect before uploading (e.g. a HEIC photo the
+# browser cannot decode): rendered into the page so both say exactly the same thing.
+CLIENT_MESSAGE_CODES = ("UNSUPPORTED_FORMAT_HEIC", "UNSUPPORTED_FORMAT", "NOT_AN_IMAGE",
+                        "CORRUPT_IMAGE", "EMPTY_FILE", "FILE_TOO_LARGE", "RESOLUTION_TOO_LOW")
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
@@ -63,6 +70,7 @@ def materials(request: HttpRequest) -> HttpResponse:
         "page": page,
         "upload_form": UploadForm(),
         "editable": application.state in services.EDITABLE_STATES,
+        "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
     })
 
 

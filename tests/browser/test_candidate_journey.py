@@ -29,9 +29,8 @@ def test_a_candidate_uploads_the_id_images_submits_and_sees_them_locked(
         photo.write_bytes(jpeg(seed))
         form = page.locator(f'#item-id_proof form.upload-form[data-slot="{slot}"]')
         form.locator('input[type="file"]').set_input_files(str(photo))
-        submit_button = form.locator('button[type="submit"]')
-        if submit_button.count() and submit_button.is_visible():
-            submit_button.click()
+        # upload.js fits the photo first (preview, size), then sends it with the panel's button.
+        form.get_by_role("button", name="上传这张图片").click()
         page.locator("#item-id_proof figure.thumb").nth(seed - 1).wait_for()
     id_item = page.locator("#item-id_proof")
     assert "3/3" in id_item.inner_text()

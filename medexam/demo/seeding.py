@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -108,12 +109,15 @@ def _id_number(index: int, id_type: str, area: str) -> str:
 @transaction.atomic
 def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
     sites = list(exam.sites.order_by("id"))
-    for site, area in zip(sites, AREA_CODES, strict=False):
+    # One hash per demo password (salted once): hashing 66 times would take most of a minute.
+    candidate_hash = make_password(CANDIDATE_PASSWORD)
+    staff_hash = make_password(REVIEWER_PASSWORD)
+    for site in sites:
         _staff(f"reviewer-{site.code}", f"{site.name}考点审核员", User.Role.SITE_REVIEWER,
-               exam_site=site)
+               staff_hash, exam_site=site)
     _staff("province", f"{exam.province_name}考区审核员", User.Role.PROVINCE_REVIEWER,
-           province=exam.province)
-    admin = _staff("admin", "系统管理员", User.Role.ADMIN)
+           staff_hash, province=exam.province)
+    admin = _staff("admin", "系统管理员", User.Role.ADMIN, staff_hash)
     if not admin.is_superuser:
         admin.is_superuser = admin.is_staff = True
         admin.save(update_fields=["is_superuser", "is_staff"])
@@ -130,8 +134,8 @@ def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
         registration_no = f"{exam.year}21{index + 1:06d}"
         candidate = Candidate.objects.filter(exam=exam, registration_no=registration_no).first()
         if candidate is None:
-            user = User(username=new_candidate_username(), role=User.Role.CANDIDATE)
-            user.set_password(CANDIDATE_PASSWORD)
+            user = User(username=new_candidate_username(), role=User.Role.CANDIDATE,
+                        password=candidate_hash)
             name = SURNAMES[index % len(SURNAMES)] + GIVEN[(index * 7) % len(GIVEN)]
             user.display_name = name
             user.save()
@@ -153,11 +157,11 @@ def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
     )
 
 
-def _staff(username: str, name: str, role: str, **scope) -> User:
+def _staff(username: str, name: str, role: str, password_hash: str, **scope) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, display_name=name, role=role, **scope)
-        user.set_password(REVIEWER_PASSWORD)
+        user = User(username=username, display_name=name, role=role, password=password_hash,
+                    **scope)
         user.save()
     return user
 
@@ -168,3 +172,51 @@ def open_upload_window(exam: Exam, days: int = 30) -> None:
     exam.upload_opens_at = now - dt.timedelta(days=1)
     exam.upload_closes_at = now + dt.timedelta(days=days)
     exam.save(update_fields=["upload_opens_at", "upload_closes_at"])
+
+
+def submit_some(*, exam: Exam, count: int = 12) -> int:
+    """Give the reviewers' queues something to do: upload generated images for every required
+    item of `count` candidates (skipping the first, the printed login) and submit them."""
+    from medexam.demo.images import document_image
+    from medexam.materials import services
+    from medexam.materials.models import Application
+    from medexam.rules.selectors import evaluation_for
+
+    submitted = 0
+    drafts = (
+        Application.objects.filter(candidate__exam=exam, state=Application.State.DRAFT,
+                                   images__isnull=True)
+        .select_related("candidate__user", "candidate__exam")
+        .order_by("candidate__registration_no")[1: count + 1]
+    )
+    if Application.objects.filter(candidate__exam=exam).exclude(
+            state=Application.State.DRAFT).exists():
+        return 0  # seeded before
+    for application in drafts:
+        candidate = application.candidate
+        seed = candidate.pk * 100
+        for code, verdict in evaluation_for(candidate).items.items():
+            if verdict.status != "required":
+                continue
+            item = exam.items.get(code=code)
+            for position in range(item.max_count if item.exact_count else 1):
+                seed += 1
+                slot = item.slots[position]["code"] if item.slots else ""
+                services.upload_image(application_id=application.pk, item_code=code,
+                                      data=document_image(seed=seed), client_name="photo.jpg",
+                                      actor=candidate.user, slot=slot)
+        try:
+            services.submit_application(application_id=application.pk, actor=candidate.user)
+        except services.MaterialsError:
+            continue
+        submitted += 1
+    return submitted
+
+
+def write_logins(path, *, exam: Exam) -> None:
+    """Every demo candidate's login, for trying other routes (demo data only)."""
+    lines = ["registration_no\tname\tid_number\tsite\tstate\tpassword"]
+    for c in exam.candidates.select_related("exam_site", "application").order_by("registration_no"):
+        lines.append(f"{c.registration_no}\t{c.name}\t{c.id_number}\t{c.exam_site.name}\t"
+                     f"{c.application.state}\t{CANDIDATE_PASSWORD}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

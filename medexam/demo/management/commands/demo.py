@@ -5,7 +5,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from medexam.demo.seeding import CANDIDATE_PASSWORD, REVIEWER_PASSWORD, open_upload_window, seed
+from medexam.demo.seeding import (
+    CANDIDATE_PASSWORD,
+    REVIEWER_PASSWORD,
+    open_upload_window,
+    seed,
+    submit_some,
+    write_logins,
+)
 from medexam.rules.loading import default_exam_path, load_exam_file
 
 
@@ -22,6 +29,9 @@ class Command(BaseCommand):
         exam = load_exam_file(default_exam_path())
         open_upload_window(exam)
         logins = seed(exam=exam)
+        submit_some(exam=exam)
+        logins_file = settings.VAR_DIR / "demo-logins.tsv"
+        write_logins(logins_file, exam=exam)
         url = f"http://{addrport}/"
         self.stdout.write(self.style.SUCCESS(
             "\n医师资格考试考生服务系统 (demo) is ready\n"
@@ -30,7 +40,7 @@ class Command(BaseCommand):
             f"  ({logins.candidate_name}, {url}accounts/login/)\n"
             f"  reviewer login:    {logins.reviewer_username} / {REVIEWER_PASSWORD}\n"
             f"  province reviewer: {logins.province_username} / {REVIEWER_PASSWORD}\n"
-            "  every other demo candidate: the ID numbers in the reviewer's queue, same password\n"
+            f"  all demo candidates (some already submitted): {logins_file}\n"
         ))
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)

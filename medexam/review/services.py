@@ -136,16 +136,22 @@ def claim_next(*, reviewer: User, request: HttpRequest | None = None) -> Applica
     at once get different applications: the loser of the row lock skips to the next row."""
     now = timezone.now()
     with transaction.atomic():
-        # One application at a time: what the reviewer held goes back to the queue.
-        Application.objects.filter(claimed_by=reviewer).update(claimed_by=None, claim_expires_at=None)
-        # skip_locked: rows another reviewer is claiming right now are passed over, not waited
-        # for; PostgreSQL re-checks the WHERE clause on rows changed meanwhile.
-        application = (
-            waiting_applications(reviewer, now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("submitted_at", "id")
-            .first()
-        )
+        # One application at a time: what the reviewer held goes back to the queue, and
+        # "next" skips it (unless nothing else is waiting).
+        held = list(Application.objects.filter(claimed_by=reviewer).values_list("pk", flat=True))
+        Application.objects.filter(pk__in=held).update(claimed_by=None, claim_expires_at=None)
+        application = None
+        for skip in (held, []):
+            # skip_locked: rows another reviewer is claiming right now are passed over, not
+            # waited for; PostgreSQL re-checks the WHERE clause on rows changed meanwhile.
+            application = (
+                waiting_applications(reviewer, now).exclude(pk__in=skip)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("submitted_at", "id")
+                .first()
+            )
+            if application is not None or not held:
+                break
         if application is None:
             return None
         application = _lock(application.pk, reviewer)
@@ -415,11 +421,11 @@ def reopen(*, application_id: int, actor: User, version: int | None, reason: str
 
 def log_phone_call(*, application_id: int, reviewer: User, outcome: str, note: str = "",
                    request: HttpRequest | None = None) -> PhoneCall:
-    if outcome not in PhoneCall.Outcome.values:
-        raise ReviewError("BAD_OUTCOME", "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。")
     note = (note or "").strip()[:500]
     with transaction.atomic():
         application = _lock(application_id, reviewer)
+        if outcome not in PhoneCall.Outcome.values:
+            raise ReviewError("BAD_OUTCOME", "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。")
         call = PhoneCall.objects.create(application=application, reviewer=reviewer,
                                         outcome=outcome, note=note)
         record(action="review.phone_call", actor=reviewer, request=request, application=application,

@@ -223,6 +223,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @province_required
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)
     target = User.objects.filter(pk=request.POST.get("reviewer") or 0).first()
     if target is None:
         messages.error(request, "请选择要分配给的审核人员。")

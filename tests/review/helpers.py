@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from medexam.materials import services as materials
 from medexam.materials.models import Application, UploadedImage
 from medexam.review import services
 from tests.materials.helpers import fill_required, submit
@@ -16,6 +17,9 @@ S = Application.State
 
 def submitted_with_images(candidate, jpeg) -> Application:
     fill_required(candidate, jpeg)
+    # A second candidate uploads the same demo pictures: confirm the duplicate warnings.
+    for img in candidate.application.images.filter(warnings_confirmed=False):
+        materials.confirm_warnings(image_uuid=img.uuid, actor=candidate.user)
     return submit(candidate)
 
 

@@ -1,0 +1,151 @@
+"""The access matrix: site A's reviewer against site B's candidate, pages and files; the
+candidate and the administrator against the reviewer's pages. Out of scope is a 404."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from medexam.accounts.models import User
+from medexam.audit.models import AuditEntry
+from tests.factories import UserFactory
+from tests.review.helpers import fresh, image, submitted_with_images
+
+pytestmark = pytest.mark.django_db
+
+GET_PAGES = ["review:application", "review:audit_log", "review:audit_export"]
+POST_PAGES = ["review:claim", "review:release", "review:decide", "review:onsite", "review:reopen",
+              "review:reassign", "review:phone_call"]
+
+
+@pytest.fixture
+def dalian_application(other_candidate, jpeg):
+    return submitted_with_images(other_candidate, jpeg)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_site_reviewer_gets_404_for_another_sites_pages_and_files(
+        client, site_reviewer, dalian_application):
+    login(client, site_reviewer)
+    pk = dalian_application.pk
+    for name in GET_PAGES:
+        assert client.get(reverse(name, args=[pk])).status_code == 404, name
+    for name in POST_PAGES:
+        assert client.post(reverse(name, args=[pk]), {"version": 1, "outcome": "approve",
+                                                      "reason": "x"}).status_code == 404, name
+    img = image(dalian_application)
+    assert client.get(reverse("materials:image", args=[img.uuid])).status_code == 404
+    assert client.get(reverse("materials:thumbnail", args=[img.uuid])).status_code == 404
+    assert fresh(dalian_application).state == "submitted"
+    assert not AuditEntry.objects.filter(action="image.viewed").exists()
+
+
+def test_the_queue_lists_only_the_reviewers_site(client, site_reviewer, dalian_application,
+                                                 candidate, jpeg):
+    mine = submitted_with_images(candidate, jpeg)
+    body = login(client, site_reviewer).get(reverse("review:queue")).content.decode()
+    assert candidate.registration_no in body
+    assert dalian_application.candidate.registration_no not in body
+    assert reverse("review:application", args=[mine.pk]) in body
+
+
+def test_the_queue_shows_masked_id_numbers(client, site_reviewer, candidate, jpeg):
+    submitted_with_images(candidate, jpeg)
+    body = login(client, site_reviewer).get(reverse("review:queue")).content.decode()
+    assert candidate.masked_id_number in body
+    assert candidate.id_number not in body
+
+
+def test_site_reviewer_sees_own_sites_application_and_its_images(
+        client, site_reviewer, candidate, jpeg):
+    application = submitted_with_images(candidate, jpeg)
+    login(client, site_reviewer)
+    response = client.get(reverse("review:application", args=[application.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert candidate.masked_id_number in body and candidate.id_number not in body
+    img = image(application)
+    assert reverse("materials:image", args=[img.uuid]) in body
+    assert client.get(reverse("materials:image", args=[img.uuid])).status_code == 200
+    viewed = AuditEntry.objects.get(action="image.viewed")
+    assert (viewed.actor, viewed.actor_role, viewed.actor_site, viewed.ip) == (
+        site_reviewer, "site_reviewer", "沈阳市", "127.0.0.1")
+    assert viewed.target == f"image:{img.uuid}"
+    # Site reviewers do not read the audit log; the province does.
+    assert client.get(reverse("review:audit_log", args=[application.pk])).status_code == 404
+
+
+def test_province_reviewer_sees_every_site(client, province_reviewer, dalian_application):
+    login(client, province_reviewer)
+    assert client.get(reverse("review:application", args=[dalian_application.pk])).status_code == 200
+    assert dalian_application.candidate.registration_no in client.get(
+        reverse("review:queue")).content.decode()
+
+
+@pytest.mark.parametrize("role", [User.Role.CANDIDATE, User.Role.ADMIN])
+def test_candidates_and_administrators_get_404_on_review_pages(client, role, dalian_application):
+    login(client, UserFactory(role=role))
+    for name in ("review:queue", "review:statistics", "review:queue_export"):
+        assert client.get(reverse(name)).status_code == 404, name
+    assert client.get(reverse("review:application", args=[dalian_application.pk])).status_code == 404
+    assert client.post(reverse("review:next")).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_login(client, dalian_application):
+    response = client.get(reverse("review:application", args=[dalian_application.pk]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_decision_posted_from_the_page_unlocks_the_flagged_image(
+        client, site_reviewer, candidate, jpeg):
+    application = submitted_with_images(candidate, jpeg)
+    login(client, site_reviewer)
+    client.post(reverse("review:claim", args=[application.pk]))
+    application = fresh(application)
+    back = image(application, slot="back")
+    response = client.post(reverse("review:decide", args=[application.pk]), {
+        "version": application.version, "outcome": "request_changes",
+        f"verdict-{back.uuid}": "replace", f"reason-{back.uuid}": "unclear",
+        f"note-{back.uuid}": "看不清",
+    })
+    assert response.status_code == 302
+    back.refresh_from_db()
+    assert back.unlocked and back.replacement_reason == "unclear"
+    assert fresh(application).state == "changes_requested"
+
+
+def test_a_stale_page_is_told_to_refresh(client, site_reviewer, candidate, jpeg):
+    application = submitted_with_images(candidate, jpeg)
+    login(client, site_reviewer)
+    client.post(reverse("review:claim", args=[application.pk]))
+    old_version = fresh(application).version
+    client.post(reverse("review:decide", args=[application.pk]),
+                {"version": old_version, "outcome": "approve"})
+    response = client.post(reverse("review:decide", args=[application.pk]),
+                           {"version": old_version, "outcome": "reject", "reason": "x"}, follow=True)
+    assert "请刷新页面查看最新状态" in response.content.decode()
+    assert fresh(application).state == "approved"
+
+
+def test_statistics_and_exports_answer_in_scope(client, site_reviewer, province_reviewer,
+                                                candidate, other_candidate, jpeg):
+    submitted_with_images(candidate, jpeg)
+    submitted_with_images(other_candidate, jpeg)
+    login(client, site_reviewer)
+    page = client.get(reverse("review:statistics")).content.decode()
+    assert "沈阳市" in page and "大连市" not in page
+    csv = client.get(reverse("review:queue_export") + "?state=all&format=csv").content.decode("utf-8-sig")
+    assert candidate.registration_no in csv and candidate.id_number not in csv
+    results = client.get(reverse("review:results_export") + "?format=csv")
+    assert results.status_code == 200
+    assert candidate.registration_no in results.content.decode("utf-8-sig")
+    assert other_candidate.registration_no not in csv
+    xlsx = client.get(reverse("review:queue_export") + "?format=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    login(client, province_reviewer)
+    page = client.get(reverse("review:statistics")).content.decode()
+    assert "沈阳市" in page and "大连市" in page

@@ -3,6 +3,8 @@ line and change nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -212,3 +214,18 @@ def test_an_item_with_uploaded_images_cannot_be_dropped(candidate, jpeg, tmp_pat
     exam = Exam.objects.get(slug="liaoning-2022")
     assert exam.rules_version == "2022.1"  # the whole load was rolled back
     assert exam.items.filter(code="residency_cert").exists()
+
+
+SEED = Path("/work/shared/seed/liaoning-2022-review-and-upload-guide.zh.txt")
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the source text is not in this checkout")
+def test_catalog_and_route_texts_are_the_sources_verbatim():
+    seed = SEED.read_text(encoding="utf-8")
+    data, _ = read_rules_file(default_exam_path())
+    for item in data["items"]:
+        for key in ("name", "description", "tips"):
+            for line in filter(None, item[key].split("\n")):
+                assert line in seed, (item["code"], key, line)
+    for row in data["routes"]:
+        assert row["wording"] in seed and row["note"] in seed, row["code"]

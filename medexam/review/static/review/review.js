@@ -6,7 +6,8 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-viewer-action]");
     if (!button) { return; }
-    var viewer = button.closest(".viewer");
+    var box = button.closest(".viewer-box");
+    var viewer = box && box.querySelector(".viewer");
     var img = viewer && viewer.querySelector("img");
     if (!img) { return; }
     var action = button.getAttribute("data-viewer-action");

@@ -9,6 +9,7 @@ urlpatterns = [
     path("candidate/", include("medexam.materials.urls")),
     path("messages/", include("medexam.messaging.urls")),
     path("review/", include("medexam.review.urls")),
+    path("rules/", include("medexam.rules.urls")),
     path("api/", include("medexam.api.urls")),
     path("manage/candidates/", include("medexam.candidates.urls")),
 ]

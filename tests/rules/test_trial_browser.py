@@ -10,7 +10,6 @@ from tests.browser.conftest import login, screenshot
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.rules.urls"),
 ]
 
 

@@ -10,7 +10,7 @@ from medexam.audit.models import AuditEntry
 from medexam.materials.models import Application
 from medexam.rules.services import TrialSegmentsError, update_trial_segments
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.rules.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def url():

@@ -5,7 +5,7 @@ from medexam.materials.models import Application
 
 
 class ImportRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="报名数据文件（.xlsx 或 .csv，第 1 行为表头）")
+    file = serializers.FileField(help_text="报名数据文件（.xlsx、.xls 或 .csv，第 1 行为表头）")
     dry_run = serializers.BooleanField(default=False, help_text="只校验，不写入")
     good_only = serializers.BooleanField(default=False, help_text="只导入无问题的行")
 

@@ -13,7 +13,7 @@ class ImportForm(forms.Form):
     ]
     exam = forms.ModelChoiceField(queryset=None, label="考试", empty_label=None,
                                   error_messages={"invalid_choice": "请选择您管理范围内的考试。"})
-    file = forms.FileField(label="报名数据文件（.xlsx 或 .csv）",
+    file = forms.FileField(label="报名数据文件（.xlsx、.xls 或 .csv）",
                            error_messages={"required": "请选择要导入的文件。",
                                            "empty": "文件是空的，请重新导出后再选择。"})
     mode = forms.ChoiceField(choices=MODES, initial="dry_run", widget=forms.RadioSelect,
@@ -27,8 +27,8 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("文件超过 50 MB，请分批导入。")
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError("只能导入 .xlsx 或 .csv 文件，请从报名系统导出为这两种格式之一。")
+        if not upload.name.lower().endswith((".xlsx", ".xls", ".csv")):
+            raise forms.ValidationError("只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。")
         return upload
 
 

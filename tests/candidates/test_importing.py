@@ -202,3 +202,23 @@ def test_columns_missing_from_a_later_file_keep_their_values(import_exam):
     report = import_candidates(exam=import_exam, data=data, filename="a.csv")
     assert report.unchanged == 1
     assert Candidate.objects.get().graduating_this_year is True
+
+
+def test_excel_line_numbers_survive_blank_rows_above_the_header(import_exam):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from tests.candidates.helpers import HEADER
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append([])
+    sheet.append([])
+    sheet.append(HEADER)
+    sheet.append([row(1).get(h, "") for h in HEADER])
+    sheet.append([row(2, 手机号码="1").get(h, "") for h in HEADER])
+    out = BytesIO()
+    book.save(out)
+    report = import_candidates(exam=import_exam, data=out.getvalue(), filename="a.xlsx")
+    assert [(e.line, e.code) for e in report.errors] == [(5, "phone_invalid")]

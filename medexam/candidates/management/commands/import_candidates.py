@@ -8,10 +8,10 @@ from medexam.rules.models import Exam
 
 
 class Command(BaseCommand):
-    help = "导入报名数据（.xlsx 或 .csv）：逐行校验，有任何问题的行则整个文件不导入（除非 --good-only）。"
+    help = "导入报名数据（.xlsx、.xls 或 .csv）：逐行校验，有任何问题的行则整个文件不导入（除非 --good-only）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="报名数据文件（.xlsx 或 .csv，第 1 行为表头）")
+        parser.add_argument("file", help="报名数据文件（.xlsx、.xls 或 .csv，第 1 行为表头）")
         parser.add_argument("--exam", required=True, help="考试标识，例如 liaoning-2022")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入任何数据")
         parser.add_argument("--good-only", action="store_true",

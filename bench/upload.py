@@ -1,0 +1,546 @@
+"""Upload benchmark: the product against a bare baseline, in one run.
+
+    .venv/bin/python bench/upload.py                  # 16 connections, ~20 s per side
+    .venv/bin/python bench/upload.py --overload       # 64 connections: slower, never errors
+    .venv/bin/python bench/upload.py --postgres postgres://postgres@127.0.0.1:5432
+
+What it does:
+1. builds a throwaway installation in a temporary folder: its own database (an SQLite file, or
+   a fresh PostgreSQL database that is dropped afterwards), migrations, the Liaoning 2022 data
+   and demo candidates (`demo_data`), static files; nothing of the dev database is touched;
+2. starts the product under gunicorn (sync workers, 2 x cores, production settings) on
+   127.0.0.1, logs in one candidate per connection through the real login page, and uploads
+   realistic 150-200 KB document photos to the item "其他" (code `other`, up to 10 images;
+   a candidate whose item is full deletes its images and goes on - deletes are counted);
+3. starts the baseline (bench/baseline_wsgi.py: writes the body to disk, nothing else) under
+   the same gunicorn settings and sends it the same multipart requests;
+4. measures intake's own CPU per image against one plain full Image.load() of the same file;
+5. prints uploads/s, p50/p95/p99 latency and server CPU per upload for both sides, and last
+   `ratio: X` (product uploads/s / baseline uploads/s).
+
+The load generator runs on the same two cores as the servers (as it did for the figures in
+the issue); it is a lean asyncio client so that it takes as little of them as possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PY = sys.executable
+# Without these a fresh worker page-faults on every image (see NOTES-uploads: ~2x intake).
+GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
+CANDIDATE_PASSWORD = "Demo@2022"  # medexam.demo.seeding.CANDIDATE_PASSWORD
+ITEM = "other"
+ITEM_CAP = 10
+WARMUP_SECONDS = 2.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+def bench_images(count: int) -> list[bytes]:
+    """Document photos of 150-200 KB (generated once, cached under bench/out/images)."""
+    folder = OUT / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    images = []
+    for seed in range(1000, 1000 + count):
+        path = folder / f"document-{seed}.jpg"
+        if not path.exists():
+            from tests.intake.make_corpus import document_jpeg
+
+            path.write_bytes(document_jpeg(seed))
+        images.append(path.read_bytes())
+    return images
+
+
+# --- servers ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict, **kwargs) -> str:
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"setup step failed: {' '.join(cmd)}\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+@dataclass
+class Installation:
+    env: dict
+    folder: Path
+    drop_database: str | None = None
+    admin_url: str | None = None
+
+
+def install_product(folder: Path, candidates: int, postgres: str | None) -> Installation:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "medexam.settings",
+        "MEDEXAM_DEBUG": "0",
+        "MEDEXAM_SECRET_KEY": secrets.token_urlsafe(40),
+        "MEDEXAM_VAR_DIR": str(folder),
+        "MEDEXAM_PRIVATE_MEDIA_ROOT": str(folder / "private"),
+        "MEDEXAM_SECURE_COOKIES": "0",
+        "MEDEXAM_HSTS_SECONDS": "0",
+        "MEDEXAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MEDEXAM_LOG_LEVEL": "WARNING",
+        "MEDEXAM_SMS_FILE": str(folder / "sms.log"),
+        "MEDEXAM_CONN_MAX_AGE": "60",
+        "GLIBC_TUNABLES": GLIBC_TUNABLES,
+    }
+    install = Installation(env=env, folder=folder)
+    if postgres:
+        import psycopg
+
+        name = f"medexam_bench_{secrets.token_hex(4)}"
+        with psycopg.connect(f"{postgres.rstrip('/')}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        install.drop_database = name
+        install.admin_url = postgres.rstrip("/")
+        env["DATABASE_URL"] = f"{postgres.rstrip('/')}/{name}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    run([PY, "-m", "medexam", "migrate", "--noinput", "-v0"], env)
+    run([PY, "-m", "medexam", "demo_data", "--candidates", str(candidates)], env)
+    run([PY, "-m", "medexam", "collectstatic", "--noinput", "-v0"], env)
+    return install
+
+
+def candidate_logins(install: Installation, count: int) -> list[str]:
+    code = (
+        "import json; from medexam.candidates.models import Candidate; "
+        "print('IDS=' + json.dumps(list(Candidate.objects.filter(id_type='resident_id')"
+        ".order_by('id').values_list('id_number', flat=True))))"
+    )
+    out = run([PY, "-m", "medexam", "shell", "-c", code], install.env)
+    ids = json.loads(next(line for line in out.splitlines() if line.startswith("IDS="))[4:])
+    if len(ids) < count:
+        sys.exit(f"only {len(ids)} candidates with a resident ID; need {count}")
+    return ids[:count]
+
+
+def drop(install: Installation) -> None:
+    if install.drop_database and install.admin_url:
+        import psycopg
+
+        with psycopg.connect(f"{install.admin_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{install.drop_database}" WITH (FORCE)')
+
+
+class Server:
+    def __init__(self, app: str, env: dict, workers: int, log: Path, pythonpath: Path):
+        self.port = free_port()
+        cmd = [
+            PY, "-m", "gunicorn", app,
+            "--workers", str(workers),
+            "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--backlog", "2048",
+            "--timeout", "120",
+            "--preload",
+            "--log-level", "warning",
+            "--error-logfile", str(log),
+            "--pythonpath", str(pythonpath),
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT)  # noqa: S603
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit(f"gunicorn exited with {self.proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        sys.exit("gunicorn did not start")
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the master and its live workers."""
+        pids = [self.proc.pid] + _children(self.proc.pid)
+        total = 0
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / CLK_TCK
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+# --- a lean HTTP/1.1 client ---------------------------------------------------------------
+
+
+class HttpError(Exception):
+    pass
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+async def http(port: int, method: str, path: str, *, headers: dict, body: bytes = b"",
+               timeout: float = 120.0) -> Response:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+             f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    async def exchange() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(head + body)
+            await writer.drain()
+            return await reader.read(-1)
+        finally:
+            writer.close()
+
+    raw = await asyncio.wait_for(exchange(), timeout)
+    head_end = raw.find(b"\r\n\r\n")
+    if head_end < 0:
+        raise HttpError("no response")
+    status_line, *header_lines = raw[:head_end].decode("latin-1").split("\r\n")
+    status = int(status_line.split(" ", 2)[1])
+    parsed = []
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        parsed.append((name.strip().lower(), value.strip()))
+    return Response(status, parsed, raw[head_end + 4 :])
+
+
+class Session:
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    async def request(self, method: str, path: str, body: bytes = b"", **headers) -> Response:
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = await http(self.port, method, path, headers=headers, body=body)
+        for name, value in response.headers:
+            if name == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return response
+
+    @property
+    def csrf(self) -> str:
+        return self.cookies.get("csrftoken", "")
+
+
+BOUNDARY = "----medexambench7MA4YWxkTrZu0gW"
+
+
+def multipart(fields: dict[str, str], image: bytes, filename: str = "photo.jpg") -> bytes:
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            .encode()
+        )
+    parts.append(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"'
+        f"\r\nContent-Type: image/jpeg\r\n\r\n".encode()
+    )
+    parts.append(image)
+    parts.append(f"\r\n--{BOUNDARY}--\r\n".encode())
+    return b"".join(parts)
+
+
+# --- load ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # seconds, uploads started in window
+    in_window: int = 0  # successful uploads completed inside the measured window
+    total: int = 0  # successful uploads started after the window opened
+    errors: list[str] = field(default_factory=list)
+    deletes: int = 0
+
+
+class ProductClient:
+    def __init__(self, port: int, id_number: str):
+        self.session = Session(port)
+        self.id_number = id_number
+        self.uploaded: list[str] = []
+
+    async def login(self) -> None:
+        s = self.session
+        await s.request("GET", "/accounts/login/")
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": s.csrf, "username": self.id_number,
+             "password": CANDIDATE_PASSWORD}
+        ).encode()
+        r = await s.request("POST", "/accounts/login/", form,
+                            **{"Content-Type": "application/x-www-form-urlencoded"})
+        if r.status != 302 or "sessionid" not in s.cookies:
+            raise HttpError(f"login failed for a candidate: HTTP {r.status}")
+        r = await s.request("GET", "/candidate/materials/")
+        if r.status != 200:
+            raise HttpError(f"materials page: HTTP {r.status}")
+
+    async def upload(self, image: bytes) -> Response:
+        if len(self.uploaded) >= ITEM_CAP:
+            await self.clear()
+        body = multipart({"csrfmiddlewaretoken": self.session.csrf}, image)
+        r = await self.session.request(
+            "POST", f"/candidate/materials/{ITEM}/upload/", body,
+            **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+               "X-Requested-With": "fetch"},
+        )
+        if r.status == 200:
+            self.uploaded.append(r.json()["image"]["id"])
+        return r
+
+    async def clear(self) -> int:
+        deleted = 0
+        for image_id in self.uploaded:
+            form = urllib.parse.urlencode({"csrfmiddlewaretoken": self.session.csrf}).encode()
+            r = await self.session.request(
+                "POST", f"/candidate/images/{image_id}/delete/", form,
+                **{"Content-Type": "application/x-www-form-urlencoded",
+                   "X-Requested-With": "fetch"},
+            )
+            if r.status != 200:
+                raise HttpError(f"delete failed: HTTP {r.status} {r.body[:200]!r}")
+            deleted += 1
+        self.uploaded = []
+        self.deleted = getattr(self, "deleted", 0) + deleted
+        return deleted
+
+
+class BaselineClient:
+    def __init__(self, port: int):
+        self.session = Session(port)
+
+    async def upload(self, image: bytes) -> Response:
+        body = multipart({"csrfmiddlewaretoken": "x" * 64}, image)
+        return await self.session.request(
+            "POST", "/upload", body,
+            **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+               "X-Requested-With": "fetch"},
+        )
+
+
+async def drive(clients, images: list[bytes], duration: float, server: Server) -> tuple:
+    tally = Tally()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    window_open = start + WARMUP_SECONDS
+    window_close = window_open + duration
+    cpu = {}
+
+    async def worker(index: int, client) -> None:
+        n = index
+        while loop.time() < window_close:
+            image = images[n % len(images)]
+            n += len(clients)
+            began = loop.time()
+            try:
+                response = await client.upload(image)
+                ok = response.status == 200
+                problem = "" if ok else f"HTTP {response.status} {response.body[:120]!r}"
+            except (TimeoutError, OSError, HttpError, ValueError) as exc:
+                ok, problem = False, f"{type(exc).__name__}: {exc}"
+            ended = loop.time()
+            if began >= window_open:
+                tally.latencies.append(ended - began)
+                if ok:
+                    tally.total += 1
+                    if ended <= window_close:
+                        tally.in_window += 1
+                else:
+                    tally.errors.append(problem)
+
+    async def mark_cpu() -> None:
+        await asyncio.sleep(WARMUP_SECONDS)
+        cpu["start"] = server.cpu_seconds()
+
+    marker = asyncio.create_task(mark_cpu())
+    await asyncio.gather(*(worker(i, c) for i, c in enumerate(clients)))
+    await marker
+    cpu_used = server.cpu_seconds() - cpu["start"]
+    tally.deletes = sum(getattr(c, "deleted", 0) for c in clients)
+    return tally, cpu_used
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def report(label: str, tally: Tally, cpu: float, duration: float) -> float:
+    rate = tally.in_window / duration
+    ms = [v * 1000 for v in tally.latencies]
+    per_upload = cpu * 1000 / tally.total if tally.total else float("nan")
+    print(
+        f"{label:9} {rate:8.1f} uploads/s   p50 {percentile(ms, 50):6.1f} ms   "
+        f"p95 {percentile(ms, 95):6.1f} ms   p99 {percentile(ms, 99):6.1f} ms   "
+        f"errors {len(tally.errors)}   server CPU {per_upload:5.2f} ms/upload"
+        + (f"   (deletes {tally.deletes})" if tally.deletes else "")
+    )
+    for problem in sorted(set(tally.errors))[:5]:
+        print(f"          error: {problem}")
+    return rate
+
+
+# --- intake vs Image.load ----------------------------------------------------------------
+
+
+def intake_cost(images: list[bytes], repeat: int = 5) -> tuple[float, float]:
+    sys.path.insert(0, str(ROOT))
+    from PIL import Image
+
+    from medexam.materials.intake import inspect_image
+
+    def timed(fn) -> float:
+        for data in images[:2]:
+            fn(data)
+        best = float("inf")
+        for _ in range(repeat):
+            began = time.process_time()
+            for data in images:
+                fn(data)
+            best = min(best, time.process_time() - began)
+        return best * 1000 / len(images)
+
+    def full_load(data: bytes) -> None:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+
+    def intake(data: bytes) -> None:
+        result = inspect_image(data, "photo.jpg")
+        if result.verdict == "reject":
+            raise SystemExit(f"a bench image was refused: {result.code}")
+
+    return timed(intake), timed(full_load)
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+async def product_side(args, images, install: Installation) -> tuple[Tally, float]:
+    ids = candidate_logins(install, args.concurrency)
+    server = Server("medexam.wsgi:application", install.env, args.workers,
+                    install.folder / "product.log", ROOT)
+    try:
+        clients = [ProductClient(server.port, i) for i in ids]
+        # Logins are PBKDF2-bound (~0.5 s of CPU each): a few at a time, before the clock.
+        for start in range(0, len(clients), 8):
+            await asyncio.gather(*(c.login() for c in clients[start : start + 8]))
+        return await drive(clients, images, args.duration, server)
+    finally:
+        server.stop()
+
+
+async def baseline_side(args, images, folder: Path) -> tuple[Tally, float]:
+    env = {**os.environ, "BASELINE_DIR": str(folder / "baseline"),
+           "GLIBC_TUNABLES": GLIBC_TUNABLES}
+    server = Server("baseline_wsgi:application", env, args.workers, folder / "baseline.log",
+                    ROOT / "bench")
+    try:
+        clients = [BaselineClient(server.port) for _ in range(args.concurrency)]
+        return await drive(clients, images, args.duration, server)
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-c", "--concurrency", type=int, default=16)
+    parser.add_argument("--overload", action="store_true", help="concurrency 64")
+    parser.add_argument("-d", "--duration", type=float, default=20.0, help="seconds per side")
+    parser.add_argument("-w", "--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--images", type=int, default=24, help="distinct photos to upload")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="server URL (no database name): use a throwaway database there")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    if args.overload:
+        args.concurrency = 64
+
+    images = bench_images(args.images)
+    sizes = sorted(len(i) for i in images)
+    folder = Path(tempfile.mkdtemp(prefix="medexam-bench-"))
+    print(f"setup: {folder} ({'PostgreSQL' if args.postgres else 'SQLite'}), "
+          f"{len(images)} photos of {sizes[0] // 1024}-{sizes[-1] // 1024} KB, "
+          f"{args.workers} gunicorn sync workers, {os.cpu_count()} cores, "
+          f"concurrency {args.concurrency}, {args.duration:.0f} s per side", flush=True)
+    install = install_product(folder, candidates=args.concurrency + 40, postgres=args.postgres)
+    try:
+        product, product_cpu = asyncio.run(product_side(args, images, install))
+        baseline, baseline_cpu = asyncio.run(baseline_side(args, images, folder))
+        intake_ms, load_ms = intake_cost(images)
+    finally:
+        drop(install)
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    product_rate = report("product", product, product_cpu, args.duration)
+    baseline_rate = report("baseline", baseline, baseline_cpu, args.duration)
+    print(f"intake    {intake_ms:6.2f} ms CPU per image   full Image.load() {load_ms:6.2f} ms   "
+          f"= {intake_ms / load_ms:.2f} x one decode")
+    ratio = product_rate / baseline_rate if baseline_rate else float("nan")
+    print(f"ratio: {ratio:.3f}")
+    return 1 if product.errors or baseline.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

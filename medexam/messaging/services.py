@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from medexam.audit.services import record
 from medexam.messaging.models import Message, OutboxMessage
 from medexam.messaging.sms import SMSBackend, SMSError, get_sms_backend
 
@@ -54,7 +55,11 @@ def notify_candidate(*, application: Application, kind: str, subject: str, body:
         if superseded:
             logger.info("held back %d superseded SMS of application %s", superseded, application.pk)
     phone = (application.candidate.phone or "").strip()
-    if kind not in IN_APP_ONLY and phone:
+    sms = kind not in IN_APP_ONLY and bool(phone)
+    record(action="message.queued", application=application, target=f"message:{message.pk}",
+           summary=f"通知考生：{subject}" + ("（站内信和短信）" if sms else "（站内信）"),
+           data={"kind": kind, "sms": sms})
+    if sms:
         OutboxMessage.objects.create(
             message=message,
             application=application,
@@ -177,8 +182,6 @@ def _is_superseded(row: OutboxMessage) -> bool:
 
 
 def _record_sent(row: OutboxMessage) -> None:
-    from medexam.audit.services import record
-
     record(
         action="sms.sent",
         application=row.application,

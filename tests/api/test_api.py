@@ -136,3 +136,8 @@ def import_candidates_more(exam):
     from medexam.candidates.services import import_candidates
 
     import_candidates(exam=exam, filename="b.csv", data=csv_bytes([row(3)]))
+
+
+def test_revoke_command_stops_a_token(api, official_token):
+    call_command("revoke_api_token", official_token[:10], stdout=io.StringIO())
+    assert api("get", app_url(), token=official_token).status_code == 401

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from medexam.demo.images import document_image
-from medexam.materials.intake.messages import MESSAGES
+from medexam.materials.intake.messages import MESSAGES, WARN_MESSAGES
 from medexam.materials.models import UploadedImage
 from tests.browser.conftest import login, screenshot
 from tests.materials.helpers import upload
@@ -211,18 +211,49 @@ def test_the_page_carries_the_intake_messages_and_no_inline_code(
         assert page.request.get(f"{live_server.url}{src}").ok, src
 
 
-def test_the_check_page_lists_every_item_and_what_will_lock(
+def test_the_check_page_lists_every_item_warnings_to_confirm_and_what_will_lock(
     page, live_server, candidate, password, jpeg
 ):
     upload(candidate, jpeg(8), slot="front")
-    upload(candidate, jpeg(9), item="diploma")
+    doubtful = upload(candidate, jpeg(9), item="diploma")
+    # A borderline photo, as the intake marks one: accepted, with a warning to confirm.
+    UploadedImage.objects.filter(pk=doubtful.pk).update(
+        warnings=[{"code": "BLURRY", "message": WARN_MESSAGES["BLURRY"]}], warnings_confirmed=False)
     open_materials(page, live_server, candidate, password)
     page.get_by_role("link", name="提交审核").first.click()
     page.wait_for_load_state()
 
     summary = page.locator(".error-summary")
     assert "还不能提交" in summary.inner_text()
-    assert "身份证明" in summary.inner_text()
+    assert "身份证明" in summary.inner_text() and "需 3 张，已传 1 张" in summary.inner_text()
+    assert summary.get_by_role("link", name="毕业证书").get_attribute("href") == f"#image-{doubtful.uuid}"
     assert page.get_by_role("button", name="确认提交审核").is_disabled()
     assert page.locator(".summary-thumbs figure.thumb").count() == 2
+    assert "将被锁定" in page.locator("#lock-title + p").inner_text().replace(" ", "")
     screenshot(page, "phone-check-answers")
+
+    page.locator(f"#image-{doubtful.uuid}").get_by_role("button", name="确认图片无误").click()
+    page.wait_for_load_state()
+    assert "/candidate/submit/" in page.url
+    assert "毕业证书" not in page.locator(".error-summary").inner_text()
+    assert UploadedImage.objects.get(pk=doubtful.pk).warnings_confirmed
+
+
+def test_without_javascript_the_plain_form_still_uploads(browser, live_server, candidate, password, jpeg, tmp_path):
+    from tests.browser.conftest import PHONE
+
+    photo = tmp_path / "front.jpg"
+    photo.write_bytes(jpeg(10))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
+    try:
+        page = context.new_page()
+        open_materials(page, live_server, candidate, password)
+        form = form_for(page, "id_proof", "front")
+        pick(form, photo)
+        form.get_by_role("button", name="上传", exact=True).click()
+        page.wait_for_load_state()
+
+        assert "上传成功" in page.locator(".flash-list").inner_text()
+        assert page.locator("#slot-id_proof-front figure.thumb").count() == 1
+    finally:
+        context.close()

@@ -151,15 +151,8 @@ def review_page(application: Application, user) -> ReviewPage:
             if r.image_id:
                 last_requests[r.image_id] = r
     duplicates = _duplicates(application, user, [img for img in images if img.warnings])
-    timeline = None
     check = page.evaluation.trial_period
-    if check is not None:
-        try:
-            from medexam.rules.selectors import trial_timeline
-        except ImportError:  # the rules app's timeline may not exist in older checkouts
-            trial_timeline = None
-        if trial_timeline is not None:
-            timeline = trial_timeline(check)
+    timeline = trial_rows(check) if check is not None else None
     history = list(AuditEntry.objects.filter(application=application)
                    .exclude(action="image.viewed").select_related("actor").order_by("-created_at", "-id")[:200])
     now = timezone.now()
@@ -173,6 +166,35 @@ def review_page(application: Application, user) -> ReviewPage:
         held_by_me=bool(application.claimed_by_id == user.pk and application.claim_expires_at
                         and application.claim_expires_at > now),
     )
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    label: str
+    kind: str  # completed | pledged | gap | overlap
+    x: int  # of 1000 units across the window
+    width: int
+    title: str
+
+
+def trial_rows(check) -> list[TrialRow]:
+    """The trial period as bars across the window (segments, then gaps and overlaps), each
+    row its own stretched SVG track so that labels stay HTML text."""
+    start, end = check.window
+    total = max((end - start).days, 1)
+
+    def row(a, b, kind, label) -> TrialRow | None:
+        a_c, b_c = max(a, start), min(b, end)
+        if b_c <= a_c:
+            return None
+        x = round((a_c - start).days * 1000 / total)
+        width = max(round((b_c - start).days * 1000 / total) - x, 2)
+        return TrialRow(label, kind, x, width, f"{label}：{a:%Y-%m-%d} 至 {b:%Y-%m-%d}（{(b - a).days} 天）")
+
+    rows = [row(s.start, s.end, s.status, s.institution or "（未填写机构）") for s in check.segments]
+    rows += [row(a, b, "gap", "空档") for a, b in check.gaps]
+    rows += [row(a, b, "overlap", "重叠（只算一次）") for a, b in check.overlaps]
+    return [r for r in rows if r is not None]
 
 
 def _duplicates(application, user, images) -> dict[int, Duplicate]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,26 +70,11 @@ def applications_for(*, exam: Exam, user: User | None = None):
 
 
 def reasons_by_application(application_ids: list[int]) -> dict[int, list[str]]:
-    """The reviewer's reasons per application. The review app provides them through
-    `medexam.review.selectors.decision_reasons(application_ids=...)` once it exists; until
-    then the per-image replacement notes are the reasons the data holds."""
-    try:
-        from medexam.review.selectors import decision_reasons
-    except ImportError:
-        decision_reasons = None
-    if decision_reasons is not None:
-        return decision_reasons(application_ids=application_ids)
-    from medexam.materials.models import UploadedImage
+    """The reviewer's reasons per application: the latest decision's per-item requests and
+    its note (medexam.review.selectors owns what a reason is)."""
+    from medexam.review.selectors import decision_reasons
 
-    reasons: dict[int, list[str]] = defaultdict(list)
-    notes = (UploadedImage.objects.filter(application_id__in=application_ids)
-             .exclude(replacement_note="", replacement_reason="")
-             .values_list("application_id", "item__name", "replacement_reason",
-                          "replacement_note")
-             .order_by("application_id", "item__order", "position"))
-    for application_id, item_name, reason, note in notes:
-        reasons[application_id].append(f"{item_name}：{note or reason}")
-    return reasons
+    return decision_reasons(application_ids=application_ids)
 
 
 def result_rows(*, exam: Exam, user: User | None = None, states: Iterable[str] | None = None,

@@ -92,3 +92,17 @@ def test_import_command_refuses_a_bad_file_and_lists_lines(import_exam, tmp_path
     call_command("import_candidates", str(path), "--exam", import_exam.slug, "--good-only",
                  stdout=out, stderr=io.StringIO())
     assert "新增 1" in out.getvalue()
+
+
+def test_the_reviewers_reason_travels_with_the_result(imported):
+    from medexam.review.models import Decision
+
+    application = Application.objects.get(candidate__registration_no="22210000002")
+    reviewer = User.objects.create(username="r", role=User.Role.SITE_REVIEWER)
+    Decision.objects.create(application=application, round=1, reviewer=reviewer,
+                            outcome=Decision.Outcome.REJECT, based_on_version=1,
+                            reason="毕业时间晚于报名截止日期，不符合报名条件")
+    Application.objects.filter(pk=application.pk).update(state="rejected")
+    lines = read_csv(export_results(exam=imported, fmt="csv").content)
+    assert lines[2][4] == "审核不通过"
+    assert lines[2][8] == "毕业时间晚于报名截止日期，不符合报名条件"

@@ -189,6 +189,12 @@
     return canvas;
   }
 
+  /** Phones (iOS above all) hold a canvas's memory until its size is set to zero. */
+  function release(canvas) {
+    canvas.width = 0;
+    canvas.height = 0;
+  }
+
   function toJpeg(canvas, quality) {
     return new Promise(function (resolve, reject) {
       canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("encode")); }, "image/jpeg", quality);
@@ -209,6 +215,7 @@
       if (low.size > LIMIT) {
         // Bytes grow about linearly with the pixel count: aim just under the limit.
         scale *= Math.min(0.92, Math.sqrt(LIMIT / low.size) * 0.97);
+        release(canvas);
         continue;
       }
       var best = { blob: low, quality: Q_MIN };
@@ -226,6 +233,7 @@
       }
       best.width = canvas.width;
       best.height = canvas.height;
+      release(canvas);
       return best;
     }
     throw new Error("cannot-fit");
@@ -338,6 +346,7 @@
 
   function closePanel(ctl) {
     if (ctl.state && ctl.state.url) URL.revokeObjectURL(ctl.state.url);
+    if (ctl.state && ctl.state.preview) release(ctl.state.preview);
     if (ctl.panel) ctl.panel.remove();
     ctl.panel = null;
     ctl.state = null;
@@ -404,6 +413,7 @@
       if (action === "rotate-left" || action === "rotate-right") {
         state.turns = (state.turns + (action === "rotate-right" ? 1 : 3)) % 4;
         state.crop = { left: 0, right: 0, top: 0, bottom: 0 }; // a crop drawn on the old view is meaningless now
+        if (state.preview) release(state.preview);
         state.preview = null;
         changed(ctl);
       } else if (action === "crop-reset") {
@@ -562,11 +572,20 @@
 
   // --- sending ---------------------------------------------------------------------------
 
+  /**
+   * The current CSRF token: the cookie's (it changes when the candidate logs in again in
+   * another tab, and a retry must still go through), else the one rendered into the form.
+   */
+  function csrfToken(form) {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : form.querySelector("[name=csrfmiddlewaretoken]").value;
+  }
+
   function send(ctl, result, key, onProgress) {
     return new Promise(function (resolve, reject) {
       var form = ctl.form;
       var data = new FormData();
-      data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      data.append("csrfmiddlewaretoken", csrfToken(form));
       var slot = form.querySelector("[name=slot]");
       if (slot) data.append("slot", slot.value);
       data.append("idempotency_key", key);
@@ -582,7 +601,8 @@
       xhr.onload = function () {
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-        resolve({ status: xhr.status, body: body });
+        var loggedOut = !body && /\/accounts\/login\//.test(xhr.responseURL || "");
+        resolve({ status: xhr.status, body: body, loggedOut: loggedOut });
       };
       xhr.onerror = function () { reject(new Error("network")); };
       xhr.ontimeout = function () { reject(new Error("network")); };
@@ -639,6 +659,7 @@
     button.disabled = false;
     button.textContent = TEXT.retry;
     if (!response) say(ctl, TEXT.failedNetwork, "error");
+    else if (response.loggedOut) say(ctl, TEXT.loggedOut, "error");
     else if (response.body && response.body.message) say(ctl, response.body.message, "error");
     else say(ctl, fmt(TEXT.failedServer, { status: response.status }), "error");
     ctl.form.classList.add("has-failed");
@@ -688,6 +709,11 @@
     }
     note.className = "item-announce is-" + kind;
     note.textContent = text;
+    // The control that had focus may be gone with the refreshed part: focus the outcome.
+    if (!document.activeElement || document.activeElement === document.body) {
+      note.tabIndex = -1;
+      note.focus({ preventScroll: false });
+    }
   }
 
   function enhanceDelete(form) {
@@ -702,8 +728,10 @@
       button.disabled = true;
       var body = null;
       try {
+        var data = new FormData(form);
+        data.set("csrfmiddlewaretoken", csrfToken(form));
         var response = await fetch(form.action, {
-          method: "POST", body: new FormData(form), credentials: "same-origin",
+          method: "POST", body: data, credentials: "same-origin",
           headers: { "X-Requested-With": "fetch" }
         });
         body = await response.json();

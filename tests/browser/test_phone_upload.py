@@ -277,7 +277,7 @@ def test_the_camera_button_opens_the_camera_and_a_turn_and_crop_are_what_is_uplo
     chooser.set_files(str(photo))
     assert "直接上传原图" in fitted(form)
 
-    form.get_by_role("button", name="向右旋转 90 度").click()
+    form.get_by_role("button", name="右转 90 度").click()
     assert "700×1000 像素" in fitted(form)
     form.get_by_text("用滑块裁剪").click()
     form.get_by_label("上边裁去").fill("20")  # 20 % off the top of the turned picture

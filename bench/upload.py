@@ -47,7 +47,6 @@ PY = sys.executable
 GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
 CANDIDATE_PASSWORD = "Demo@2022"  # medexam.demo.seeding.CANDIDATE_PASSWORD
 ITEM = "other"
-ITEM_CAP = 10
 WARMUP_SECONDS = 2.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -127,6 +126,20 @@ def install_product(folder: Path, candidates: int, postgres: str | None) -> Inst
     run([PY, "-m", "medexam", "demo_data", "--candidates", str(candidates)], env)
     run([PY, "-m", "medexam", "collectstatic", "--noinput", "-v0"], env)
     return install
+
+
+def upload_items(install: Installation) -> list[tuple[str, int]]:
+    """Items without named slots and their caps, "other" (10) first: ~70 places per
+    candidate, so that deleting between rounds is rare."""
+    code = (
+        "import json; from medexam.rules.models import MaterialItem; "
+        "print('ITEMS=' + json.dumps([(i.code, i.max_count) for i in MaterialItem.objects"
+        ".filter(exam__slug='liaoning-2022').order_by('order') if not i.slots]))"
+    )
+    out = run([PY, "-m", "medexam", "shell", "-c", code], install.env)
+    items = json.loads(next(line for line in out.splitlines() if line.startswith("ITEMS="))[6:])
+    items.sort(key=lambda pair: pair[0] != ITEM)
+    return [tuple(pair) for pair in items]
 
 
 def candidate_logins(install: Installation, count: int) -> list[str]:
@@ -240,16 +253,15 @@ async def http(port: int, method: str, path: str, *, headers: dict, body: bytes 
     lines += [f"{k}: {v}" for k, v in headers.items()]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    async def exchange() -> bytes:
+    async with asyncio.timeout(timeout):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            writer.write(head + body)
+            writer.write(head)
+            writer.write(body)
             await writer.drain()
-            return await reader.read(-1)
+            raw = await reader.read(-1)
         finally:
             writer.close()
-
-    raw = await asyncio.wait_for(exchange(), timeout)
     head_end = raw.find(b"\r\n\r\n")
     if head_end < 0:
         raise HttpError("no response")
@@ -285,20 +297,23 @@ class Session:
 BOUNDARY = "----medexambench7MA4YWxkTrZu0gW"
 
 
-def multipart(fields: dict[str, str], image: bytes, filename: str = "photo.jpg") -> bytes:
-    parts = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            .encode()
-        )
-    parts.append(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"'
-        f"\r\nContent-Type: image/jpeg\r\n\r\n".encode()
+def multipart(fields: dict[str, str], image_part: bytes) -> bytes:
+    """A multipart body: the fields, then the prepared image part (see image_part)."""
+    head = b"".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        .encode()
+        for name, value in fields.items()
     )
-    parts.append(image)
-    parts.append(f"\r\n--{BOUNDARY}--\r\n".encode())
-    return b"".join(parts)
+    return head + image_part
+
+
+def image_part(image: bytes, filename: str = "photo.jpg") -> bytes:
+    return b"".join([
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"'
+        f"\r\nContent-Type: image/jpeg\r\n\r\n".encode(),
+        image,
+        f"\r\n--{BOUNDARY}--\r\n".encode(),
+    ])
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -314,10 +329,14 @@ class Tally:
 
 
 class ProductClient:
-    def __init__(self, port: int, id_number: str):
+    def __init__(self, port: int, id_number: str, items: list[tuple[str, int]]):
         self.session = Session(port)
         self.id_number = id_number
+        self.items = items
+        self.place = 0  # index into items
+        self.used = 0  # images in the current item
         self.uploaded: list[str] = []
+        self.deleted = 0
 
     async def login(self) -> None:
         s = self.session
@@ -334,21 +353,27 @@ class ProductClient:
         if r.status != 200:
             raise HttpError(f"materials page: HTTP {r.status}")
 
-    async def upload(self, image: bytes) -> Response:
-        if len(self.uploaded) >= ITEM_CAP:
-            await self.clear()
-        body = multipart({"csrfmiddlewaretoken": self.session.csrf}, image)
+    @property
+    def full(self) -> bool:
+        return self.place >= len(self.items)
+
+    async def upload(self, part: bytes) -> Response:
+        code, cap = self.items[self.place]
+        body = multipart({"csrfmiddlewaretoken": self.session.csrf}, part)
         r = await self.session.request(
-            "POST", f"/candidate/materials/{ITEM}/upload/", body,
+            "POST", f"/candidate/materials/{code}/upload/", body,
             **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
                "X-Requested-With": "fetch"},
         )
         if r.status == 200:
             self.uploaded.append(r.json()["image"]["id"])
+            self.used += 1
+            if self.used >= cap:
+                self.place, self.used = self.place + 1, 0
         return r
 
-    async def clear(self) -> int:
-        deleted = 0
+    async def clear(self) -> None:
+        """Delete every image of this candidate (not timed as an upload, but counted)."""
         for image_id in self.uploaded:
             form = urllib.parse.urlencode({"csrfmiddlewaretoken": self.session.csrf}).encode()
             r = await self.session.request(
@@ -358,18 +383,16 @@ class ProductClient:
             )
             if r.status != 200:
                 raise HttpError(f"delete failed: HTTP {r.status} {r.body[:200]!r}")
-            deleted += 1
-        self.uploaded = []
-        self.deleted = getattr(self, "deleted", 0) + deleted
-        return deleted
+            self.deleted += 1
+        self.uploaded, self.place, self.used = [], 0, 0
 
 
 class BaselineClient:
     def __init__(self, port: int):
         self.session = Session(port)
 
-    async def upload(self, image: bytes) -> Response:
-        body = multipart({"csrfmiddlewaretoken": "x" * 64}, image)
+    async def upload(self, part: bytes) -> Response:
+        body = multipart({"csrfmiddlewaretoken": "x" * 64}, part)
         return await self.session.request(
             "POST", "/upload", body,
             **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
@@ -379,6 +402,7 @@ class BaselineClient:
 
 async def drive(clients, images: list[bytes], duration: float, server: Server) -> tuple:
     tally = Tally()
+    parts = [image_part(image) for image in images]
     loop = asyncio.get_running_loop()
     start = loop.time()
     window_open = start + WARMUP_SECONDS
@@ -388,11 +412,13 @@ async def drive(clients, images: list[bytes], duration: float, server: Server) -
     async def worker(index: int, client) -> None:
         n = index
         while loop.time() < window_close:
-            image = images[n % len(images)]
+            if getattr(client, "full", False):
+                await client.clear()
+            part = parts[n % len(parts)]
             n += len(clients)
             began = loop.time()
             try:
-                response = await client.upload(image)
+                response = await client.upload(part)
                 ok = response.status == 200
                 problem = "" if ok else f"HTTP {response.status} {response.body[:120]!r}"
             except (TimeoutError, OSError, HttpError, ValueError) as exc:
@@ -479,10 +505,11 @@ def intake_cost(images: list[bytes], repeat: int = 5) -> tuple[float, float]:
 
 async def product_side(args, images, install: Installation) -> tuple[Tally, float]:
     ids = candidate_logins(install, args.concurrency)
+    items = upload_items(install)
     server = Server("medexam.wsgi:application", install.env, args.workers,
                     install.folder / "product.log", ROOT)
     try:
-        clients = [ProductClient(server.port, i) for i in ids]
+        clients = [ProductClient(server.port, i, items) for i in ids]
         # Logins are PBKDF2-bound (~0.5 s of CPU each): a few at a time, before the clock.
         for start in range(0, len(clients), 8):
             await asyncio.gather(*(c.login() for c in clients[start : start + 8]))

@@ -15,11 +15,16 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+_PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+          models.ForeignKey)
+
 
 def _converter(field: models.Field) -> Callable[[Any], Any]:
-    if isinstance(field, models.JSONField | models.DateTimeField | models.DateField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
+    # Text, numbers, booleans and foreign keys go to the driver as they are; everything
+    # else (dates, JSON, UUIDs, files...) through the field's own preparation.
+    if isinstance(field, _PLAIN):
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -31,9 +36,13 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     now = timezone.now()
     template = model()
     defaults = {}
+    per_row = []  # callable defaults (a uuid4, say) must differ from row to row
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             defaults[field.attname] = now
+        elif field.has_default() and callable(field.default) and field.default not in (
+                list, dict):
+            per_row.append(field)
         else:
             defaults[field.attname] = getattr(template, field.attname)
     converters = [(field.attname, _converter(field)) for field in fields]
@@ -46,7 +55,8 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     )
     params = []
     for row in rows:
-        params.append([convert(row.get(attname, defaults[attname]))
-                       for attname, convert in converters])
+        values = {**defaults, **{f.attname: f.get_default() for f in per_row
+                                 if f.attname not in row}, **row}
+        params.append([convert(values[attname]) for attname, convert in converters])
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -69,3 +69,8 @@ def test_staff_logins_are_throttled_too(client, db):
     other.set_password(GOOD)
     other.save()
     assert login(client, "reviewer2", GOOD).status_code == 302
+
+
+def test_login_page_links_to_activation_and_reset(client, db):
+    page = client.get(LOGIN).content.decode()
+    assert reverse("accounts:activate") in page and reverse("accounts:reset") in page

@@ -141,3 +141,16 @@ def import_candidates_more(exam):
 def test_revoke_command_stops_a_token(api, official_token):
     call_command("revoke_api_token", official_token[:10], stdout=io.StringIO())
     assert api("get", app_url(), token=official_token).status_code == 401
+
+
+def test_application_reasons_come_from_the_latest_decision(api, official_token):
+    from medexam.accounts.models import User
+    from medexam.review.models import Decision
+
+    application = Application.objects.get(candidate__registration_no="22210000001")
+    reviewer = User.objects.create(username="rv", role=User.Role.SITE_REVIEWER)
+    Decision.objects.create(application=application, round=1, reviewer=reviewer,
+                            outcome=Decision.Outcome.REJECT, based_on_version=1,
+                            reason="不符合报名条件")
+    body = api("get", app_url(), token=official_token).json()
+    assert body["reasons"] == ["不符合报名条件"]

@@ -9,6 +9,7 @@ import pytest
 from medexam.materials.models import Application, UploadedImage
 from tests.browser.conftest import login, screenshot
 from tests.materials.helpers import fill_required
+from tests.review.helpers import confirm_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +22,7 @@ def logout(page):
 def test_review_round_trip(page, live_server, candidate, site_reviewer, password, jpeg, tmp_path):
     page.on("dialog", lambda dialog: dialog.accept())
     fill_required(candidate, jpeg)
+    confirm_all(candidate)  # intake warnings the candidate would confirm on the page
     back = UploadedImage.objects.get(application=candidate.application, slot="back")
 
     # 1. The candidate submits.
@@ -68,6 +70,11 @@ def test_review_round_trip(page, live_server, candidate, site_reviewer, password
     form.locator('input[type="file"]').set_input_files(str(photo))
     form.get_by_role("button", name="上传这张图片").click()
     page.locator("#item-id_proof figure.thumb").nth(2).wait_for()
+    page.goto(f"{live_server.url}/candidate/materials/")
+    confirm = page.locator("#item-id_proof").get_by_role("button", name="确认图片无误")
+    if confirm.count():  # the intake's blur check may find a synthetic photo borderline
+        confirm.first.click()
+        page.wait_for_load_state()
     screenshot(page, "review-candidate-replaced")
     page.goto(f"{live_server.url}/candidate/submit/")
     page.get_by_role("button", name="确认提交审核").click()

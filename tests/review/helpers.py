@@ -15,11 +15,21 @@ from tests.materials.helpers import fill_required, submit
 S = Application.State
 
 
+def confirm_all(candidate) -> None:
+    """Confirm intake warnings (a second candidate uploads the same demo pictures, and the
+    blur check may find a synthetic picture borderline): the candidate's "确认图片无误"."""
+    for img in candidate.application.images.filter(warnings_confirmed=False, status="active"):
+        materials.confirm_warnings(image_uuid=img.uuid, actor=candidate.user)
+
+
 def submitted_with_images(candidate, jpeg) -> Application:
     fill_required(candidate, jpeg)
-    # A second candidate uploads the same demo pictures: confirm the duplicate warnings.
-    for img in candidate.application.images.filter(warnings_confirmed=False):
-        materials.confirm_warnings(image_uuid=img.uuid, actor=candidate.user)
+    confirm_all(candidate)
+    return submit(candidate)
+
+
+def resubmit(candidate) -> Application:
+    confirm_all(candidate)
     return submit(candidate)
 
 

@@ -16,8 +16,15 @@ from medexam.messaging.models import Message, OutboxMessage
 from medexam.review import services
 from medexam.review.models import Decision, ReplacementRequest
 from medexam.review.selectors import review_page
-from tests.materials.helpers import submit, upload
-from tests.review.helpers import claimed, fresh, image, request_replacement, submitted_with_images
+from tests.materials.helpers import upload
+from tests.review.helpers import (
+    claimed,
+    fresh,
+    image,
+    request_replacement,
+    resubmit,
+    submitted_with_images,
+)
 
 pytestmark = pytest.mark.django_db
 S = Application.State
@@ -66,7 +73,7 @@ def test_the_candidate_can_replace_only_the_flagged_image(in_review, site_review
     new = upload(candidate, jpeg(902), slot="back")
     assert new.replaces_id == back.pk
 
-    application = submit(candidate)
+    application = resubmit(candidate)
     assert (application.state, application.round, application.is_resubmission) == (S.SUBMITTED, 2, True)
     assert all(lock_map(application).values())
 
@@ -77,7 +84,7 @@ def test_re_review_shows_each_replaced_image_beside_its_replacement(
     request_replacement(in_review, site_reviewer, back)
     materials.delete_image(image_uuid=back.uuid, actor=candidate.user)
     new = upload(candidate, jpeg(903), slot="back")
-    submit(candidate)
+    resubmit(candidate)
 
     page = review_page(fresh(in_review), site_reviewer)
 

@@ -97,3 +97,28 @@ def test_queue_filters_and_search(shenyang_candidates, candidate, site_reviewer)
     assert ids(q=shenyang_candidates[0].id_number[-4:]) == [a.pk]
     assert ids(q=shenyang_candidates[0].registration_no) == [a.pk]
     assert ids(warnings=True) == []
+
+
+def test_working_on_the_application_renews_the_lease(client, waiting, site_reviewer):
+    from django.urls import reverse
+
+    application = services.claim_next(reviewer=site_reviewer)
+    soon = timezone.now() + dt.timedelta(minutes=1)
+    Application.objects.filter(pk=application.pk).update(claim_expires_at=soon)
+    client.force_login(site_reviewer)
+    assert client.get(reverse("review:application", args=[application.pk])).status_code == 200
+    assert fresh(application).claim_expires_at > soon + dt.timedelta(minutes=20)
+
+
+def test_phone_calls_are_logged_on_the_application(waiting, site_reviewer):
+    from medexam.audit.models import AuditEntry
+
+    application = waiting[0]
+    services.log_phone_call(application_id=application.pk, reviewer=site_reviewer,
+                            outcome="no_answer", note="下午再打")
+    call = application.phone_calls.get()
+    assert (call.reviewer, call.outcome, call.note) == (site_reviewer, "no_answer", "下午再打")
+    entry = AuditEntry.objects.get(action="review.phone_call")
+    assert entry.summary == "电话联系考生：无人接听，下午再打"
+    with pytest.raises(services.ReviewError):
+        services.log_phone_call(application_id=application.pk, reviewer=site_reviewer, outcome="x")

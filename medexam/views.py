@@ -8,7 +8,9 @@ from django.shortcuts import redirect
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_candidate:
         return redirect("materials:registration")
-    return redirect("review:queue")
+    if request.user.is_reviewer:
+        return redirect("review:queue")
+    return redirect("candidates:import")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

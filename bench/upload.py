@@ -246,10 +246,15 @@ class Response:
         return json.loads(self.body)
 
 
-async def http(port: int, method: str, path: str, *, headers: dict, body: bytes = b"",
-               timeout: float = 120.0) -> Response:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
-             f"Content-Length: {len(body)}"]
+async def http(
+    port: int, method: str, path: str, *, headers: dict, body: bytes = b"", timeout: float = 120.0
+) -> Response:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Connection: close",
+        f"Content-Length: {len(body)}",
+    ]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -300,20 +305,21 @@ BOUNDARY = "----medexambench7MA4YWxkTrZu0gW"
 def multipart(fields: dict[str, str], image_part: bytes) -> bytes:
     """A multipart body: the fields, then the prepared image part (see image_part)."""
     head = b"".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        .encode()
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in fields.items()
     )
     return head + image_part
 
 
 def image_part(image: bytes, filename: str = "photo.jpg") -> bytes:
-    return b"".join([
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"'
-        f"\r\nContent-Type: image/jpeg\r\n\r\n".encode(),
-        image,
-        f"\r\n--{BOUNDARY}--\r\n".encode(),
-    ])
+    return b"".join(
+        [
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"'
+            f"\r\nContent-Type: image/jpeg\r\n\r\n".encode(),
+            image,
+            f"\r\n--{BOUNDARY}--\r\n".encode(),
+        ]
+    )
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -342,11 +348,18 @@ class ProductClient:
         s = self.session
         await s.request("GET", "/accounts/login/")
         form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": s.csrf, "username": self.id_number,
-             "password": CANDIDATE_PASSWORD}
+            {
+                "csrfmiddlewaretoken": s.csrf,
+                "username": self.id_number,
+                "password": CANDIDATE_PASSWORD,
+            }
         ).encode()
-        r = await s.request("POST", "/accounts/login/", form,
-                            **{"Content-Type": "application/x-www-form-urlencoded"})
+        r = await s.request(
+            "POST",
+            "/accounts/login/",
+            form,
+            **{"Content-Type": "application/x-www-form-urlencoded"},
+        )
         if r.status != 302 or "sessionid" not in s.cookies:
             raise HttpError(f"login failed for a candidate: HTTP {r.status}")
         r = await s.request("GET", "/candidate/materials/")
@@ -361,9 +374,13 @@ class ProductClient:
         code, cap = self.items[self.place]
         body = multipart({"csrfmiddlewaretoken": self.session.csrf}, part)
         r = await self.session.request(
-            "POST", f"/candidate/materials/{code}/upload/", body,
-            **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-               "X-Requested-With": "fetch"},
+            "POST",
+            f"/candidate/materials/{code}/upload/",
+            body,
+            **{
+                "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                "X-Requested-With": "fetch",
+            },
         )
         if r.status == 200:
             self.uploaded.append(r.json()["image"]["id"])
@@ -377,9 +394,13 @@ class ProductClient:
         for image_id in self.uploaded:
             form = urllib.parse.urlencode({"csrfmiddlewaretoken": self.session.csrf}).encode()
             r = await self.session.request(
-                "POST", f"/candidate/images/{image_id}/delete/", form,
-                **{"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Requested-With": "fetch"},
+                "POST",
+                f"/candidate/images/{image_id}/delete/",
+                form,
+                **{
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Requested-With": "fetch",
+                },
             )
             if r.status != 200:
                 raise HttpError(f"delete failed: HTTP {r.status} {r.body[:200]!r}")
@@ -394,9 +415,13 @@ class BaselineClient:
     async def upload(self, part: bytes) -> Response:
         body = multipart({"csrfmiddlewaretoken": "x" * 64}, part)
         return await self.session.request(
-            "POST", "/upload", body,
-            **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-               "X-Requested-With": "fetch"},
+            "POST",
+            "/upload",
+            body,
+            **{
+                "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                "X-Requested-With": "fetch",
+            },
         )
 
 
@@ -506,8 +531,9 @@ def intake_cost(images: list[bytes], repeat: int = 5) -> tuple[float, float]:
 async def product_side(args, images, install: Installation) -> tuple[Tally, float]:
     ids = candidate_logins(install, args.concurrency)
     items = upload_items(install)
-    server = Server("medexam.wsgi:application", install.env, args.workers,
-                    install.folder / "product.log", ROOT)
+    server = Server(
+        "medexam.wsgi:application", install.env, args.workers, install.folder / "product.log", ROOT
+    )
     try:
         clients = [ProductClient(server.port, i, items) for i in ids]
         # Logins are PBKDF2-bound (~0.5 s of CPU each): a few at a time, before the clock.
@@ -519,10 +545,10 @@ async def product_side(args, images, install: Installation) -> tuple[Tally, floa
 
 
 async def baseline_side(args, images, folder: Path) -> tuple[Tally, float]:
-    env = {**os.environ, "BASELINE_DIR": str(folder / "baseline"),
-           "GLIBC_TUNABLES": GLIBC_TUNABLES}
-    server = Server("baseline_wsgi:application", env, args.workers, folder / "baseline.log",
-                    ROOT / "bench")
+    env = {**os.environ, "BASELINE_DIR": str(folder / "baseline"), "GLIBC_TUNABLES": GLIBC_TUNABLES}
+    server = Server(
+        "baseline_wsgi:application", env, args.workers, folder / "baseline.log", ROOT / "bench"
+    )
     try:
         clients = [BaselineClient(server.port) for _ in range(args.concurrency)]
         return await drive(clients, images, args.duration, server)
@@ -537,8 +563,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-d", "--duration", type=float, default=20.0, help="seconds per side")
     parser.add_argument("-w", "--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--images", type=int, default=24, help="distinct photos to upload")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="server URL (no database name): use a throwaway database there")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="server URL (no database name): use a throwaway database there",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     if args.overload:
@@ -547,10 +576,13 @@ def main(argv: list[str] | None = None) -> int:
     images = bench_images(args.images)
     sizes = sorted(len(i) for i in images)
     folder = Path(tempfile.mkdtemp(prefix="medexam-bench-"))
-    print(f"setup: {folder} ({'PostgreSQL' if args.postgres else 'SQLite'}), "
-          f"{len(images)} photos of {sizes[0] // 1024}-{sizes[-1] // 1024} KB, "
-          f"{args.workers} gunicorn sync workers, {os.cpu_count()} cores, "
-          f"concurrency {args.concurrency}, {args.duration:.0f} s per side", flush=True)
+    print(
+        f"setup: {folder} ({'PostgreSQL' if args.postgres else 'SQLite'}), "
+        f"{len(images)} photos of {sizes[0] // 1024}-{sizes[-1] // 1024} KB, "
+        f"{args.workers} gunicorn sync workers, {os.cpu_count()} cores, "
+        f"concurrency {args.concurrency}, {args.duration:.0f} s per side",
+        flush=True,
+    )
     install = install_product(folder, candidates=args.concurrency + 40, postgres=args.postgres)
     try:
         product, product_cpu = asyncio.run(product_side(args, images, install))
@@ -562,8 +594,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
     product_rate = report("product", product, product_cpu, args.duration)
     baseline_rate = report("baseline", baseline, baseline_cpu, args.duration)
-    print(f"intake    {intake_ms:6.2f} ms CPU per image   full Image.load() {load_ms:6.2f} ms   "
-          f"= {intake_ms / load_ms:.2f} x one decode")
+    print(
+        f"intake    {intake_ms:6.2f} ms CPU per image   full Image.load() {load_ms:6.2f} ms   "
+        f"= {intake_ms / load_ms:.2f} x one decode"
+    )
     ratio = product_rate / baseline_rate if baseline_rate else float("nan")
     print(f"ratio: {ratio:.3f}")
     return 1 if product.errors or baseline.errors else 0

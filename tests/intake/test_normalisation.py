@@ -136,3 +136,11 @@ def test_the_original_size_and_hash_are_of_the_upload_itself(case_bytes):
     assert result.bytes == len(original)
     assert result.sha256 == hashlib.sha256(original).hexdigest()
     assert len(result.content) < len(original)
+
+
+def test_the_thumbnail_keeps_the_pictures_colours(case_bytes):
+    original = case_bytes("ok_photo.jpg")
+    result = inspect_image(original, "photo.jpg")
+    thumb = np.asarray(_open(result.thumbnail).convert("RGB"), dtype=np.float64)
+    full = np.asarray(_open(original).convert("RGB"), dtype=np.float64)
+    assert np.abs(thumb.reshape(-1, 3).mean(0) - full.reshape(-1, 3).mean(0)).max() < 3

@@ -633,9 +633,15 @@
     var response = null;
     for (var attempt = 0; attempt <= RETRY_DELAYS.length; attempt++) {
       try {
+        say(ctl, fmt(TEXT.uploading, { p: 0 }));
+        var said = 0;
         response = await send(ctl, state.result, state.key, function (p) {
           progress.value = p;
-          say(ctl, fmt(TEXT.uploading, { p: p }));
+          // The text is a live region: a few steps, not every percent, for screen readers.
+          if (p - said >= 25 || (p === 100 && said !== 100)) {
+            said = p;
+            say(ctl, fmt(TEXT.uploading, { p: p }));
+          }
         });
       } catch (e) {
         response = null;

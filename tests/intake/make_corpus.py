@@ -110,6 +110,54 @@ def document(
     return Image.fromarray(arr.clip(0, 255).astype(np.uint8), "RGB")
 
 
+def _glyph(draw: ImageDraw.ImageDraw, x: int, y: int, em: int, rnd: random.Random) -> None:
+    """A few horizontal and vertical strokes inside an em square, like a Chinese character."""
+    for _ in range(rnd.randint(3, 7)):
+        if rnd.random() < 0.5:
+            yy = y + rnd.randint(1, em - 2)
+            draw.line(
+                (x + rnd.randint(0, em // 3), yy, x + em - rnd.randint(1, em // 3), yy),
+                fill=(20, 20, 20),
+                width=2,
+            )
+        else:
+            xx = x + rnd.randint(1, em - 2)
+            draw.line(
+                (xx, y + rnd.randint(0, em // 3), xx, y + em - rnd.randint(1, em // 3)),
+                fill=(20, 20, 20),
+                width=2,
+            )
+
+
+def cjk_document(
+    seed: int,
+    size: tuple[int, int] = (1000, 1400),
+    *,
+    em: int = 24,
+    leading: float = 1.6,
+    photo: bool = False,
+) -> Image.Image:
+    """Fixed-width "Chinese" text: characters sit in a grid, so columns have gaps too; only
+    the wider gaps between lines tell the reading direction."""
+    rnd = random.Random(seed)
+    w, h = size
+    im = Image.new("RGB", size, (246, 245, 240))
+    draw = ImageDraw.Draw(im)
+    margin = w // 12
+    y = margin
+    per_line = (w - 2 * margin) // em
+    while y <= h - margin - em:
+        for k in range(rnd.randint(per_line // 2, per_line)):
+            _glyph(draw, margin + k * em, y, em, rnd)
+        y += int(em * leading)
+    if photo:
+        desk = Image.new("RGB", size, (120, 96, 70))
+        inner = im.resize((int(w * 0.92), int(h * 0.94)))
+        desk.paste(inner, ((w - inner.width) // 2, (h - inner.height) // 2))
+        im = add_noise(desk, 3)
+    return im
+
+
 def jpeg_bytes(im: Image.Image, quality: int = 85, **kw) -> bytes:
     out = io.BytesIO()
     im.save(out, format="JPEG", quality=quality, **kw)
@@ -583,6 +631,27 @@ def build_corpus(outdir: Path) -> list[Case]:
         "reject",
         "BLURRY",
         note="a chat thumbnail blown up: many pixels, unreadable",
+    )
+    cjk = cjk_document(50)
+    put(
+        "ok_cjk_scan.jpg",
+        jpeg_bytes(cjk, 60),
+        "accept",
+        "OK",
+        note="grid-aligned Chinese text is not taken for a page on its side",
+    )
+    put(
+        "ok_cjk_photo.jpg",
+        jpeg_bytes(cjk_document(51, photo=True), 60),
+        "accept",
+        "OK",
+        note="thin strokes in a photo: orientation unknown, so no guess",
+    )
+    put(
+        "sideways_cjk_scan.jpg",
+        jpeg_bytes(cjk.transpose(Image.Transpose.ROTATE_90), 60),
+        "warn",
+        "NOT_UPRIGHT",
     )
     put(
         "sideways.jpg",

@@ -351,3 +351,24 @@ def test_every_camera_orientation_is_shown_and_fitted_upright(
             "c => Array.from(c.getContext('2d').getImageData(c.width - 4, c.height - 4, 1, 1).data)")
         assert corner[0] > 150 and corner[1] < 90 and corner[2] < 90, (orientation, corner)
         assert not (far[0] > 150 and far[1] < 90), (orientation, far)
+
+
+def test_confirming_a_warning_keeps_a_photo_waiting_elsewhere(
+    page, live_server, candidate, password, jpeg, tmp_path
+):
+    doubtful = upload(candidate, jpeg(15), slot="front")
+    UploadedImage.objects.filter(pk=doubtful.pk).update(
+        warnings=[{"code": "TOO_DARK", "message": WARN_MESSAGES["TOO_DARK"]}], warnings_confirmed=False)
+    photo = tmp_path / "diploma.jpg"
+    photo.write_bytes(jpeg(16))
+    open_materials(page, live_server, candidate, password)
+    waiting = form_for(page, "diploma")
+    pick(waiting, photo)
+    fitted(waiting)
+
+    page.locator(f"#image-{doubtful.uuid}").get_by_role("button", name="确认图片无误").click()
+    page.locator(f"#image-{doubtful.uuid}").get_by_role("button", name="确认图片无误").wait_for(state="detached")
+
+    assert "已确认" in page.locator("#item-id_proof .item-announce").inner_text()
+    assert UploadedImage.objects.get(pk=doubtful.pk).warnings_confirmed
+    assert waiting.get_by_role("button", name="上传这张图片").is_enabled()

@@ -681,13 +681,15 @@
    * being fitted, uploading or failed) or a refusal is left alone: nothing the candidate has
    * is lost.
    */
-  async function refresh(itemCode) {
-    var response;
-    try {
-      response = await fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" });
-    } catch (e) { return; }
-    if (!response.ok) return;
-    var doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  async function refresh(itemCode, doc) {
+    if (!doc) {
+      var response;
+      try {
+        response = await fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" });
+      } catch (e) { return; }
+      if (!response.ok) return;
+      doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    }
     var article = document.getElementById("item-" + itemCode);
     var fresh = doc.getElementById("item-" + itemCode);
     var parts = [];
@@ -754,10 +756,40 @@
     });
   }
 
+  /**
+   * "确认图片无误" without reloading the page (which would drop photos waiting elsewhere):
+   * the view answers with a redirect to this page, whose flash message and fresh parts we
+   * take from the very response.
+   */
+  function enhanceConfirm(form) {
+    if (form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var article = form.closest("article.item");
+      var itemCode = article ? article.id.replace(/^item-/, "") : "";
+      var data = new FormData(form);
+      data.set("csrfmiddlewaretoken", csrfToken(form));
+      var doc = null;
+      try {
+        var response = await fetch(form.action, { method: "POST", body: data, credentials: "same-origin" });
+        if (response.ok) doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      } catch (e) { doc = null; }
+      if (!doc || !doc.getElementById("item-" + itemCode)) {
+        announce(itemCode, TEXT.confirmFailed, "error");
+        return;
+      }
+      var flash = doc.querySelector(".flash-list .flash");
+      await refresh(itemCode, doc);
+      if (flash) announce(itemCode, flash.textContent, flash.classList.contains("flash-error") ? "error" : "ok");
+    });
+  }
+
   function wire(root) {
     if (root.matches && root.matches("form.upload-form")) enhance(root);
     Array.prototype.forEach.call(root.querySelectorAll("form.upload-form"), enhance);
     Array.prototype.forEach.call(root.querySelectorAll("form.delete-form"), enhanceDelete);
+    Array.prototype.forEach.call(root.querySelectorAll("form[action$='/confirm/']"), enhanceConfirm);
   }
 
   document.documentElement.classList.add("js-upload");

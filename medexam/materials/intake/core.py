@@ -3,7 +3,7 @@
 Order of work (cheapest refusal first): size -> real format (magic bytes) -> extension ->
 byte-level structure (JPEG segments / PNG chunks with CRCs) -> header dimensions and the pixel
 ceiling -> one full decode (JPEG: DCT-scaled with draft(), which still reads every byte of
-entropy data, so a truncated file fails) -> normalisation -> quality metrics on a ~800 px grey
+entropy data, so a truncated file fails) -> normalisation -> quality metrics on a 640 px grey
 copy -> thumbnail and perceptual hash from that copy.
 
 Pixels are re-encoded only when they must change (EXIF rotation, CMYK/palette/16-bit/alpha);

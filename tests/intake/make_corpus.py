@@ -666,12 +666,20 @@ def build_corpus(outdir: Path) -> list[Case]:
         "NOT_UPRIGHT",
     )
     put(
-        "stale_exif_sideways.jpg",
+        "stale_exif_tag.jpg",
         jpeg_bytes(document(18), 75, exif=exif_bytes(8)),
-        "warn",
-        "NOT_UPRIGHT",
-        normalisations=["exif_orientation"],
-        note="upright pixels with a stale orientation tag end up on their side",
+        "accept",
+        "OK",
+        normalisations=["exif_orientation_ignored", "metadata_removed"],
+        note="upright text with a stale quarter-turn tag: the pixels win, stored losslessly",
+    )
+    put(
+        "stale_exif_photo.jpg",
+        jpeg_bytes(selfie(32), 80, exif=exif_bytes(6)),
+        "accept",
+        "OK",
+        normalisations=["exif_orientation", "reencoded"],
+        note="no text to go by: the tag is applied",
     )
     return cases
 

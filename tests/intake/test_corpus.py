@@ -16,6 +16,7 @@ NORMALISATIONS = {
     "trailing_data_removed",
     "extra_frames_removed",
     "exif_orientation",
+    "exif_orientation_ignored",
     "colour_converted",
     "transparency_flattened",
     "reencoded",

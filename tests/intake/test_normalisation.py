@@ -144,3 +144,11 @@ def test_the_thumbnail_keeps_the_pictures_colours(case_bytes):
     thumb = np.asarray(_open(result.thumbnail).convert("RGB"), dtype=np.float64)
     full = np.asarray(_open(original).convert("RGB"), dtype=np.float64)
     assert np.abs(thumb.reshape(-1, 3).mean(0) - full.reshape(-1, 3).mean(0)).max() < 3
+
+
+def test_a_stale_quarter_turn_tag_does_not_turn_an_upright_page_on_its_side(case_bytes):
+    original = case_bytes("stale_exif_tag.jpg")
+    result = inspect_image(original, "scan.jpg")
+    assert (result.width, result.height) == (1000, 1400)
+    assert "reencoded" not in result.normalisations
+    assert np.array_equal(np.asarray(_open(original)), np.asarray(_open(result.content)))

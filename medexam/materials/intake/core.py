@@ -233,6 +233,15 @@ def _decode(data: bytes, kind: str, layout) -> _Decoded:
             return _Decoded(
                 JPEG, layout.width, layout.height, layout.stripped(data), _work_copy(im), norms
             )
+        if orientation != 1 and im.mode in ("L", "RGB"):
+            im.load()
+            if _stale_rotation(im, orientation):
+                # The pixels are an upright text page already; the tag would turn it on its
+                # side. Keep the pixels, drop the tag (with the rest of the metadata).
+                norms.append("exif_orientation_ignored")
+                return _Decoded(
+                    JPEG, layout.width, layout.height, layout.stripped(data), _work_copy(im), norms
+                )
         return _reencode_jpeg(im, orientation, norms)
     if trailing > 0:
         norms.append("trailing_data_removed")
@@ -247,7 +256,9 @@ def _decode(data: bytes, kind: str, layout) -> _Decoded:
     if plain and orientation == 1:
         return _Decoded(PNG, im.width, im.height, layout.stripped(data), _work_copy(im), norms)
     im = _to_plain_mode(im, norms, bit_depth=layout.bit_depth)
-    if orientation != 1:
+    if orientation != 1 and _stale_rotation(im, orientation):
+        norms.append("exif_orientation_ignored")
+    elif orientation != 1:
         im = _transpose(im, orientation)
         norms.append("exif_orientation")
     out = io.BytesIO()
@@ -273,6 +284,27 @@ _TRANSPOSE = {
     7: [Image.Transpose.TRANSVERSE],
     8: [Image.Transpose.ROTATE_90],
 }
+
+
+def _text_lines(im: Image.Image) -> dict:
+    grey = _work_copy(im)
+    grey = grey.getchannel(0) if grey.mode == "YCbCr" else grey.convert("L")
+    return quality.text_orientation(quality.at_blur_side(grey).reduce(2))
+
+
+def _confidently_sideways(lines: dict) -> bool:
+    return lines["line_cols"] >= UPRIGHT_MIN_GAPS and lines["line_ratio"] * UPRIGHT_RATIO <= 1.0
+
+
+def _confidently_upright(lines: dict) -> bool:
+    return lines["line_rows"] >= UPRIGHT_MIN_GAPS and lines["line_ratio"] >= UPRIGHT_RATIO
+
+
+def _stale_rotation(im: Image.Image, orientation: int) -> bool:
+    """A quarter-turn tag on pixels that already show a text page upright (metadata cannot
+    prove "upright"; the text lines can). Only for tags that swap width and height: a
+    half-turn cannot be told from the line structure."""
+    return orientation in (5, 6, 7, 8) and _confidently_upright(_text_lines(im))
 
 
 def _transpose(im: Image.Image, orientation: int) -> Image.Image:
@@ -389,10 +421,7 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
         elif metrics["blur"] < BLUR_WARN:
             warns["BLURRY"] = msg.WARN_MESSAGES["BLURRY"]
         metrics.update(quality.text_orientation(half_image))
-        if (
-            metrics["line_cols"] >= UPRIGHT_MIN_GAPS
-            and metrics["line_ratio"] * UPRIGHT_RATIO <= 1.0
-        ):
+        if _confidently_sideways(metrics):
             warns["NOT_UPRIGHT"] = msg.WARN_MESSAGES["NOT_UPRIGHT"]
 
     fmt = decoded.format

@@ -7,7 +7,10 @@ from __future__ import annotations
 import io
 import random
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+# Printed-looking words: fine strokes like a real document's text (no CJK font is needed).
+GLYPHS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789abdeghkmnpqrstuy"
 
 
 def document_image(
@@ -40,6 +43,7 @@ def document_image(
                    fill=(rng.randint(90, 170), rng.randint(20, 60), rng.randint(20, 90)))
     y = margin + bar_h + height // 20
     line_h = max(10, height // rng.randint(22, 34))
+    font = ImageFont.load_default(size=line_h)
     box_w, box_h = width // rng.randint(4, 6), height // rng.randint(3, 4)
     box_left = rng.random() < 0.5
     bx = margin if box_left else width - margin - box_w
@@ -52,11 +56,11 @@ def document_image(
         x = box[2] + margin // 2 if beside_box and box_left else margin
         right = box[0] - margin // 2 if beside_box and not box_left else width - margin
         right = min(right, width - margin - rng.randint(0, width // 3))
-        while x < right - 20:
-            w = rng.randint(line_h // 2, line_h)
+        while x < right - line_h:
+            word = "".join(rng.choice(GLYPHS) for _ in range(rng.randint(2, 7)))
             shade = rng.randint(10, 70)
-            draw.rectangle([x, y, x + w, y + line_h * 2 // 3], fill=(shade, shade, shade))
-            x += w + rng.randint(3, line_h // 2)
+            draw.text((x, y), word, fill=(shade, shade, shade), font=font)
+            x += int(font.getlength(word)) + rng.randint(line_h // 3, line_h)
         y += line_h + rng.randint(line_h // 3, line_h)
     r = rng.randint(width // 14, width // 8)
     cx, cy = rng.randint(r + margin, width - r - margin), rng.randint(r + margin, height - r - margin)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -69,7 +70,6 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed and "page" in item.funcargs:
-        try:
+        # The browser may be gone by now; the failure itself is what matters.
+        with contextlib.suppress(Exception):
             screenshot(item.funcargs["page"], f"FAILED-{item.name}")
-        except Exception:  # the browser may be gone; the failure itself is what matters
-            pass

@@ -11,6 +11,12 @@ from medexam.accounts.models import User
 from medexam.demo.images import document_image
 from medexam.demo.seeding import open_upload_window
 from medexam.rules.loading import default_exam_path, load_exam_file
+from tests.browser.support import (  # noqa: F401 - fixtures and a hook, registered here once
+    browser,
+    context,
+    page,
+    pytest_runtest_makereport,
+)
 from tests.factories import PASSWORD, CandidateFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to

@@ -1,75 +1,7 @@
-"""Headless Chromium (Debian's package, driven by pip's playwright) against a live server.
-`page` is a phone-sized page; screenshots go to test-artifacts/ (kept by CI)."""
-
-from __future__ import annotations
-
-import contextlib
-import os
-from pathlib import Path
-
 import pytest
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = os.environ.get("MEDEXAM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser, live_server):
-    ctx = browser.new_context(base_url=live_server.url, **PHONE)
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    return context.new_page()
-
-
-def login(page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("证件号码（审核人员填写用户名）").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url, page.content()[:2000]
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call" and report.failed and "page" in item.funcargs:
-        # The browser may be gone by now; the failure itself is what matters.
-        with contextlib.suppress(Exception):
-            screenshot(item.funcargs["page"], f"FAILED-{item.name}")

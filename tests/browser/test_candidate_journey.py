@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medexam.materials.models import Application
-from tests.browser.conftest import login, screenshot
+from tests.browser.support import login, screenshot
 from tests.materials.helpers import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)

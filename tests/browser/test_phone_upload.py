@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from medexam.demo.images import document_image
 from medexam.materials.intake.messages import MESSAGES, WARN_MESSAGES
 from medexam.materials.models import UploadedImage
-from tests.browser.conftest import login, screenshot
+from tests.browser.support import login, screenshot
 from tests.materials.helpers import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -243,7 +243,7 @@ def test_the_check_page_lists_every_item_warnings_to_confirm_and_what_will_lock(
 
 
 def test_without_javascript_the_plain_form_still_uploads(browser, live_server, candidate, password, jpeg, tmp_path):
-    from tests.browser.conftest import PHONE
+    from tests.browser.support import PHONE
 
     photo = tmp_path / "front.jpg"
     photo.write_bytes(jpeg(10))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from medexam.materials.models import Application, UploadedImage
-from tests.browser.conftest import login, screenshot
+from tests.browser.support import login, screenshot
 from tests.materials.helpers import fill_required
 from tests.review.helpers import confirm_all
 

@@ -6,9 +6,6 @@ import pytest
 
 from medexam.rules.loading import default_exam_path, read_rules_file
 
-# The browser fixtures (page, context, browser) for test_trial_browser.py.
-from tests.browser.conftest import browser, context, page  # noqa: F401
-
 RULES_2022, _ = read_rules_file(default_exam_path("liaoning-2022"))
 
 

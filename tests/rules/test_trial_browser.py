@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login, screenshot
+from tests.browser.support import login, screenshot
 
 pytestmark = [
     pytest.mark.browser,

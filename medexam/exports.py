@@ -105,18 +105,18 @@ def result_rows(*, exam: Exam, user: User | None = None, states: Iterable[str] |
                 "route": ROUTES.get(application.route, application.route),
                 "rule": application.rule_code,
                 "reasons": "；".join(reasons.get(application.pk, [])),
-                "first_submitted_at": _time(application.first_submitted_at),
-                "submitted_at": _time(application.submitted_at),
-                "decided_at": _time(application.decided_at),
+                "first_submitted_at": format_time(application.first_submitted_at),
+                "submitted_at": format_time(application.submitted_at),
+                "decided_at": format_time(application.decided_at),
             }
         last = page[-1].candidate.registration_no
 
 
-def _time(value) -> str:
+def format_time(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
     # A cell starting with = + - @ is a formula to Excel: names and notes come from people,
     # so neutralise them (OWASP "CSV injection").
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -124,27 +124,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([title for _, title in COLUMNS])
-    for row in rows:
-        writer.writerow([_cell(row[key]) for key, _ in COLUMNS])
-    # With a BOM Excel opens UTF-8 Chinese correctly instead of guessing GBK.
-    return out.getvalue().encode("utf-8-sig")
-
-
-def write_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
+def write_table(rows: Iterable[dict[str, Any]], *, columns: list[tuple[str, str]], fmt: str,
+                sheet_title: str) -> bytes:
+    """Rows of dicts as CSV or XLSX, with the (key, Chinese title) columns given; shared by
+    every export (results, review queue, audit log) so formula cells are neutralised in one
+    place."""
+    headers = [title for _, title in columns]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([cell(row[key]) for key, _ in columns])
+        # With a BOM Excel opens UTF-8 Chinese correctly instead of guessing GBK.
+        return out.getvalue().encode("utf-8-sig")
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("审核结果")
-    sheet.append([title for _, title in COLUMNS])
+    sheet = book.create_sheet(sheet_title)
+    sheet.append(headers)
     for row in rows:
-        sheet.append([_cell(row[key]) for key, _ in COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.append([cell(row[key]) for key, _ in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def export_results(*, exam: Exam, fmt: str, user: User | None = None,
@@ -157,7 +160,7 @@ def export_results(*, exam: Exam, fmt: str, user: User | None = None,
         raise ExportError("导出格式只能是 xlsx 或 csv，请重新选择。")
     states = list(states or [])
     rows = result_rows(exam=exam, user=user, states=states)
-    content = write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
+    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     record(action="results.exported", actor=user, request=request, target=f"exam:{exam.slug}",
            summary=f"导出审核结果（{fmt}）", data={"format": fmt, "states": states,

@@ -3,9 +3,6 @@ under /review/ by medexam.review.urls; out of scope answers 404."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,7 +11,7 @@ from django.utils import timezone
 from medexam.accounts.models import User
 from medexam.audit.selectors import COLUMNS, entries_for, entry_row
 from medexam.audit.services import record
-from medexam.exports import FORMATS, _cell
+from medexam.exports import FORMATS, write_table
 from medexam.materials.models import Application
 from medexam.materials.selectors import can_view_application
 
@@ -43,25 +40,7 @@ def application_log_export(request: HttpRequest, pk: int) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
     rows = [entry_row(e) for e in entries_for(application)]
-    headers = [title for _, title in COLUMNS]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_cell(row[k]) for k, _ in COLUMNS])
-        content = out.getvalue().encode("utf-8-sig")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("审计日志")
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_cell(row[k]) for k, _ in COLUMNS])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        content = buffer.getvalue()
+    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审计日志")
     # Taking the log out is itself logged (after the rows were read, so not in this file).
     record(action="audit.exported", request=request, application=application,
            target=f"application:{application.pk}", summary=f"导出审计日志（{fmt}）")

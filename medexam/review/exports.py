@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils import timezone
 
-from medexam.exports import FORMATS, ExportFile, _cell, _time
+from medexam.exports import FORMATS, ExportFile, format_time, write_table
 
 COLUMNS = [
     ("registration_no", "报名号"), ("name", "姓名"), ("exam_site", "考点"), ("state", "审核状态"),
@@ -30,30 +27,12 @@ def queue_rows(applications):
             "round": application.round,
             "warnings": "是" if application.has_warnings else "否",
             "claimed_by": str(application.claimed_by or ""),
-            "submitted_at": _time(application.submitted_at),
+            "submitted_at": format_time(application.submitted_at),
         }
 
 
 def export_queue(applications, *, fmt: str) -> ExportFile:
     rows = queue_rows(applications)
-    headers = [title for _, title in COLUMNS]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_cell(row[key]) for key, _ in COLUMNS])
-        content = out.getvalue().encode("utf-8-sig")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("审核队列")
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_cell(row[key]) for key, _ in COLUMNS])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        content = buffer.getvalue()
+    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核队列")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return ExportFile(content=content, content_type=FORMATS[fmt], filename=f"queue-{stamp}.{fmt}")

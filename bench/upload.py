@@ -48,6 +48,8 @@ GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_thresho
 CANDIDATE_PASSWORD = "Demo@2022"  # medexam.demo.seeding.CANDIDATE_PASSWORD
 ITEM = "other"
 WARMUP_SECONDS = 2.0
+# Candidates per connection: enough places that a 20-second run never has to delete.
+CANDIDATES_PER_CONNECTION = 3
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -152,7 +154,7 @@ def candidate_logins(install: Installation, count: int) -> list[str]:
     ids = json.loads(next(line for line in out.splitlines() if line.startswith("IDS="))[4:])
     if len(ids) < count:
         sys.exit(f"only {len(ids)} candidates with a resident ID; need {count}")
-    return ids[:count]
+    return ids  # at least `count`; the caller spreads them over its connections
 
 
 def drop(install: Installation) -> None:
@@ -408,6 +410,38 @@ class ProductClient:
         self.uploaded, self.place, self.used = [], 0, 0
 
 
+class CandidatePool:
+    """One connection's several candidates, logged in before the clock: when one candidate's
+    places are full the next takes over, so the measured window holds uploads, not deletes.
+    Only when all are full does it delete (counted, as before)."""
+
+    def __init__(self, clients: list[ProductClient]):
+        self.clients = clients
+        self.current = 0
+
+    async def login(self) -> None:
+        for client in self.clients:
+            await client.login()
+
+    @property
+    def deleted(self) -> int:
+        return sum(c.deleted for c in self.clients)
+
+    @property
+    def full(self) -> bool:
+        return all(c.full for c in self.clients)
+
+    async def upload(self, part: bytes) -> Response:
+        while self.clients[self.current].full:
+            self.current = (self.current + 1) % len(self.clients)
+        return await self.clients[self.current].upload(part)
+
+    async def clear(self) -> None:
+        for client in self.clients:
+            await client.clear()
+        self.current = 0
+
+
 class BaselineClient:
     def __init__(self, port: int):
         self.session = Session(port)
@@ -530,12 +564,17 @@ def intake_cost(images: list[bytes], repeat: int = 5) -> tuple[float, float]:
 
 async def product_side(args, images, install: Installation) -> tuple[Tally, float]:
     ids = candidate_logins(install, args.concurrency)
+    per_connection = min(CANDIDATES_PER_CONNECTION, len(ids) // args.concurrency)
     items = upload_items(install)
     server = Server(
         "medexam.wsgi:application", install.env, args.workers, install.folder / "product.log", ROOT
     )
     try:
-        clients = [ProductClient(server.port, i, items) for i in ids]
+        clients = [
+            CandidatePool([ProductClient(server.port, i, items)
+                           for i in ids[n * per_connection:(n + 1) * per_connection]])
+            for n in range(args.concurrency)
+        ]
         # Logins are PBKDF2-bound (~0.5 s of CPU each): a few at a time, before the clock.
         for start in range(0, len(clients), 8):
             await asyncio.gather(*(c.login() for c in clients[start : start + 8]))
@@ -583,7 +622,9 @@ def main(argv: list[str] | None = None) -> int:
         f"concurrency {args.concurrency}, {args.duration:.0f} s per side",
         flush=True,
     )
-    install = install_product(folder, candidates=args.concurrency + 40, postgres=args.postgres)
+    install = install_product(
+        folder, candidates=args.concurrency * CANDIDATES_PER_CONNECTION + 20, postgres=args.postgres
+    )
     try:
         product, product_cpu = asyncio.run(product_side(args, images, install))
         baseline, baseline_cpu = asyncio.run(baseline_side(args, images, folder))

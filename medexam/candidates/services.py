@@ -127,7 +127,8 @@ def import_candidates(
         # decide that a registration number is new and create two accounts for it.
         from medexam.rules.models import Exam as ExamModel
 
-        ExamModel.objects.select_for_update().get(pk=exam.pk)
+        # NO KEY: rows that merely reference the exam (new candidates, sites) are not blocked.
+        ExamModel.objects.select_for_update(no_key=True).get(pk=exam.pk)
         existing = {c.registration_no: c for c in Candidate.objects.filter(exam=exam)}
         owners = {(c.id_type, c.id_number): c.registration_no for c in existing.values()}
         plan_new: list[ParsedRow] = []

@@ -50,12 +50,23 @@ MSG_LOCKED = "已锁定：材料已提交审核或正在审核，不能修改。
 MSG_ITEM_LOCKED = "该项材料已锁定，审核人员没有要求更换，不能修改。"
 
 
-def _lock_application(application_id: int) -> Application:
-    return (
-        Application.objects.select_for_update()
-        .select_related("candidate__exam", "candidate__user")
-        .get(pk=application_id)
+# Only the application row is locked (`of=("self",)`): on PostgreSQL a plain FOR UPDATE
+# over the joins would also lock the exam row and serialise every upload of the province.
+_UPLOAD_FIELDS = (
+    "state", "round", "unlocked_items", "supplement_deadline", "version",
+    "candidate__exam_id", "candidate__user_id", "candidate__exam__upload_closes_at",
+)
+
+
+def _lock_application(application_id: int, *, for_upload: bool = False) -> Application:
+    queryset = Application.objects.select_for_update(of=("self",)).select_related(
+        "candidate__exam", "candidate__user"
     )
+    if for_upload:
+        # The hot path reads a handful of columns; the exam's rules are a large JSON document.
+        queryset = Application.objects.select_for_update(of=("self",)).select_related(
+            "candidate__exam").only(*_UPLOAD_FIELDS)
+    return queryset.get(pk=application_id)
 
 
 # --- lock rules: the only place that decides whether something can change -------------
@@ -145,11 +156,13 @@ def upload_image(
     storage = private_storage()
     try:
         with transaction.atomic():
-            application = _lock_application(application_id)
+            application = _lock_application(application_id, for_upload=True)
             item = _item_for(application, item_code)
             _check_can_upload(application)
             images = list(
-                UploadedImage.objects.filter(application=application, item=item).select_related("item")
+                UploadedImage.objects.filter(application=application, item=item)
+                .only("pk", "position", "status", "round", "unlocked", "replaces_id", "uuid")
+                .order_by()
             )
             position = _choose_position(application, item, images, slot)
             replaced = next(
@@ -285,20 +298,26 @@ def _choose_position(
 
 def _duplicate_warnings(application: Application, result: intake.IntakeResult) -> list[dict]:
     """Same bytes or a perceptually identical picture, in this application or another's."""
-    matches = UploadedImage.objects.filter(status=UploadedImage.Status.ACTIVE).filter(
-        Q(original_sha256=result.sha256) | (Q(phash=result.phash) if result.phash else Q(pk__in=[]))
-    )
-    own = [img for img in application.images.filter(status=UploadedImage.Status.ACTIVE)
-           if img.original_sha256 == result.sha256
-           or (result.phash and img.phash
-               and intake.phash_distance(img.phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE)]
-    others = list(matches.exclude(application=application).values_list("uuid", flat=True)[:5])
+    active = UploadedImage.objects.filter(status=UploadedImage.Status.ACTIVE).order_by()
+    same = Q(original_sha256=result.sha256)
+    if result.phash:
+        same |= Q(phash=result.phash)
+    own = [
+        uuid_
+        for uuid_, sha256, phash in active.filter(application=application)
+        .values_list("uuid", "original_sha256", "phash")
+        if sha256 == result.sha256
+        or (result.phash and phash
+            and intake.phash_distance(phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE)
+    ]
+    others = list(active.filter(same).exclude(application=application)
+                  .values_list("uuid", flat=True)[:5])
     if not own and not others:
         return []
     return [{
         "code": "DUPLICATE",
         "message": intake.MESSAGES["DUPLICATE"],
-        "same_application": [str(img.uuid) for img in own],
+        "same_application": [str(u) for u in own],
         "other_applications": [str(u) for u in others],
     }]
 

@@ -48,6 +48,20 @@ CLIENT_MESSAGE_CODES = ("UNSUPPORTED_FORMAT_HEIC", "UNSUPPORTED_FORMAT", "NOT_AN
                         "CORRUPT_IMAGE", "EMPTY_FILE", "FILE_TOO_LARGE", "RESOLUTION_TOO_LOW")
 
 
+def _own_application_id(request: HttpRequest) -> int:
+    """The candidate's application id alone: the upload hot path needs nothing more (the
+    service locks and reads what it needs)."""
+    pk = (
+        Application.objects.filter(candidate__user=request.user, candidate__exam__is_active=True)
+        .order_by("-candidate__exam__year")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        raise Http404("没有找到您的报名信息")
+    return pk
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
@@ -77,7 +91,7 @@ def materials(request: HttpRequest) -> HttpResponse:
 @candidate_required
 @require_POST
 def upload(request: HttpRequest, item_code: str) -> HttpResponse:
-    application = _own_application(request)
+    application_id = _own_application_id(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         error = services.MaterialsError("NO_FILE", form.first_error())
@@ -85,7 +99,7 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
         upload_file = form.cleaned_data["image"]
         try:
             result = services.upload_image(
-                application_id=application.pk,
+                application_id=application_id,
                 item_code=item_code,
                 data=upload_file.read(),
                 client_name=upload_file.name or "",

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from medexam.audit.models import AuditEntry
 from medexam.materials import services
 from medexam.materials.models import Application, UploadedImage
 from tests.materials.helpers import fill_required, stored_files, upload
+from tests.races import needs_postgres, run_together
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers instead")
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, needs_postgres]
 
 
-def run_together(workers):
-    barrier = threading.Barrier(len(workers))
-    outcomes: list = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            outcomes[index] = work()
-        except Exception as exc:  # collected and asserted by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 def test_eight_uploads_into_one_free_place_store_exactly_one(candidate, jpeg, _private_storage):

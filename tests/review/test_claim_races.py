@@ -3,45 +3,18 @@ moment never hold the same application; the losers simply get the next ones."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from medexam.accounts.models import User
 from medexam.materials.models import Application
 from medexam.review import services
 from tests.factories import CandidateFactory, UserFactory
+from tests.races import needs_postgres, run_together
 from tests.review.helpers import mark_submitted
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, needs_postgres]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers instead")
-
-
-def run_together(workers):
-    barrier = threading.Barrier(len(workers))
-    outcomes: list = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            outcomes[index] = work()
-        except Exception as exc:  # asserted by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.parametrize(("reviewers", "waiting"), [(6, 4), (4, 6)])

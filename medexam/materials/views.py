@@ -10,24 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from medexam.accounts.decorators import candidate_required
 from medexam.audit.services import record
 from medexam.materials import services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.models import Application, UploadedImage
 from medexam.materials.selectors import can_view_application, materials_page
-
-
-def candidate_required(view):
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_candidate:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _own_application(request: HttpRequest) -> Application:

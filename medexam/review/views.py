@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from medexam import exports
+from medexam.accounts.decorators import province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
 from medexam.materials.models import Application, ReplacementReason
@@ -23,30 +23,6 @@ from medexam.review.models import Decision, PhoneCall
 from medexam.rules.models import Exam
 
 S = Application.State
-
-
-def reviewer_required(view):
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_reviewer:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def province_required(view):
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if request.user.role != User.Role.PROVINCE_REVIEWER:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def scoped_application(request: HttpRequest, pk: int) -> Application:

@@ -1,11 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from medexam.accounts.models import User
-
-
-def normalise_id_number(value: str) -> str:
-    # Resident IDs end in a check character that may be typed as x or X.
-    return "".join(value.split()).upper()
+from medexam.candidates.models import normalise_id_number
 
 
 class IdNumberBackend(ModelBackend):

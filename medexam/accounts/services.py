@@ -22,9 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from medexam.accounts.backends import normalise_id_number
 from medexam.accounts.models import User, VerificationCode
 from medexam.audit.services import client_ip, record
+from medexam.candidates.models import normalise_id_number
 from medexam.messaging.sms import get_sms_backend
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from medexam.candidates.models import Candidate
+from medexam.candidates.models import Candidate, normalise_id_number
 
 # --- The columns -------------------------------------------------------------------------
 # header -> model field. Required columns must exist and be filled in on every row; the
@@ -139,10 +139,6 @@ def resident_id_problem(value: str, *, today: dt.date | None = None) -> str | No
     if gb11643_check_char(value[:17]) != value[17]:
         return "居民身份证号码校验位不符（最后一位与前 17 位不匹配），请逐位核对证件号码"
     return None
-
-
-def normalise_id_number(value: str) -> str:
-    return "".join(value.split()).upper()
 
 
 # --- Results ----------------------------------------------------------------------------

@@ -102,6 +102,12 @@ class Candidate(models.Model):
         return mask_id_number(self.id_number)
 
 
+def normalise_id_number(value: str) -> str:
+    """The one form ID numbers are stored and looked up in: no spaces, the resident ID's check
+    character X upper-case (import stores it, login and SMS codes look it up)."""
+    return "".join(value.split()).upper()
+
+
 def mask_id_number(value: str) -> str:
     """2101********1234: first four and last four only (fewer for short passports)."""
     if len(value) <= 8:

@@ -224,3 +224,6 @@ SMS_CODE_MAX_ATTEMPTS = env_int("MEDEXAM_SMS_CODE_MAX_ATTEMPTS", 5)
 # deadline reminders go out this many hours before a supplement deadline.
 REVIEW_CLAIM_MINUTES = env_int("MEDEXAM_REVIEW_CLAIM_MINUTES", 30)
 REVIEW_REMINDER_HOURS = env_int("MEDEXAM_REVIEW_REMINDER_HOURS", 24)
+
+# A Chinese page (or JSON for scripts) when a form is stale, instead of Django's own.
+CSRF_FAILURE_VIEW = "medexam.views.csrf_failure"

@@ -17,3 +17,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A stale form (a page left open overnight, a logout in another tab): say so in Chinese
+    and what to do, instead of Django's technical page. Scripts get JSON."""
+    from django.shortcuts import render
+
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse(
+            {"ok": False, "code": "PAGE_EXPIRED",
+             "message": "页面已过期，请刷新页面（必要时重新登录）后重试。已上传的图片不受影响。"},
+            status=403,
+        )
+    return render(request, "403_csrf.html", status=403)

@@ -223,7 +223,7 @@ def upload_image(
                       "replaces": str(replaced.uuid) if replaced else None},
             )
     except IntegrityError as exc:
-        _discard(storage, saved)
+        discard_files(storage, saved)
         if idempotency_key:
             existing = UploadedImage.objects.filter(
                 application_id=application_id, idempotency_key=idempotency_key
@@ -232,12 +232,12 @@ def upload_image(
                 return UploadResult(image=existing, created=False)
         raise MaterialsError("SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409) from exc
     except BaseException:
-        _discard(storage, saved)
+        discard_files(storage, saved)
         raise
     return UploadResult(image=image, created=True)
 
 
-def _discard(storage, names: list[str]) -> None:
+def discard_files(storage, names: list[str]) -> None:
     for name in names:
         try:
             storage.delete(name)
@@ -367,7 +367,7 @@ def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None)
             return
         names = [n for n in (image.file.name, image.thumbnail.name) if n]
         image.delete()
-        transaction.on_commit(lambda: _discard(storage, names), robust=True)
+        transaction.on_commit(lambda: discard_files(storage, names), robust=True)
 
 
 def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:

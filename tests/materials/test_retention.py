@@ -1,0 +1,34 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from medexam.audit.models import AuditEntry
+from medexam.materials.models import UploadedImage
+from tests.materials.helpers import stored_files, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_closing_an_exam_year_deletes_its_images_files_included(
+    candidate, other_candidate, jpeg, _private_storage, django_capture_on_commit_callbacks, capsys
+):
+    upload(candidate, jpeg(1), slot="front")
+    upload(other_candidate, jpeg(2), item="other")
+    assert len(stored_files(_private_storage)) == 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_exam_images", "liaoning-2022", "--close-exam")
+
+    assert UploadedImage.objects.count() == 0
+    assert stored_files(_private_storage) == []
+    assert "deleted 2 image(s), 4 file(s)" in capsys.readouterr().out
+    assert AuditEntry.objects.filter(action="exam.images_purged").count() == 1
+
+
+def test_an_active_exam_keeps_its_images(candidate, jpeg, _private_storage):
+    upload(candidate, jpeg(1), slot="front")
+
+    with pytest.raises(CommandError, match="still active"):
+        call_command("purge_exam_images", "liaoning-2022")
+
+    assert UploadedImage.objects.count() == 1
+    assert len(stored_files(_private_storage)) == 2

@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from medexam.audit.services import record
-from medexam.materials import intake
+from medexam.materials import intake, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import CANDIDATE, EDITABLE_STATES, TransitionError, transition
 from medexam.rules.models import MaterialItem
@@ -50,23 +49,14 @@ MSG_LOCKED = "已锁定：材料已提交审核或正在审核，不能修改。
 MSG_ITEM_LOCKED = "该项材料已锁定，审核人员没有要求更换，不能修改。"
 
 
-# Only the application row is locked (`of=("self",)`): on PostgreSQL a plain FOR UPDATE
-# over the joins would also lock the exam row and serialise every upload of the province.
-_UPLOAD_FIELDS = (
-    "state", "round", "unlocked_items", "supplement_deadline", "version",
-    "candidate__exam_id", "candidate__user_id", "candidate__exam__upload_closes_at",
-)
-
-
-def _lock_application(application_id: int, *, for_upload: bool = False) -> Application:
-    queryset = Application.objects.select_for_update(of=("self",)).select_related(
-        "candidate__exam", "candidate__user"
+def _lock_application(application_id: int) -> Application:
+    # Only the application row is locked (`of=("self",)`): on PostgreSQL a plain FOR UPDATE
+    # over the joins would also lock the exam row and serialise the province's writes.
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("candidate__exam", "candidate__user")
+        .get(pk=application_id)
     )
-    if for_upload:
-        # The hot path reads a handful of columns; the exam's rules are a large JSON document.
-        queryset = Application.objects.select_for_update(of=("self",)).select_related(
-            "candidate__exam").only(*_UPLOAD_FIELDS)
-    return queryset.get(pk=application_id)
 
 
 # --- lock rules: the only place that decides whether something can change -------------
@@ -114,8 +104,9 @@ def _supplement_closed(application: Application) -> bool:
     return deadline is not None and timezone.now() > deadline
 
 
-def _upload_window_closed(application: Application) -> bool:
-    closes = application.candidate.exam.upload_closes_at
+def _upload_window_closed(application: Application, closes=None) -> bool:
+    if closes is None:
+        closes = application.candidate.exam.upload_closes_at
     return application.state == S.DRAFT and closes is not None and timezone.now() > closes
 
 
@@ -130,23 +121,22 @@ class UploadResult:
 
 def upload_image(
     *,
-    application_id: int,
     item_code: str,
     data: bytes,
     client_name: str,
     actor: User,
+    application_id: int | None = None,
     slot: str = "",
     idempotency_key: str = "",
     request: HttpRequest | None = None,
 ) -> UploadResult:
-    idempotency_key = idempotency_key[:64]
-    if idempotency_key:
-        existing = UploadedImage.objects.filter(
-            application_id=application_id, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            return UploadResult(image=existing, created=False)
+    """Check, normalise and store one image into `item_code` of an application: the one given,
+    or (without `application_id`) the actor's own in the active exam.
 
+    The hot path of the busiest night: intake runs before any lock; under the lock the
+    reads are four single SQL statements (upload_reads), then one file write and two inserts.
+    The review thumbnail is made when first shown (`ensure_thumbnail`)."""
+    idempotency_key = idempotency_key[:64]
     # CPU-heavy checks run before any lock is taken.
     result = intake.inspect_image(data, client_name)
     if result.verdict == "reject":
@@ -154,16 +144,26 @@ def upload_image(
 
     saved: list[str] = []
     storage = private_storage()
+    target = None
     try:
         with transaction.atomic():
-            application = _lock_application(application_id, for_upload=True)
-            item = _item_for(application, item_code)
-            _check_can_upload(application)
-            images = list(
-                UploadedImage.objects.filter(application=application, item=item)
-                .only("pk", "position", "status", "round", "unlocked", "replaces_id", "uuid")
-                .order_by()
+            target = upload_reads.lock_upload_target(
+                application_id=application_id, owner_id=None if application_id else actor.pk
             )
+            if target is None:
+                raise MaterialsError("NOT_FOUND", "没有找到您的报名信息。", 404)
+            application = target.application
+            all_images = upload_reads.application_images(application.pk)
+            if idempotency_key:
+                # A retry of an upload that went through: answer with the first attempt's image.
+                for img in all_images:
+                    if img.idempotency_key == idempotency_key:
+                        return UploadResult(image=_full_image(img.pk), created=False)
+            item = upload_reads.material_item(target.exam_id, item_code)
+            if item is None:
+                raise MaterialsError("UNKNOWN_ITEM", "没有这项材料，请返回材料列表重新选择。", 404)
+            _check_can_upload(application, target.upload_closes_at)
+            images = [img for img in all_images if img.item_id == item.pk]
             position = _choose_position(application, item, images, slot)
             replaced = next(
                 (img for img in images if img.status == UploadedImage.Status.REPLACED
@@ -172,16 +172,13 @@ def upload_image(
                 None,
             )
             warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
-            warnings += _duplicate_warnings(application, result)
+            warnings += _duplicate_warnings(application, all_images, result)
             stem = uuid.uuid4().hex
-            prefix = f"images/{stem[:2]}/{stem}"
             try:
-                file_name = storage.save(f"{prefix}{result.extension}", ContentFile(result.content))
+                file_name = storage.save(
+                    f"images/{stem[:2]}/{stem}{result.extension}", ContentFile(result.content)
+                )
                 saved.append(file_name)
-                thumb_name = ""
-                if result.thumbnail:
-                    thumb_name = storage.save(f"{prefix}.thumb.jpg", ContentFile(result.thumbnail))
-                    saved.append(thumb_name)
             except OSError as exc:
                 logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
                 raise MaterialsError(
@@ -197,7 +194,6 @@ def upload_image(
                 round=application.round,
                 replaces=replaced,
                 file=file_name,
-                thumbnail=thumb_name,
                 format=result.format or "",
                 width=result.width or 0,
                 height=result.height or 0,
@@ -224,17 +220,44 @@ def upload_image(
             )
     except IntegrityError as exc:
         discard_files(storage, saved)
-        if idempotency_key:
+        if idempotency_key and target is not None:
             existing = UploadedImage.objects.filter(
-                application_id=application_id, idempotency_key=idempotency_key
+                application_id=target.application.pk, idempotency_key=idempotency_key
             ).first()
             if existing is not None:
-                return UploadResult(image=existing, created=False)
+                return UploadResult(image=_full_image(existing.pk), created=False)
         raise MaterialsError("SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409) from exc
     except BaseException:
         discard_files(storage, saved)
         raise
     return UploadResult(image=image, created=True)
+
+
+def _full_image(pk: int) -> UploadedImage:
+    return UploadedImage.objects.select_related("item").get(pk=pk)
+
+
+def ensure_thumbnail(image: UploadedImage) -> str:
+    """The name of the image's review thumbnail, made from the stored (normalised) file the
+    first time it is asked for and kept.
+
+    Two viewers at once may both make one: the conditional UPDATE lets exactly one name in
+    and the other file is removed. An image deleted meanwhile raises DoesNotExist; a
+    thumbnail written just before such a delete is left to `sweep_orphan_files`."""
+    if image.thumbnail:
+        return image.thumbnail.name
+    storage = private_storage()
+    with storage.open(image.file.name, "rb") as fh:
+        thumbnail = intake.make_thumbnail(fh.read())
+    name = storage.save(f"{image.file.name.rsplit('.', 1)[0]}.thumb.jpg", ContentFile(thumbnail))
+    if UploadedImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=name):
+        image.thumbnail.name = name
+        return name
+    discard_files(storage, [name])
+    image.refresh_from_db(fields=["thumbnail"])
+    if not image.thumbnail:
+        raise UploadedImage.DoesNotExist
+    return image.thumbnail.name
 
 
 def discard_files(storage, names: list[str]) -> None:
@@ -245,17 +268,10 @@ def discard_files(storage, names: list[str]) -> None:
             logger.exception("could not remove an uncommitted upload")
 
 
-def _item_for(application: Application, item_code: str) -> MaterialItem:
-    try:
-        return MaterialItem.objects.get(exam_id=application.candidate.exam_id, code=item_code)
-    except MaterialItem.DoesNotExist as exc:
-        raise MaterialsError("UNKNOWN_ITEM", "没有这项材料，请返回材料列表重新选择。", 404) from exc
-
-
-def _check_can_upload(application: Application) -> None:
+def _check_can_upload(application: Application, closes) -> None:
     if application.state not in EDITABLE_STATES:
         raise MaterialsError("LOCKED", MSG_LOCKED, 409)
-    if _upload_window_closed(application):
+    if _upload_window_closed(application, closes):
         raise MaterialsError("WINDOW_CLOSED", "报名材料上传已截止，不能再上传或修改。如有疑问请联系考点。", 409)
     if _supplement_closed(application):
         raise MaterialsError(
@@ -296,29 +312,27 @@ def _choose_position(
     raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
 
 
-def _duplicate_warnings(application: Application, result: intake.IntakeResult) -> list[dict]:
-    """Same bytes or a perceptually identical picture, in this application or another's."""
-    active = UploadedImage.objects.filter(status=UploadedImage.Status.ACTIVE).order_by()
-    same = Q(original_sha256=result.sha256)
-    if result.phash:
-        same |= Q(phash=result.phash)
+def _duplicate_warnings(
+    application: Application, images: list[UploadedImage], result: intake.IntakeResult
+) -> list[dict]:
+    """Same bytes or a perceptually identical picture, in this application (`images`: all
+    of its images) or another's."""
     own = [
-        uuid_
-        for uuid_, sha256, phash in active.filter(application=application)
-        .values_list("uuid", "original_sha256", "phash")
-        if sha256 == result.sha256
-        or (result.phash and phash
-            and intake.phash_distance(phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE)
+        str(img.uuid)
+        for img in images
+        if img.status == UploadedImage.Status.ACTIVE
+        and (img.original_sha256 == result.sha256
+             or (result.phash and img.phash
+                 and intake.phash_distance(img.phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE))
     ]
-    others = list(active.filter(same).exclude(application=application)
-                  .values_list("uuid", flat=True)[:5])
+    others = upload_reads.same_picture_elsewhere(application.pk, result.sha256, result.phash or "")
     if not own and not others:
         return []
     return [{
         "code": "DUPLICATE",
         "message": intake.MESSAGES["DUPLICATE"],
-        "same_application": [str(u) for u in own],
-        "other_applications": [str(u) for u in others],
+        "same_application": own,
+        "other_applications": others,
     }]
 
 

@@ -3,6 +3,8 @@ that serves stored images (to whoever may see them, logged every time)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,8 +17,10 @@ from medexam.audit.services import record
 from medexam.materials import services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
-from medexam.materials.models import Application, UploadedImage
+from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.selectors import can_view_application, materials_page
+
+logger = logging.getLogger(__name__)
 
 
 def _own_application(request: HttpRequest) -> Application:
@@ -35,20 +39,6 @@ def _own_application(request: HttpRequest) -> Application:
 # browser cannot decode): rendered into the page so both say exactly the same thing.
 CLIENT_MESSAGE_CODES = ("UNSUPPORTED_FORMAT_HEIC", "UNSUPPORTED_FORMAT", "NOT_AN_IMAGE",
                         "CORRUPT_IMAGE", "EMPTY_FILE", "FILE_TOO_LARGE", "RESOLUTION_TOO_LOW")
-
-
-def _own_application_id(request: HttpRequest) -> int:
-    """The candidate's application id alone: the upload hot path needs nothing more (the
-    service locks and reads what it needs)."""
-    pk = (
-        Application.objects.filter(candidate__user=request.user, candidate__exam__is_active=True)
-        .order_by("-candidate__exam__year")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if pk is None:
-        raise Http404("没有找到您的报名信息")
-    return pk
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -80,15 +70,14 @@ def materials(request: HttpRequest) -> HttpResponse:
 @candidate_required
 @require_POST
 def upload(request: HttpRequest, item_code: str) -> HttpResponse:
-    application_id = _own_application_id(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         error = services.MaterialsError("NO_FILE", form.first_error())
     else:
         upload_file = form.cleaned_data["image"]
         try:
+            # The candidate's own application in the active exam, found under its lock.
             result = services.upload_image(
-                application_id=application_id,
                 item_code=item_code,
                 data=upload_file.read(),
                 client_name=upload_file.name or "",
@@ -197,9 +186,15 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
         summary=f"查看 {image.item.name}" + ("（缩略图）" if variant == "thumb" else ""),
         data={"variant": variant},
     )
-    field = image.thumbnail if variant == "thumb" and image.thumbnail else image.file
-    content_type = "image/jpeg" if field is image.thumbnail else image.content_type
-    response = FileResponse(field.open("rb"), content_type=content_type)
+    name, content_type = image.file.name, image.content_type
+    if variant == "thumb":
+        try:
+            name, content_type = services.ensure_thumbnail(image), "image/jpeg"
+        except UploadedImage.DoesNotExist:
+            raise Http404 from None
+        except Exception:  # noqa: BLE001 - the picture itself is still worth showing
+            logger.exception("could not make a thumbnail; serving the stored file")
+    response = FileResponse(private_storage().open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"

@@ -28,8 +28,8 @@ def test_eight_uploads_into_one_free_place_store_exactly_one(candidate, jpeg, _p
     assert len(stored) == 1, outcomes
     assert len(refused) == 7 and {r.code for r in refused} == {"ITEM_FULL"}
     assert candidate.application.images.filter(item__code="other").count() == 10
-    # 10 images + 10 thumbnails: the refused racers left no file behind
-    assert len(stored_files(_private_storage)) == 20
+    # 10 images: the refused racers left no file behind
+    assert len(stored_files(_private_storage)) == 10
 
 
 def test_uploads_racing_a_submit_land_before_the_lock_or_are_refused(candidate, jpeg):
@@ -64,3 +64,18 @@ def test_two_deletes_of_the_same_image_remove_it_once(candidate, jpeg):
     assert sum(1 for o in outcomes if o is None) == 1
     assert sum(1 for o in outcomes if isinstance(o, services.MaterialsError)) == 3
     assert AuditEntry.objects.filter(action="image.deleted").count() == 1
+
+
+def test_viewers_racing_for_a_new_thumbnail_leave_one_file(candidate, jpeg, _private_storage):
+    image = upload(candidate, jpeg(1), slot="front")
+
+    names = run_together([
+        lambda: services.ensure_thumbnail(UploadedImage.objects.get(pk=image.pk))
+        for _ in range(6)
+    ])
+
+    image.refresh_from_db()
+    assert names == [image.thumbnail.name] * 6, names
+    assert sorted(p.name for p in stored_files(_private_storage)) == sorted(
+        [image.file.name.rsplit("/", 1)[-1], image.thumbnail.name.rsplit("/", 1)[-1]]
+    )

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.core.management import call_command
 
+from medexam.materials import services
 from tests.materials.helpers import stored_files, upload
 
 pytestmark = pytest.mark.django_db
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_sweep_removes_only_old_unreferenced_files(candidate, jpeg, _private_storage, capsys):
     kept = upload(candidate, jpeg(1), slot="front")
+    services.ensure_thumbnail(kept)
     orphan = _private_storage / "images" / "ab" / "abandoned.jpg"
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"left by a crash")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from medexam.audit.models import AuditEntry
 from medexam.materials.models import UploadedImage
-from tests.materials.helpers import fill_required, submit, upload
+from tests.materials.helpers import fill_required, stored_files, submit, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +152,43 @@ def test_every_image_view_is_logged_and_served_privately(client, candidate, site
     entry = AuditEntry.objects.get(action="image.viewed")
     assert (entry.actor, entry.actor_role, entry.ip) == (site_reviewer, "site_reviewer", "10.1.2.3")
     assert entry.actor_site == "沈阳市" and entry.target == f"image:{image.uuid}"
+
+
+def test_the_thumbnail_is_made_on_first_view_and_then_reused(
+    client, candidate, password, jpeg, _private_storage
+):
+    image = upload(candidate, jpeg(1), slot="front")
+    assert not image.thumbnail  # the upload stored the picture only
+    login(client, candidate, password)
+    url = reverse("materials:thumbnail", args=[image.uuid])
+
+    first = b"".join(client.get(url).streaming_content)
+    image.refresh_from_db()
+    second = client.get(url)
+
+    thumb = Image.open(io.BytesIO(first))
+    assert thumb.format == "JPEG" and 320 <= max(thumb.size) <= 480
+    assert image.thumbnail.name.endswith(".thumb.jpg")
+    assert second["Content-Type"] == "image/jpeg" and b"".join(second.streaming_content) == first
+    assert len(stored_files(_private_storage)) == 2  # the picture and one thumbnail
+    assert AuditEntry.objects.filter(action="image.viewed", target=f"image:{image.uuid}").count() == 2
+
+
+def test_a_thumbnail_that_cannot_be_made_falls_back_to_the_picture(
+    client, candidate, password, jpeg, _private_storage
+):
+    image = upload(candidate, jpeg(1), slot="front")
+    stored = _private_storage / image.file.name
+    stored.write_bytes(stored.read_bytes()[:3000])  # damaged on disk after the upload
+    login(client, candidate, password)
+
+    response = client.get(reverse("materials:thumbnail", args=[image.uuid]))
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content) == stored.read_bytes()
+    image.refresh_from_db()
+    assert not image.thumbnail
+    assert len(stored_files(_private_storage)) == 1
 
 
 def test_candidate_pages_are_not_for_reviewers(client, site_reviewer):

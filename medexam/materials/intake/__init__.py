@@ -1,5 +1,6 @@
 """Image intake (SPEC 3a): the one place that decides whether an uploaded file is accepted,
-and produces the normalised file, its thumbnail and its perceptual hash.
+and produces the normalised file and its perceptual hash; `make_thumbnail` makes the review
+thumbnail from a stored file.
 
 Used by the upload service, any API and `python -m medexam check_image`.
 """
@@ -12,6 +13,7 @@ from .core import (
     IntakeResult,
     client_extension,
     inspect_image,
+    make_thumbnail,
     phash_distance,
     with_duplicate,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "IntakeResult",
     "client_extension",
     "inspect_image",
+    "make_thumbnail",
     "phash_distance",
     "with_duplicate",
 ]

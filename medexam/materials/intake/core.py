@@ -2,9 +2,12 @@
 
 Order of work (cheapest refusal first): size -> real format (magic bytes) -> extension ->
 byte-level structure (JPEG segments / PNG chunks with CRCs) -> header dimensions and the pixel
-ceiling -> one full decode (JPEG: DCT-scaled with draft(), which still reads every byte of
-entropy data, so a truncated file fails) -> normalisation -> quality metrics on a 640 px grey
-copy -> thumbnail and perceptual hash from that copy.
+ceiling -> one full decode (JPEG: DCT-scaled with draft() straight to grey, which still reads
+every byte of entropy data, so a truncated file fails) -> normalisation -> quality metrics and
+the perceptual hash on a 640 px grey copy.
+
+The review thumbnail is not made here: `make_thumbnail` makes it from the stored (normalised)
+file when it is first shown, so the upload request does only what its answer needs.
 
 Pixels are re-encoded only when they must change (EXIF rotation, CMYK/palette/16-bit/alpha);
 otherwise the stored file is the original's own bytes minus metadata and trailing data.
@@ -35,7 +38,7 @@ MIN_SHORT_SIDE = 400
 MIN_LONG_SIDE = 600
 WARN_LONG_SIDE = 800
 MAX_ASPECT = 4.0
-WORK_SIDE = 640  # long side of the working copy for metrics, thumbnail and hash
+WORK_SIDE = 640  # long side of the working copy for the metrics and the hash
 THUMB_SIDE = 400
 
 # Quality thresholds, calibrated on tests/intake/make_corpus.py (see the README figures).
@@ -82,7 +85,6 @@ class IntakeResult:
     sha256: str
     content: bytes | None
     extension: str | None
-    thumbnail: bytes | None
     phash: str | None
     warnings: tuple[Finding, ...] = ()
     metrics: dict = field(default_factory=dict)
@@ -122,7 +124,6 @@ def inspect_image(data: bytes, client_name: str) -> IntakeResult:
             sha256=sha,
             content=None,
             extension=None,
-            thumbnail=None,
             phash=None,
             warnings=(),
             metrics=extra.get("metrics", {}),
@@ -200,7 +201,7 @@ class _Decoded:
     width: int
     height: int
     content: bytes
-    work: Image.Image  # upright, RGB or L, long side about WORK_SIDE (or smaller)
+    work: Image.Image  # upright, L or RGB, long side WORK_SIDE to 2 x WORK_SIDE (or smaller)
     normalisations: list[str]
 
 
@@ -224,10 +225,11 @@ def _decode(data: bytes, kind: str, layout) -> _Decoded:
             norms.append("trailing_data_removed")
         orientation = _orientation(im)
         if orientation == 1 and im.mode in ("L", "RGB"):
-            # Decode straight to YCbCr: its Y channel is the grey copy the metrics need (the
-            # same luma weights as convert("L")) and the thumbnail encodes from YCbCr as is,
-            # so no colour conversion runs at all. An Adobe-marked file may hold RGB samples.
-            mode = "YCbCr" if im.mode == "RGB" and not layout.has_adobe else im.mode
+            # Decode straight to grey: libjpeg hands over the Y channel (the same luma weights
+            # as convert("L")) and skips the chroma upsampling and colour conversion. That is
+            # all the metrics need; the stored file is the original's own bytes. An
+            # Adobe-marked file may hold RGB samples, so it is decoded as RGB.
+            mode = "L" if not layout.has_adobe else im.mode
             im.draft(mode, _draft_request(im.width, im.height))
             im.load()
             return _Decoded(
@@ -287,8 +289,7 @@ _TRANSPOSE = {
 
 
 def _text_lines(im: Image.Image) -> dict:
-    grey = _work_copy(im)
-    grey = grey.getchannel(0) if grey.mode == "YCbCr" else grey.convert("L")
+    grey = _work_copy(im).convert("L")
     return quality.text_orientation(quality.at_blur_side(grey).reduce(2))
 
 
@@ -377,12 +378,7 @@ def _work_copy(im: Image.Image) -> Image.Image:
 def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
     width, height = decoded.width, decoded.height
     work = decoded.work
-    if work.mode == "L":
-        grey_image = work
-    elif work.mode == "YCbCr":
-        grey_image = work.getchannel(0)
-    else:
-        grey_image = work.convert("L")
+    grey_image = work if work.mode == "L" else work.convert("L")
     # Every measurement runs on one grey copy at a fixed size (BLUR_SIDE on the long side).
     metric_image = quality.at_blur_side(grey_image)
     # Exposure, text orientation and the hash need no fine detail: a 2x2-averaged copy
@@ -438,7 +434,6 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
             sha256=sha,
             content=None,
             extension=None,
-            thumbnail=None,
             phash=None,
             warnings=(),
             metrics=metrics,
@@ -459,7 +454,6 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
         sha256=sha,
         content=decoded.content,
         extension=".png" if fmt == PNG else ".jpg",
-        thumbnail=_thumbnail(work),
         phash=quality.phash(half_image),
         warnings=findings,
         metrics=metrics,
@@ -467,20 +461,26 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
     )
 
 
-def _thumbnail(work: Image.Image) -> bytes:
-    """A JPEG of the upright picture, long side 320-480 px ("about 400"): an integer
-    reduce() is ~6x cheaper than a resample and good enough for a review list."""
-    thumb = work
-    factor = max(work.size) // 320
-    if factor >= 2:
-        thumb = work.reduce(factor)
-    if max(thumb.size) > 480:
-        ratio = THUMB_SIDE / max(thumb.size)
-        size = (max(1, round(thumb.width * ratio)), max(1, round(thumb.height * ratio)))
-        thumb = thumb.resize(size, Image.Resampling.BILINEAR)
-    out = io.BytesIO()
-    thumb.save(out, format="JPEG", quality=80)
-    return out.getvalue()
+def make_thumbnail(content: bytes) -> bytes:
+    """The review thumbnail of a stored (normalised, upright, metadata-free) file: a JPEG
+    with a long side of 320-480 px ("about 400"). A JPEG is decoded DCT-scaled with draft()
+    and brought down with an integer reduce(), ~6x cheaper than a full decode and resample."""
+    with Image.open(io.BytesIO(content), formats=["JPEG", "PNG"]) as im:
+        if im.format == "JPEG":
+            im.draft("RGB", (max(1, im.width * THUMB_SIDE // max(im.size)),
+                             max(1, im.height * THUMB_SIDE // max(im.size))))
+        im.load()
+        thumb = im if im.mode in ("L", "RGB") else im.convert("RGB")
+        factor = max(thumb.size) // 320
+        if factor >= 2:
+            thumb = thumb.reduce(factor)
+        if max(thumb.size) > 480:
+            ratio = THUMB_SIDE / max(thumb.size)
+            size = (max(1, round(thumb.width * ratio)), max(1, round(thumb.height * ratio)))
+            thumb = thumb.resize(size, Image.Resampling.BILINEAR)
+        out = io.BytesIO()
+        thumb.save(out, format="JPEG", quality=80)
+        return out.getvalue()
 
 
 def with_duplicate(result: IntakeResult, message: str) -> IntakeResult:

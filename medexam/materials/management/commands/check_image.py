@@ -59,8 +59,8 @@ class Command(BaseCommand):
             if out_dir is not None and result.content is not None:
                 stored = out_dir / f"{index:04d}{result.extension}"
                 stored.write_bytes(result.content)
-                if result.thumbnail:
-                    (out_dir / f"{index:04d}.thumb.jpg").write_bytes(result.thumbnail)
+                thumbnail = intake.make_thumbnail(result.content)
+                (out_dir / f"{index:04d}.thumb.jpg").write_bytes(thumbnail)
             self._print(str(path), result, stored, as_json=options["json"])
 
     def _print(self, file: str, result: intake.IntakeResult, stored: Path | None, *, as_json):

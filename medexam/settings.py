@@ -105,6 +105,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("MEDEXAM_SESSION_SECONDS", 4 * 3600)
+# Database sessions read with one SQL statement (medexam/accounts/sessions.py).
+SESSION_ENGINE = "medexam.accounts.sessions"
 
 # --- Files ------------------------------------------------------------------------------
 # Candidate images are private: they live in the "private" storage, never under a public

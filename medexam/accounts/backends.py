@@ -1,10 +1,33 @@
+from functools import cache
+
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 from medexam.accounts.models import User
 from medexam.candidates.models import normalise_id_number
+from medexam.sql import column, table
 
 
-class IdNumberBackend(ModelBackend):
+@cache
+def _user_statement(vendor: str) -> str:
+    return f"SELECT * FROM {table(User)} WHERE {column(User, 'id')} = %s"  # noqa: S608 - names from _meta
+
+
+class _OneStatementUser(ModelBackend):
+    """Every request loads its user: one SQL statement (RawQuerySet, so field conversion is
+    Django's) instead of an ORM query (medexam/sql.py). Same answer as ModelBackend.get_user."""
+
+    def get_user(self, user_id):
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = next(iter(User.objects.raw(_user_statement(connection.vendor), [pk])), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class IdNumberBackend(_OneStatementUser):
     """Candidates log in with their ID number (证件号码) and password."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -28,7 +51,7 @@ class IdNumberBackend(ModelBackend):
         return None
 
 
-class StaffBackend(ModelBackend):
+class StaffBackend(_OneStatementUser):
     """Reviewers and administrators log in with a username; candidates cannot use this path."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):

@@ -25,6 +25,7 @@ from medexam.materials import intake, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import CANDIDATE, EDITABLE_STATES, TransitionError, transition
 from medexam.rules.models import MaterialItem
+from medexam.sql import insert
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -186,13 +187,13 @@ def upload_image(
                     "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
                     503,
                 ) from exc
-            image = UploadedImage.objects.create(
+            image = insert(UploadedImage(
                 application=application,
                 item=item,
                 slot=_slot_code(item, position),
                 position=position,
                 round=application.round,
-                replaces=replaced,
+                replaces_id=replaced.pk if replaced else None,
                 file=file_name,
                 format=result.format or "",
                 width=result.width or 0,
@@ -206,7 +207,7 @@ def upload_image(
                 metrics=result.metrics,
                 uploaded_by=actor,
                 idempotency_key=idempotency_key,
-            )
+            ))
             record(
                 action="image.uploaded",
                 actor=actor,
@@ -216,7 +217,7 @@ def upload_image(
                 summary=f"上传 {item.name}" + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
                 data={"item": item.code, "position": position, "size": image.size,
                       "warnings": [w["code"] for w in warnings],
-                      "replaces": str(replaced.uuid) if replaced else None},
+                      "replaces": replaced.uuid if replaced else None},
             )
     except IntegrityError as exc:
         discard_files(storage, saved)
@@ -313,12 +314,12 @@ def _choose_position(
 
 
 def _duplicate_warnings(
-    application: Application, images: list[UploadedImage], result: intake.IntakeResult
+    application: Application, images: list[upload_reads.ImageRow], result: intake.IntakeResult
 ) -> list[dict]:
     """Same bytes or a perceptually identical picture, in this application (`images`: all
     of its images) or another's."""
     own = [
-        str(img.uuid)
+        img.uuid
         for img in images
         if img.status == UploadedImage.Status.ACTIVE
         and (img.original_sha256 == result.sha256

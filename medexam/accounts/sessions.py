@@ -1,0 +1,41 @@
+"""Django's database sessions, read with one SQL statement.
+
+Every request reads its session; building that read through the ORM costs ~0.5 ms of CPU
+here, running it ~0.05 ms (medexam/sql.py). Writing, expiry, logout and cleanup are Django's
+own (this store only overrides `load`), so a session ended anywhere is ended everywhere.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.utils import timezone
+
+from medexam.sql import column, table
+
+
+@cache
+def _load_statement(vendor: str) -> str:
+    return (
+        f"SELECT {column(Session, 'session_data')} FROM {table(Session)} "  # noqa: S608 - names from _meta
+        f"WHERE {column(Session, 'session_key')} = %s AND {column(Session, 'expire_date')} > %s"
+    )
+
+
+class SessionStore(db.SessionStore):
+    def load(self):
+        key = self.session_key
+        row = None
+        if key:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            with connection.cursor() as cursor:
+                cursor.execute(_load_statement(connection.vendor), [key, now])
+                row = cursor.fetchone()
+        if row is None:
+            # As Django's store does: an unknown or expired key is dropped, never reused.
+            self._session_key = None
+            return {}
+        return self.decode(row[0])

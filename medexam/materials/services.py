@@ -134,8 +134,8 @@ def upload_image(
     """Check, normalise and store one image into `item_code` of an application: the one given,
     or (without `application_id`) the actor's own in the active exam.
 
-    The hot path of the busiest night: intake runs before any lock; under the lock the
-    reads are four single SQL statements (upload_reads), then one file write and two inserts.
+    The hot path of the busiest night: intake runs before any lock; under the lock come
+    two reads (upload_reads), one file write and two inserts.
     The review thumbnail is made when first shown (`ensure_thumbnail`)."""
     idempotency_key = idempotency_key[:64]
     # CPU-heavy checks run before any lock is taken.
@@ -147,20 +147,39 @@ def upload_image(
     storage = private_storage()
     target = None
     try:
+        # Written before the transaction so the lock is held for the reads and inserts only;
+        # every way out below that does not commit the row removes the file again.
+        stem = uuid.uuid4().hex
+        try:
+            file_name = storage.save(
+                f"images/{stem[:2]}/{stem}{result.extension}", ContentFile(result.content)
+            )
+            saved.append(file_name)
+        except OSError as exc:
+            logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
+            raise MaterialsError(
+                "STORAGE_FAILED",
+                "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
+                503,
+            ) from exc
         with transaction.atomic():
             target = upload_reads.lock_upload_target(
-                application_id=application_id, owner_id=None if application_id else actor.pk
+                item_code=item_code,
+                application_id=application_id,
+                owner_id=None if application_id else actor.pk,
             )
             if target is None:
                 raise MaterialsError("NOT_FOUND", "没有找到您的报名信息。", 404)
-            application = target.application
-            all_images = upload_reads.application_images(application.pk)
+            application, item = target.application, target.item
+            all_images, elsewhere = upload_reads.images_and_same_elsewhere(
+                application.pk, result.sha256, result.phash or ""
+            )
             if idempotency_key:
                 # A retry of an upload that went through: answer with the first attempt's image.
                 for img in all_images:
                     if img.idempotency_key == idempotency_key:
+                        discard_files(storage, saved)
                         return UploadResult(image=_full_image(img.pk), created=False)
-            item = upload_reads.material_item(target.exam_id, item_code)
             if item is None:
                 raise MaterialsError("UNKNOWN_ITEM", "没有这项材料，请返回材料列表重新选择。", 404)
             _check_can_upload(application, target.upload_closes_at)
@@ -173,20 +192,7 @@ def upload_image(
                 None,
             )
             warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
-            warnings += _duplicate_warnings(application, all_images, result)
-            stem = uuid.uuid4().hex
-            try:
-                file_name = storage.save(
-                    f"images/{stem[:2]}/{stem}{result.extension}", ContentFile(result.content)
-                )
-                saved.append(file_name)
-            except OSError as exc:
-                logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
-                raise MaterialsError(
-                    "STORAGE_FAILED",
-                    "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
-                    503,
-                ) from exc
+            warnings += _duplicate_warnings(all_images, elsewhere, result)
             image = insert(UploadedImage(
                 application=application,
                 item=item,
@@ -314,10 +320,10 @@ def _choose_position(
 
 
 def _duplicate_warnings(
-    application: Application, images: list[upload_reads.ImageRow], result: intake.IntakeResult
+    images: list[upload_reads.ImageRow], elsewhere: list[str], result: intake.IntakeResult
 ) -> list[dict]:
     """Same bytes or a perceptually identical picture, in this application (`images`: all
-    of its images) or another's."""
+    of its images) or another's (`elsewhere`: the same bytes or hash, found by the read)."""
     own = [
         img.uuid
         for img in images
@@ -326,14 +332,13 @@ def _duplicate_warnings(
              or (result.phash and img.phash
                  and intake.phash_distance(img.phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE))
     ]
-    others = upload_reads.same_picture_elsewhere(application.pk, result.sha256, result.phash or "")
-    if not own and not others:
+    if not own and not elsewhere:
         return []
     return [{
         "code": "DUPLICATE",
         "message": intake.MESSAGES["DUPLICATE"],
         "same_application": own,
-        "other_applications": others,
+        "other_applications": elsewhere,
     }]
 
 

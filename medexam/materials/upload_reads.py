@@ -1,8 +1,11 @@
-"""The upload's reads, one SQL statement each (why: medexam/sql.py).
+"""The upload's reads: two SQL statements (why SQL: medexam/sql.py).
 
-The application and the item come back as model instances through `RawQuerySet`, so the
-conversion of datetimes and JSON is Django's own; the application's images, of which only
-a few columns are read, come back as plain rows.
+1. the application, locked, with its exam's upload window and the material item asked for;
+2. the application's images together with the same picture's uses in other applications.
+
+The application comes back as a model instance through `RawQuerySet` and the item's fields
+go through their own `from_db_value`, so the conversion of datetimes and JSON is Django's;
+the images, of which only a few columns are read, come back as plain rows.
 
 On PostgreSQL the application row is locked with `FOR UPDATE OF` that row alone (locking the
 joined exam row would serialise every upload of the province); SQLite has no row locks and
@@ -47,6 +50,14 @@ class UploadTarget:
     application: Application  # id, candidate_id, state, round, unlocked_items, deadline, version
     exam_id: int
     upload_closes_at: datetime.datetime | None
+    item: MaterialItem | None  # id, exam_id, code, name, max_count, slots; None: no such item
+
+
+ITEM_FIELDS = ("id", "exam", "code", "name", "max_count", "slots")
+IMAGE_FIELDS = (
+    "id", "uuid", "item", "position", "status", "round", "unlocked", "replaces",
+    "original_sha256", "phash", "idempotency_key",
+)  # fmt: skip
 
 
 @cache
@@ -56,18 +67,20 @@ def _statements(vendor: str) -> dict[str, str]:
         ("id", "candidate", "state", "round", "unlocked_items", "supplement_deadline", "version"),
         "a",
     )
+    item_fields = ", ".join(
+        f"{column(MaterialItem, name, 'i')} AS item_{name}" for name in ITEM_FIELDS
+    )
     select = (
         f"SELECT {a_fields}, {column(Candidate, 'exam', 'c')} AS target_exam_id, "  # noqa: S608
-        f"{column(Exam, 'upload_closes_at', 'e')} AS target_closes_at "
+        f"{column(Exam, 'upload_closes_at', 'e')} AS target_closes_at, {item_fields} "
         f"FROM {table(Application)} a "
         f"JOIN {table(Candidate)} c ON {column(Candidate, 'id', 'c')} = {column(Application, 'candidate', 'a')} "
-        f"JOIN {table(Exam)} e ON {column(Exam, 'id', 'e')} = {column(Candidate, 'exam', 'c')}"
+        f"JOIN {table(Exam)} e ON {column(Exam, 'id', 'e')} = {column(Candidate, 'exam', 'c')} "
+        f"LEFT JOIN {table(MaterialItem)} i ON {column(MaterialItem, 'exam', 'i')} = {column(Candidate, 'exam', 'c')} "
+        f"AND {column(MaterialItem, 'code', 'i')} = %s"
     )
     lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
-    image_fields = (
-        "id", "uuid", "item", "position", "status", "round", "unlocked", "replaces",
-        "original_sha256", "phash", "idempotency_key",
-    )  # fmt: skip
+    image = table(UploadedImage)
     return {
         "by_id": f"{select} WHERE {column(Application, 'id', 'a')} = %s{lock}",
         # The candidate's application in the active exam (the newest, should there be two).
@@ -76,21 +89,16 @@ def _statements(vendor: str) -> dict[str, str]:
             f"AND {column(Exam, 'is_active', 'e')} = %s "
             f"ORDER BY {column(Exam, 'year', 'e')} DESC LIMIT 1{lock}"
         ),
-        "item": (
-            f"SELECT {columns(MaterialItem, ('id', 'exam', 'code', 'name', 'max_count', 'slots'))} "  # noqa: S608
-            f"FROM {table(MaterialItem)} WHERE {column(MaterialItem, 'exam')} = %s "
-            f"AND {column(MaterialItem, 'code')} = %s"
-        ),
+        # The application's own images (mine = 1), then at most five live images of other
+        # applications with the same bytes or the same perceptual hash (both indexed).
         "images": (
-            f"SELECT {columns(UploadedImage, image_fields)} FROM {table(UploadedImage)} "  # noqa: S608
-            f"WHERE {column(UploadedImage, 'application')} = %s"
-        ),
-        "same_elsewhere": (
-            f"SELECT {column(UploadedImage, 'uuid')} FROM {table(UploadedImage)} "  # noqa: S608
+            f"SELECT 1, {columns(UploadedImage, IMAGE_FIELDS)} FROM {image} "  # noqa: S608
+            f"WHERE {column(UploadedImage, 'application')} = %s "
+            f"UNION ALL SELECT * FROM (SELECT 0, {columns(UploadedImage, IMAGE_FIELDS)} FROM {image} "
             f"WHERE {column(UploadedImage, 'status')} = %s "
             f"AND {column(UploadedImage, 'application')} <> %s "
             f"AND ({column(UploadedImage, 'original_sha256')} = %s "
-            f"OR {column(UploadedImage, 'phash')} = %s) LIMIT 5"
+            f"OR {column(UploadedImage, 'phash')} = %s) LIMIT 5) elsewhere"
         ),
     }
 
@@ -113,44 +121,59 @@ def _uuid(value) -> str:
 
 
 def lock_upload_target(
-    *, application_id: int | None = None, owner_id: int | None = None
+    *, item_code: str, application_id: int | None = None, owner_id: int | None = None
 ) -> UploadTarget | None:
     """The application (by id, or the owner's in the active exam), locked, with what the
-    upload needs of its exam. Call inside a transaction."""
+    upload needs of its exam and the item `item_code`. Call inside a transaction."""
     if application_id is not None:
-        rows = Application.objects.raw(_sql("by_id"), [application_id])
+        rows = Application.objects.raw(_sql("by_id"), [item_code, application_id])
     else:
-        rows = Application.objects.raw(_sql("by_owner"), [owner_id, True])
+        rows = Application.objects.raw(_sql("by_owner"), [item_code, owner_id, True])
     application = next(iter(rows), None)
     if application is None:
         return None
+    item = None
+    if application.item_id is not None:
+        item = MaterialItem(
+            **{
+                MaterialItem._meta.get_field(name).attname: _from_db(
+                    MaterialItem, name, getattr(application, f"item_{name}")
+                )
+                for name in ITEM_FIELDS
+            }
+        )
+        item._state.adding = False
+        item._state.db = connection.alias
     return UploadTarget(
         application=application,
         exam_id=application.target_exam_id,
         upload_closes_at=_datetime(application.target_closes_at),
+        item=item,
     )
 
 
-def material_item(exam_id: int, code: str) -> MaterialItem | None:
-    return next(iter(MaterialItem.objects.raw(_sql("item"), [exam_id, code])), None)
+def _from_db(model, name: str, value):
+    field = model._meta.get_field(name)
+    convert = getattr(field, "from_db_value", None)
+    return convert(value, None, connection) if convert is not None and value is not None else value
 
 
-def application_images(application_id: int) -> list[ImageRow]:
-    """Every image of the application (any item, any status)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_sql("images"), [application_id])
-        return [
-            ImageRow(pk, _uuid(uid), item, pos, status, rnd, bool(unlocked), replaces, sha, ph, key)
-            for pk, uid, item, pos, status, rnd, unlocked, replaces, sha, ph, key in cursor.fetchall()
-        ]
-
-
-def same_picture_elsewhere(application_id: int, sha256: str, phash: str) -> list[str]:
-    """Live images of other applications with the same bytes or the same perceptual hash
-    (both indexed); at most five."""
+def images_and_same_elsewhere(
+    application_id: int, sha256: str, phash: str
+) -> tuple[list[ImageRow], list[str]]:
+    """Every image of the application (any item, any status), and the UUIDs of at most
+    five live images of other applications with the same bytes or perceptual hash."""
+    own: list[ImageRow] = []
+    elsewhere: list[str] = []
     with connection.cursor() as cursor:
         cursor.execute(
-            _sql("same_elsewhere"),
-            [UploadedImage.Status.ACTIVE, application_id, sha256, phash or sha256],
+            _sql("images"),
+            [application_id, UploadedImage.Status.ACTIVE, application_id, sha256, phash or sha256],
         )
-        return [_uuid(uid) for (uid,) in cursor.fetchall()]
+        for mine, pk, uid, item, pos, status, rnd, unlocked, replaces, sha, ph, key in cursor.fetchall():
+            if mine:
+                own.append(ImageRow(pk, _uuid(uid), item, pos, status, rnd, bool(unlocked),
+                                    replaces, sha, ph, key))
+            else:
+                elsewhere.append(_uuid(uid))
+    return own, elsewhere

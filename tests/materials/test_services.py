@@ -57,7 +57,7 @@ def test_it_refuses_a_second_image_in_a_taken_slot(candidate, jpeg):
     assert candidate.application.images.count() == 1
 
 
-def test_it_refuses_an_upload_beyond_the_item_cap(candidate, jpeg):
+def test_it_refuses_an_upload_beyond_the_item_cap(candidate, jpeg, _private_storage):
     for seed, slot in enumerate(("front", "back", "selfie")):
         upload(candidate, jpeg(seed), slot=slot)
 
@@ -67,6 +67,8 @@ def test_it_refuses_an_upload_beyond_the_item_cap(candidate, jpeg):
     assert refused.value.code == "ITEM_FULL"
     assert "最多上传 3 张" in refused.value.message
     assert candidate.application.images.count() == 3
+    # The refused file was written before the lock was taken, and removed again.
+    assert len(stored_files(_private_storage)) == 3
 
 
 def test_deleting_in_draft_removes_row_and_file_after_commit(candidate, jpeg, _private_storage,
@@ -254,3 +256,13 @@ def test_every_upload_and_delete_is_in_the_audit_log(candidate, jpeg):
     actions = list(AuditEntry.objects.filter(application=candidate.application)
                    .values_list("action", flat=True))
     assert actions == ["image.uploaded", "image.deleted"]
+
+
+def test_an_unknown_item_is_refused_and_leaves_no_file(candidate, jpeg, _private_storage):
+    with pytest.raises(MaterialsError) as refused:
+        upload(candidate, jpeg(1), item="no_such_item")
+
+    assert (refused.value.code, refused.value.status) == ("UNKNOWN_ITEM", 404)
+    assert "没有这项材料" in refused.value.message
+    assert stored_files(_private_storage) == []
+    assert UploadedImage.objects.count() == 0

@@ -90,7 +90,19 @@ def _tile_top(values: np.ndarray) -> float:
     block = values[: rows * TILE, : cols * TILE]
     per_row_tiles = block.reshape(rows, TILE, cols * TILE).sum(axis=1, dtype=np.int32)
     tiles = per_row_tiles.reshape(rows, cols, TILE).sum(axis=2) / float(TILE * TILE)
-    return float(np.percentile(tiles, 95))  # a few hundred tiles: cheap
+    return percentile(tiles, 95)
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """np.percentile(values, q) with its default linear interpolation, by a partial sort:
+    ~5x cheaper on the few hundred values it gets here (tiles, profiles)."""
+    flat = values.ravel()
+    index = q / 100 * (flat.size - 1)
+    low = int(index)
+    high = min(low + 1, flat.size - 1)
+    part = np.partition(flat, (low, high))
+    a, b = float(part[low]), float(part[high])
+    return a + (b - a) * (index - low)
 
 
 def text_orientation(image: Image.Image) -> dict:
@@ -108,12 +120,12 @@ def text_orientation(image: Image.Image) -> dict:
     )
     grey = np.asarray(image, dtype=np.int16)
     ink = grey < background - 40
-    share = float(ink.mean())
+    share = np.count_nonzero(ink) / ink.size
     result = {"ink": round(share, 4), "line_ratio": 1.0, "line_rows": 0.0, "line_cols": 0.0}
     if share < 0.005 or share > 0.4:
         return result
-    rows = ink.mean(axis=1)
-    cols = ink.mean(axis=0)
+    rows = ink.sum(axis=1, dtype=np.int32) / ink.shape[1]
+    cols = ink.sum(axis=0, dtype=np.int32) / ink.shape[0]
     # Only the inked area counts (margins are gaps in both directions).
     rows = _inner(rows)
     cols = _inner(cols)
@@ -138,7 +150,7 @@ def _gap_share(profile: np.ndarray) -> float:
     """Share of positions inside the inked span that lie in short empty runs: the gaps
     between lines of text. Long runs (page margins, the space around a photo) do not count,
     so a paper edge or a table border cannot pass for line structure."""
-    peak = float(np.percentile(profile, 90))
+    peak = percentile(profile, 90)
     if peak <= 0:
         return 0.0
     empty = np.concatenate(([False], profile < peak * 0.08, [False]))
@@ -184,7 +196,7 @@ def phash(image: Image.Image) -> str:
     pixels = np.asarray(small, dtype=np.float64)
     coeffs = (_DCT @ pixels @ _DCT.T)[_LOW]
     bits = coeffs > np.median(coeffs)
-    return f"{int(''.join('1' if bit else '0' for bit in bits), 2):032x}"
+    return np.packbits(bits).tobytes().hex()  # first coefficient = most significant bit
 
 
 def phash_distance(a: str, b: str) -> int:

@@ -8,12 +8,13 @@ What it does:
 1. builds a throwaway installation in a temporary folder: its own database (an SQLite file, or
    a fresh PostgreSQL database that is dropped afterwards), migrations, the Liaoning 2022 data
    and demo candidates (`demo_data`), static files; nothing of the dev database is touched;
-2. starts the product under gunicorn (sync workers, 2 x cores, production settings) on
-   127.0.0.1, logs in one candidate per connection through the real login page, and uploads
-   realistic 150-200 KB document photos to the item "其他" (code `other`, up to 10 images;
-   a candidate whose item is full deletes its images and goes on - deletes are counted);
+2. starts the product under gunicorn (sync workers, one per core, production settings) on
+   127.0.0.1, logs in three candidates per connection through the real login page, and uploads
+   realistic 150-200 KB document photos as the page's script does (the picture as the body,
+   token, retry key and file name in headers) to the items without named slots, "其他" first
+   (a connection whose candidates are all full deletes their images - deletes are counted);
 3. starts the baseline (bench/baseline_wsgi.py: writes the body to disk, nothing else) under
-   the same gunicorn settings and sends it the same multipart requests;
+   the same gunicorn settings and sends it the same requests;
 4. measures intake's own CPU per image against one plain full Image.load() of the same file;
 5. prints uploads/s, p50/p95/p99 latency and server CPU per upload for both sides, and last
    `ratio: X` (product uploads/s / baseline uploads/s).
@@ -301,27 +302,16 @@ class Session:
         return self.cookies.get("csrftoken", "")
 
 
-BOUNDARY = "----medexambench7MA4YWxkTrZu0gW"
-
-
-def multipart(fields: dict[str, str], image_part: bytes) -> bytes:
-    """A multipart body: the fields, then the prepared image part (see image_part)."""
-    head = b"".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    )
-    return head + image_part
-
-
-def image_part(image: bytes, filename: str = "photo.jpg") -> bytes:
-    return b"".join(
-        [
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"'
-            f"\r\nContent-Type: image/jpeg\r\n\r\n".encode(),
-            image,
-            f"\r\n--{BOUNDARY}--\r\n".encode(),
-        ]
-    )
+def upload_headers(csrf: str, key: str) -> dict:
+    """What the page's script sends with a picture (medexam/static/medexam/upload.js): the
+    picture itself is the body."""
+    return {
+        "Content-Type": "application/octet-stream",
+        "X-Requested-With": "fetch",
+        "X-CSRFToken": csrf,
+        "Idempotency-Key": key,
+        "X-File-Name": "photo.jpg",
+    }
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -372,17 +362,13 @@ class ProductClient:
     def full(self) -> bool:
         return self.place >= len(self.items)
 
-    async def upload(self, part: bytes) -> Response:
+    async def upload(self, image: bytes) -> Response:
         code, cap = self.items[self.place]
-        body = multipart({"csrfmiddlewaretoken": self.session.csrf}, part)
         r = await self.session.request(
             "POST",
             f"/candidate/materials/{code}/upload/",
-            body,
-            **{
-                "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-                "X-Requested-With": "fetch",
-            },
+            image,
+            **upload_headers(self.session.csrf, secrets.token_hex(16)),
         )
         if r.status == 200:
             self.uploaded.append(r.json()["image"]["id"])
@@ -431,10 +417,10 @@ class CandidatePool:
     def full(self) -> bool:
         return all(c.full for c in self.clients)
 
-    async def upload(self, part: bytes) -> Response:
+    async def upload(self, image: bytes) -> Response:
         while self.clients[self.current].full:
             self.current = (self.current + 1) % len(self.clients)
-        return await self.clients[self.current].upload(part)
+        return await self.clients[self.current].upload(image)
 
     async def clear(self) -> None:
         for client in self.clients:
@@ -446,22 +432,14 @@ class BaselineClient:
     def __init__(self, port: int):
         self.session = Session(port)
 
-    async def upload(self, part: bytes) -> Response:
-        body = multipart({"csrfmiddlewaretoken": "x" * 64}, part)
+    async def upload(self, image: bytes) -> Response:
         return await self.session.request(
-            "POST",
-            "/upload",
-            body,
-            **{
-                "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-                "X-Requested-With": "fetch",
-            },
+            "POST", "/upload", image, **upload_headers("x" * 64, secrets.token_hex(16))
         )
 
 
 async def drive(clients, images: list[bytes], duration: float, server: Server) -> tuple:
     tally = Tally()
-    parts = [image_part(image) for image in images]
     loop = asyncio.get_running_loop()
     start = loop.time()
     window_open = start + WARMUP_SECONDS
@@ -473,11 +451,11 @@ async def drive(clients, images: list[bytes], duration: float, server: Server) -
         while loop.time() < window_close:
             if getattr(client, "full", False):
                 await client.clear()
-            part = parts[n % len(parts)]
+            image = images[n % len(images)]
             n += len(clients)
             began = loop.time()
             try:
-                response = await client.upload(part)
+                response = await client.upload(image)
                 ok = response.status == 200
                 problem = "" if ok else f"HTTP {response.status} {response.body[:120]!r}"
             except (TimeoutError, OSError, HttpError, ValueError) as exc:
@@ -600,7 +578,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-c", "--concurrency", type=int, default=16)
     parser.add_argument("--overload", action="store_true", help="concurrency 64")
     parser.add_argument("-d", "--duration", type=float, default=20.0, help="seconds per side")
-    parser.add_argument("-w", "--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument(
+        "-w", "--workers", type=int, default=os.cpu_count() or 1,
+        help="gunicorn sync workers per side (default: one per core - uploads are CPU-bound, "
+        "more workers than cores only share the cores and lengthen the tail)",
+    )
     parser.add_argument("--images", type=int, default=24, help="distinct photos to upload")
     parser.add_argument(
         "--postgres",

@@ -39,6 +39,14 @@ def _private_storage(settings, tmp_path):
 
 
 @pytest.fixture
+def csrf_client():
+    """A test client that checks CSRF tokens as browsers meet them (Django's skips it)."""
+    from django.test import Client
+
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
 def password() -> str:
     return PASSWORD
 

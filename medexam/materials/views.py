@@ -4,6 +4,8 @@ that serves stored images (to whoever may see them, logged every time)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from medexam.accounts.decorators import candidate_required
 from medexam.audit.services import record
-from medexam.materials import services
+from medexam.materials import intake, services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
+from medexam.materials.intake.messages import too_large_message
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.selectors import can_view_application, materials_page
 
@@ -67,42 +70,77 @@ def materials(request: HttpRequest) -> HttpResponse:
     })
 
 
+# The page's script sends the picture as the request body (see upload.js); the form
+# without script posts multipart.
+RAW_UPLOAD_TYPES = frozenset({"application/octet-stream", "image/jpeg", "image/png"})
+
+
+@dataclass(frozen=True)
+class _Picked:
+    data: bytes
+    name: str
+    slot: str
+    idempotency_key: str
+
+
+def _picked_file(request: HttpRequest) -> _Picked:
+    key = request.headers.get("Idempotency-Key", "")
+    if request.content_type in RAW_UPLOAD_TYPES:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > intake.MAX_BYTES:  # refused before reading it into memory
+            raise services.MaterialsError(
+                "FILE_TOO_LARGE", too_large_message(length), 413
+            )
+        return _Picked(
+            data=request.body,
+            name=unquote(request.headers.get("X-File-Name", ""))[:255],
+            slot=request.GET.get("slot", "")[:32],
+            idempotency_key=key,
+        )
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise services.MaterialsError("NO_FILE", form.first_error())
+    upload_file = form.cleaned_data["image"]
+    return _Picked(
+        data=upload_file.read(),
+        name=upload_file.name or "",
+        slot=form.cleaned_data["slot"],
+        idempotency_key=key or form.cleaned_data["idempotency_key"],
+    )
+
+
 @candidate_required
 @require_POST
 def upload(request: HttpRequest, item_code: str) -> HttpResponse:
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        error = services.MaterialsError("NO_FILE", form.first_error())
-    else:
-        upload_file = form.cleaned_data["image"]
-        try:
-            # The candidate's own application in the active exam, found under its lock.
-            result = services.upload_image(
-                item_code=item_code,
-                data=upload_file.read(),
-                client_name=upload_file.name or "",
-                slot=form.cleaned_data["slot"],
-                idempotency_key=request.headers.get("Idempotency-Key", "")
-                or form.cleaned_data["idempotency_key"],
-                actor=request.user,
-                request=request,
-            )
-        except services.MaterialsError as exc:
-            error = exc
-        else:
-            image = result.image
-            if _wants_json(request):
-                return JsonResponse({"ok": True, "created": result.created, "image": _image_json(image)})
-            if image.warnings:
-                messages.warning(request, f"已上传，但请确认：{image.warnings[0]['message']}")
-            else:
-                messages.success(request, f"“{image.item.name}”上传成功。")
-            return redirect(f"{reverse('materials:materials')}#item-{image.item.code}")
+    try:
+        picked = _picked_file(request)
+        # The candidate's own application in the active exam, found under its lock.
+        result = services.upload_image(
+            item_code=item_code,
+            data=picked.data,
+            client_name=picked.name,
+            slot=picked.slot,
+            idempotency_key=picked.idempotency_key,
+            actor=request.user,
+            request=request,
+        )
+    except services.MaterialsError as error:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "code": error.code, "message": error.message},
+                                status=error.status)
+        messages.error(request, error.message)
+        return redirect(f"{reverse('materials:materials')}#item-{item_code}")
+    image = result.image
     if _wants_json(request):
-        return JsonResponse({"ok": False, "code": error.code, "message": error.message},
-                            status=error.status)
-    messages.error(request, error.message)
-    return redirect(f"{reverse('materials:materials')}#item-{item_code}")
+        return JsonResponse({"ok": True, "created": result.created, "image": _image_json(image)})
+    if image.warnings:
+        messages.warning(request, f"已上传，但请确认：{image.warnings[0]['message']}")
+    else:
+        messages.success(request, f"“{image.item.name}”上传成功。")
+    return redirect(f"{reverse('materials:materials')}#item-{image.item.code}")
 
 
 def _image_json(image: UploadedImage) -> dict:

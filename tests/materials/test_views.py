@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -78,6 +79,57 @@ def test_the_upload_endpoint_answers_json_for_scripts(client, candidate, passwor
     assert ok.json()["image"]["slot"] == "front"
     assert refused.status_code == 409
     assert refused.json() == {"ok": False, "code": "SLOT_TAKEN", "message": refused.json()["message"]}
+
+
+def _raw(client, item, data, *, slot="", name="photo.jpg", key="", csrf=True, **extra):
+    """An upload as the page's script sends it: the picture is the body."""
+    url = reverse("materials:upload", args=[item]) + (f"?slot={slot}" if slot else "")
+    headers = {"X-Requested-With": "fetch", "X-File-Name": quote(name)}
+    if key:
+        headers["Idempotency-Key"] = key
+    if csrf:
+        headers["X-CSRFToken"] = client.cookies["csrftoken"].value
+    return client.generic("POST", url, data, content_type="application/octet-stream",
+                          headers=headers, **extra)
+
+
+def test_the_script_sends_the_picture_as_the_body(csrf_client, candidate, password, jpeg):
+    login(csrf_client, candidate, password)
+    csrf_client.get(reverse("materials:materials"))  # sets the CSRF cookie, as the page does
+
+    ok = _raw(csrf_client, "id_proof", jpeg(1), slot="back", name="背面 照片.JPG", key="k-1")
+    retry = _raw(csrf_client, "id_proof", jpeg(1), slot="back", name="背面 照片.JPG", key="k-1")
+    bad_name = _raw(csrf_client, "other", jpeg(2), name="scan.webp")
+
+    assert ok.status_code == 200 and ok.json()["image"]["slot"] == "back"
+    assert retry.status_code == 200 and retry.json()["created"] is False
+    assert retry.json()["image"]["id"] == ok.json()["image"]["id"]
+    assert bad_name.status_code == 400 and bad_name.json()["code"] == "EXT_NOT_ALLOWED"
+    image = UploadedImage.objects.get()
+    assert "背面" not in image.file.name and image.file.name.endswith(".jpg")
+
+
+def test_a_script_upload_without_the_token_is_refused(csrf_client, candidate, password, jpeg):
+    login(csrf_client, candidate, password)
+    csrf_client.get(reverse("materials:materials"))
+
+    response = _raw(csrf_client, "other", jpeg(1), csrf=False)
+
+    assert response.status_code == 403
+    assert "刷新" in response.json()["message"]
+    assert not UploadedImage.objects.exists()
+
+
+def test_a_huge_script_upload_is_refused_before_it_is_read(csrf_client, candidate, password, _private_storage):
+    login(csrf_client, candidate, password)
+    csrf_client.get(reverse("materials:materials"))
+
+    response = _raw(csrf_client, "other", b"\xff\xd8" + b"\0" * 5_000_000)
+
+    assert response.status_code == 413
+    body = response.json()
+    assert body["code"] == "FILE_TOO_LARGE" and "5,000,002 字节" in body["message"]
+    assert stored_files(_private_storage) == []
 
 
 def test_submitting_from_the_page_locks_and_hides_the_delete_buttons(client, candidate, password, jpeg):

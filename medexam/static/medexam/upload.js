@@ -583,19 +583,24 @@
     return match ? decodeURIComponent(match[1]) : form.querySelector("[name=csrfmiddlewaretoken]").value;
   }
 
+  /**
+   * The picture goes as the request body itself (no multipart wrapping: one parse less on
+   * the busiest path); the token, the retry key and the file name go in headers, the slot
+   * in the query. The page's form (without script) still posts multipart.
+   */
   function send(ctl, result, key, onProgress) {
     return new Promise(function (resolve, reject) {
       var form = ctl.form;
-      var data = new FormData();
-      data.append("csrfmiddlewaretoken", csrfToken(form));
       var slot = form.querySelector("[name=slot]");
-      if (slot) data.append("slot", slot.value);
-      data.append("idempotency_key", key);
-      data.append("image", result.blob, result.name);
+      var url = form.action;
+      if (slot && slot.value) url += (url.indexOf("?") < 0 ? "?" : "&") + "slot=" + encodeURIComponent(slot.value);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
+      xhr.open("POST", url);
       xhr.setRequestHeader("X-Requested-With", "fetch");
       xhr.setRequestHeader("Idempotency-Key", key);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      xhr.setRequestHeader("X-File-Name", encodeURIComponent(result.name || ""));
       xhr.timeout = 60000;
       xhr.upload.onprogress = function (event) {
         if (event.lengthComputable) onProgress(Math.round(event.loaded / event.total * 100));
@@ -608,7 +613,7 @@
       };
       xhr.onerror = function () { reject(new Error("network")); };
       xhr.ontimeout = function () { reject(new Error("network")); };
-      xhr.send(data);
+      xhr.send(result.blob);
     });
   }
 

@@ -134,8 +134,8 @@ def upload_image(
     """Check, normalise and store one image into `item_code` of an application: the one given,
     or (without `application_id`) the actor's own in the active exam.
 
-    The hot path of the busiest night: intake runs before any lock; under the lock come
-    two reads (upload_reads), one file write and two inserts.
+    The hot path of the busiest night: intake runs before any lock and the file is written
+    before it too; under the lock come one read (upload_reads) and two inserts.
     The review thumbnail is made when first shown (`ensure_thumbnail`)."""
     idempotency_key = idempotency_key[:64]
     # CPU-heavy checks run before any lock is taken.
@@ -165,15 +165,15 @@ def upload_image(
         with transaction.atomic():
             target = upload_reads.lock_upload_target(
                 item_code=item_code,
+                sha256=result.sha256,
+                phash=result.phash or "",
                 application_id=application_id,
                 owner_id=None if application_id else actor.pk,
             )
             if target is None:
                 raise MaterialsError("NOT_FOUND", "没有找到您的报名信息。", 404)
             application, item = target.application, target.item
-            all_images, elsewhere = upload_reads.images_and_same_elsewhere(
-                application.pk, result.sha256, result.phash or ""
-            )
+            all_images, elsewhere = target.images, target.elsewhere
             if idempotency_key:
                 # A retry of an upload that went through: answer with the first attempt's image.
                 for img in all_images:

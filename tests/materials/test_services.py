@@ -266,3 +266,18 @@ def test_an_unknown_item_is_refused_and_leaves_no_file(candidate, jpeg, _private
     assert "没有这项材料" in refused.value.message
     assert stored_files(_private_storage) == []
     assert UploadedImage.objects.count() == 0
+
+
+def test_a_duplicate_names_each_other_use_once_and_in_the_right_list(candidate, other_candidate, jpeg):
+    data = jpeg(1)
+    theirs = upload(other_candidate, data, item="other")
+    first = upload(candidate, data, item="other")
+    again = upload(candidate, data, item="other")
+
+    (warning,) = [w for w in again.warnings if w["code"] == "DUPLICATE"]
+    assert warning["same_application"] == [str(first.uuid)]
+    assert warning["other_applications"] == [str(theirs.uuid)]
+    (first_warning,) = [w for w in first.warnings if w["code"] == "DUPLICATE"]
+    assert first_warning["same_application"] == []
+    assert first_warning["other_applications"] == [str(theirs.uuid)]
+    assert not [w for w in theirs.warnings if w["code"] == "DUPLICATE"]

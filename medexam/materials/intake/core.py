@@ -47,8 +47,10 @@ BLANK_WARN_SPAN = 40
 DARK_REJECT_BRIGHTNESS = 40.0
 DARK_REJECT_P99 = 110
 DARK_WARN_BRIGHTNESS = 75.0
-BLUR_REJECT = 6.0
-BLUR_WARN = 11.0
+# Clearly unreadable below 7.5 (corpus: at most 5.1), borderline below 15 (a 1.6 px blur:
+# 11.7), sharp photos and scans from 21.6 up.
+BLUR_REJECT = 7.5
+BLUR_WARN = 15.0
 UPRIGHT_MIN_GAPS = 0.25  # share of gap lines a text document's line direction shows
 UPRIGHT_RATIO = 3.0  # how much more line structure the vertical direction must show
 

@@ -5,9 +5,10 @@ Each function opens its own transaction and locks the application row first
 (`select_for_update`; on SQLite the IMMEDIATE transaction mode serialises writers instead),
 then re-checks state, locks and caps under that lock. That is what makes "two uploads into the
 last free place" end with one image, and "an upload racing a submit" land before the lock or
-be refused. Files are written inside the transaction and removed again if it does not commit;
-files of deleted rows are removed only after the commit (`on_commit`). A crash between the
-two leaves at most an unreferenced file, which `sweep_orphan_files` removes."""
+be refused. An upload's file is written just before its transaction and removed again on
+every path that does not commit; files of deleted rows are removed only after the commit
+(`on_commit`). A crash in between leaves at most an unreferenced file, which
+`sweep_orphan_files` removes."""
 
 from __future__ import annotations
 

@@ -1,10 +1,17 @@
-"""The upload's read: one SQL statement under the lock (why SQL: medexam/sql.py).
+"""The upload's reads under the lock (why SQL: medexam/sql.py).
 
-It returns the application, locked, with its exam's upload window, the material item asked
+They return the application, locked, with its exam's upload window, the material item asked
 for, the application's images and the same picture's uses in other applications (the last
 two as JSON arrays built by the database: json_group_array on SQLite, json_agg on
 PostgreSQL). Every statement on this path costs ~1 ms of the upload's ~20 on the server,
-most of it around the query rather than in it.
+most of it around the query rather than in it, so they are as few as is safe:
+
+* SQLite: one statement. Its IMMEDIATE transaction holds the database's write lock from
+  BEGIN, so everything the statement reads is already current.
+* PostgreSQL: the locking statement, then the images. In READ COMMITTED a statement that
+  waited for a row lock still reads other tables as of its own start: images read in the
+  locking statement could miss the upload that held the lock (the race test of eight uploads
+  into one free place catches exactly that).
 
 The application comes back as a model instance through `RawQuerySet` and the item's fields
 go through their own `from_db_value`, so the conversion of datetimes and JSON is Django's;
@@ -88,10 +95,13 @@ def _statements(vendor: str) -> dict[str, str]:
         def json_rows(values: str) -> str:
             return f"json_group_array(json_array({values}))"
     image = table(UploadedImage)
-    images = (
-        f"(SELECT {json_rows(columns(UploadedImage, IMAGE_FIELDS, 'm'))} FROM {image} m "  # noqa: S608
-        f"WHERE {column(UploadedImage, 'application', 'm')} = {column(Application, 'id', 'a')})"
-    )
+
+    def images_of(application: str) -> str:
+        return (
+            f"(SELECT {json_rows(columns(UploadedImage, IMAGE_FIELDS, 'm'))} FROM {image} m "  # noqa: S608
+            f"WHERE {column(UploadedImage, 'application', 'm')} = {application})"
+        )
+
     elsewhere = (
         f"(SELECT {json_rows('s.u, s.app')} FROM (SELECT {column(UploadedImage, 'uuid')} AS u, "  # noqa: S608
         f"{column(UploadedImage, 'application')} AS app FROM {image} "
@@ -99,10 +109,14 @@ def _statements(vendor: str) -> dict[str, str]:
         f"AND ({column(UploadedImage, 'original_sha256')} = %s OR {column(UploadedImage, 'phash')} = %s) "
         f"LIMIT {_ELSEWHERE_ROWS}) s)"
     )
+    together = _one_statement()
+    pictures = (
+        f", {images_of(column(Application, 'id', 'a'))} AS target_images, "
+        f"{elsewhere} AS target_elsewhere" if together else ""
+    )
     select = (
         f"SELECT {a_fields}, {column(Candidate, 'exam', 'c')} AS target_exam_id, "  # noqa: S608
-        f"{column(Exam, 'upload_closes_at', 'e')} AS target_closes_at, {item_fields}, "
-        f"{images} AS target_images, {elsewhere} AS target_elsewhere "
+        f"{column(Exam, 'upload_closes_at', 'e')} AS target_closes_at, {item_fields}{pictures} "
         f"FROM {table(Application)} a "
         f"JOIN {table(Candidate)} c ON {column(Candidate, 'id', 'c')} = {column(Application, 'candidate', 'a')} "
         f"JOIN {table(Exam)} e ON {column(Exam, 'id', 'e')} = {column(Candidate, 'exam', 'c')} "
@@ -118,7 +132,15 @@ def _statements(vendor: str) -> dict[str, str]:
             f"AND {column(Exam, 'is_active', 'e')} = %s "
             f"ORDER BY {column(Exam, 'year', 'e')} DESC LIMIT 1{lock}"
         ),
+        # After the lock, where the locking statement cannot read them (PostgreSQL).
+        "pictures": f"SELECT {images_of('%s')}, {elsewhere}",
     }
+
+
+def _one_statement() -> bool:
+    """Whether the locking statement may read the images too: only where the transaction
+    holds the whole database's write lock from its start (SQLite; see the docstring)."""
+    return not connection.features.has_select_for_update
 
 
 def _sql(name: str) -> str:
@@ -150,10 +172,12 @@ def lock_upload_target(
     upload needs: its exam's window, the item `item_code`, its images, and other uses of
     the picture with this SHA-256 or perceptual hash. Call inside a transaction."""
     same = [UploadedImage.Status.ACTIVE, sha256, phash or sha256]
+    together = _one_statement()
+    first = [*same, item_code] if together else [item_code]
     if application_id is not None:
-        rows = Application.objects.raw(_sql("by_id"), [*same, item_code, application_id])
+        rows = Application.objects.raw(_sql("by_id"), [*first, application_id])
     else:
-        rows = Application.objects.raw(_sql("by_owner"), [*same, item_code, owner_id, True])
+        rows = Application.objects.raw(_sql("by_owner"), [*first, owner_id, True])
     application = next(iter(rows), None)
     if application is None:
         return None
@@ -169,14 +193,17 @@ def lock_upload_target(
         )
         item._state.adding = False
         item._state.db = connection.alias
+    if together:
+        own, others = application.target_images, application.target_elsewhere
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_sql("pictures"), [application.pk, *same])
+            own, others = cursor.fetchone()
     images = [
         ImageRow(pk, _uuid(uid), item_pk, pos, status, rnd, bool(unlocked), replaces, sha, ph, key)
-        for pk, uid, item_pk, pos, status, rnd, unlocked, replaces, sha, ph, key
-        in json.loads(application.target_images)
+        for pk, uid, item_pk, pos, status, rnd, unlocked, replaces, sha, ph, key in json.loads(own)
     ]
-    elsewhere = [
-        _uuid(uid) for uid, app in json.loads(application.target_elsewhere) if app != application.pk
-    ][:5]
+    elsewhere = [_uuid(uid) for uid, app in json.loads(others) if app != application.pk][:5]
     return UploadTarget(
         application=application,
         exam_id=application.target_exam_id,

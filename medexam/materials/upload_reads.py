@@ -183,16 +183,12 @@ def lock_upload_target(
         return None
     item = None
     if application.item_id is not None:
-        item = MaterialItem(
-            **{
-                MaterialItem._meta.get_field(name).attname: _from_db(
-                    MaterialItem, name, getattr(application, f"item_{name}")
-                )
-                for name in ITEM_FIELDS
-            }
+        # The other item fields stay deferred (loaded on access, never on this path).
+        item = MaterialItem.from_db(
+            connection.alias,
+            [MaterialItem._meta.get_field(name).attname for name in ITEM_FIELDS],
+            [_from_db(MaterialItem, name, getattr(application, f"item_{name}")) for name in ITEM_FIELDS],
         )
-        item._state.adding = False
-        item._state.db = connection.alias
     if together:
         own, others = application.target_images, application.target_elsewhere
     else:

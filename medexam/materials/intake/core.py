@@ -110,27 +110,42 @@ def client_extension(client_name: str | None) -> str:
     return name.rsplit(".", 1)[-1].lower()
 
 
+def _refused(
+    code: str,
+    message: str,
+    *,
+    size: int,
+    sha: str,
+    format: str | None = None,  # noqa: A002 - the result's own field name
+    width: int | None = None,
+    height: int | None = None,
+    metrics: dict | None = None,
+) -> IntakeResult:
+    """A refusal: what was learnt of the file, and nothing to store."""
+    return IntakeResult(
+        verdict="reject",
+        code=code,
+        message=message,
+        format=format,
+        width=width,
+        height=height,
+        bytes=size,
+        sha256=sha,
+        content=None,
+        extension=None,
+        phash=None,
+        warnings=(),
+        metrics=metrics or {},
+        normalisations=(),
+    )
+
+
 def inspect_image(data: bytes, client_name: str) -> IntakeResult:
     size = len(data)
     sha = hashlib.sha256(data).hexdigest()
 
-    def reject(code: str, message: str | None = None, **extra) -> IntakeResult:
-        return IntakeResult(
-            verdict="reject",
-            code=code,
-            message=message or msg.MESSAGES[code],
-            format=extra.get("format"),
-            width=extra.get("width"),
-            height=extra.get("height"),
-            bytes=size,
-            sha256=sha,
-            content=None,
-            extension=None,
-            phash=None,
-            warnings=(),
-            metrics=extra.get("metrics", {}),
-            normalisations=(),
-        )
+    def reject(code: str, message: str | None = None, **found) -> IntakeResult:
+        return _refused(code, message or msg.MESSAGES[code], size=size, sha=sha, **found)
 
     if size == 0:
         return reject("EMPTY_FILE")
@@ -425,22 +440,8 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
     fmt = decoded.format
     if rejects:
         code = next(c for c in _PRIORITY if c in rejects)
-        return IntakeResult(
-            verdict="reject",
-            code=code,
-            message=rejects[code],
-            format=fmt,
-            width=width,
-            height=height,
-            bytes=size,
-            sha256=sha,
-            content=None,
-            extension=None,
-            phash=None,
-            warnings=(),
-            metrics=metrics,
-            normalisations=(),
-        )
+        return _refused(code, rejects[code], size=size, sha=sha, format=fmt, width=width,
+                        height=height, metrics=metrics)
     findings = tuple(Finding(c, warns[c]) for c in _PRIORITY if c in warns)
     verdict, code, message = "accept", "OK", msg.MESSAGES["OK"]
     if findings:

@@ -44,6 +44,49 @@ def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple, bool
     return sql, fields, returning
 
 
+@cache
+def _reading(model: type[Model], fields: tuple[str, ...], vendor: str) -> tuple:
+    """How to turn raw values of `fields` into what the ORM's compiler returns, found once,
+    not per row: per field, its column expression and converters (the backend's, then the
+    field's own from_db_value)."""
+    found = []
+    for name in fields:
+        field = model._meta.get_field(name)
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        found.append((col, tuple(converters)))
+    return tuple(found)
+
+
+def convert(model: type[Model], fields: tuple[str, ...], values) -> list:
+    """Raw column values of `fields` (in that order) as the ORM would return them."""
+    result = []
+    for value, (col, converters) in zip(values, _reading(model, fields, connection.vendor), strict=True):
+        for converter in converters:
+            value = converter(value, col, connection)
+        result.append(value)
+    return result
+
+
+@cache
+def _model_order(model: type[Model], fields: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    """`fields`' attnames in the model's field order (Model.from_db fills the deferred
+    ones by that order) and where each comes from in `fields`."""
+    wanted = {model._meta.get_field(name).attname: i for i, name in enumerate(fields)}
+    attnames = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+    if len(attnames) != len(fields):
+        raise ValueError(f"not distinct concrete fields of {model.__name__}: {fields}")
+    return attnames, [wanted[name] for name in attnames]
+
+
+def instance(model: type[Model], fields: tuple[str, ...], values) -> Model:
+    """A model instance from raw column values of `fields` (the other fields stay deferred),
+    as the ORM's own query would build it: the same conversions, then `Model.from_db`."""
+    attnames, order = _model_order(model, fields)
+    converted = convert(model, fields, values)
+    return model.from_db(connection.alias, attnames, [converted[i] for i in order])
+
+
 def insert(obj: Model) -> Model:
     """INSERT a new instance (auto primary key) as `obj.save()` would: defaults,
     auto_now_add and each field's own database preparation, but without building the query

@@ -6,24 +6,33 @@ from django.db import connection
 
 from medexam.accounts.models import User
 from medexam.candidates.models import normalise_id_number
-from medexam.sql import column, table
+from medexam.sql import column, columns, instance, table
+
+_USER_FIELDS = tuple(f.name for f in User._meta.concrete_fields)
 
 
 @cache
 def _user_statement(vendor: str) -> str:
-    return f"SELECT * FROM {table(User)} WHERE {column(User, 'id')} = %s"  # noqa: S608 - names from _meta
+    return (
+        f"SELECT {columns(User, _USER_FIELDS)} FROM {table(User)} "  # noqa: S608 - names from _meta
+        f"WHERE {column(User, 'id')} = %s"
+    )
 
 
 class _OneStatementUser(ModelBackend):
-    """Every request loads its user: one SQL statement (RawQuerySet, so field conversion is
-    Django's) instead of an ORM query (medexam/sql.py). Same answer as ModelBackend.get_user."""
+    """Every request loads its user: one SQL statement, its values converted as the ORM
+    converts them (medexam.sql.instance), instead of an ORM query (medexam/sql.py). Same
+    answer as ModelBackend.get_user."""
 
     def get_user(self, user_id):
         try:
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        user = next(iter(User.objects.raw(_user_statement(connection.vendor), [pk])), None)
+        with connection.cursor() as cursor:
+            cursor.execute(_user_statement(connection.vendor), [pk])
+            row = cursor.fetchone()
+        user = instance(User, _USER_FIELDS, row) if row is not None else None
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -13,9 +13,9 @@ most of it around the query rather than in it, so they are as few as is safe:
   locking statement could miss the upload that held the lock (the race test of eight uploads
   into one free place catches exactly that).
 
-The application comes back as a model instance through `RawQuerySet` and the item's fields
-go through their own `from_db_value`, so the conversion of datetimes and JSON is Django's;
-the images, of which only a few columns are read, come back as plain rows.
+The application and the item come back as model instances built by `medexam.sql.instance`,
+so the conversion of datetimes and JSON is Django's own; the images, of which only a few
+columns are read, come back as plain rows.
 
 On PostgreSQL the application row is locked with `FOR UPDATE OF` that row alone (locking the
 joined exam row would serialise every upload of the province); SQLite has no row locks and
@@ -36,7 +36,7 @@ from django.db import connection
 from medexam.candidates.models import Candidate
 from medexam.materials.models import Application, UploadedImage
 from medexam.rules.models import Exam, MaterialItem
-from medexam.sql import column, columns, table
+from medexam.sql import column, columns, convert, instance, table
 
 
 class ImageRow(NamedTuple):
@@ -66,6 +66,9 @@ class UploadTarget:
     elsewhere: list[str]  # UUIDs of up to five live images of other applications, same picture
 
 
+APPLICATION_FIELDS = (
+    "id", "candidate", "state", "round", "unlocked_items", "supplement_deadline", "version",
+)  # fmt: skip
 ITEM_FIELDS = ("id", "exam", "code", "name", "max_count", "slots")
 IMAGE_FIELDS = (
     "id", "uuid", "item", "position", "status", "round", "unlocked", "replaces",
@@ -80,11 +83,7 @@ _ELSEWHERE_ROWS = 64
 
 @cache
 def _statements(vendor: str) -> dict[str, str]:
-    a_fields = columns(
-        Application,
-        ("id", "candidate", "state", "round", "unlocked_items", "supplement_deadline", "version"),
-        "a",
-    )
+    a_fields = columns(Application, APPLICATION_FIELDS, "a")
     item_fields = ", ".join(
         f"{column(MaterialItem, name, 'i')} AS item_{name}" for name in ITEM_FIELDS
     )
@@ -147,14 +146,6 @@ def _sql(name: str) -> str:
     return _statements(connection.vendor)[name]
 
 
-def _datetime(value) -> datetime.datetime | None:
-    """An extra (non-model) datetime column as the ORM would give it (aware)."""
-    convert = getattr(connection.ops, "convert_datetimefield_value", None)
-    if value is None or convert is None:
-        return value
-    return convert(value, None, connection)
-
-
 def _uuid(value) -> str:
     """A UUID column as text (SQLite stores 32 hex digits, PostgreSQL a uuid)."""
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
@@ -174,27 +165,25 @@ def lock_upload_target(
     same = [UploadedImage.Status.ACTIVE, sha256, phash or sha256]
     together = _one_statement()
     first = [*same, item_code] if together else [item_code]
-    if application_id is not None:
-        rows = Application.objects.raw(_sql("by_id"), [*first, application_id])
-    else:
-        rows = Application.objects.raw(_sql("by_owner"), [*first, owner_id, True])
-    application = next(iter(rows), None)
-    if application is None:
-        return None
-    item = None
-    if application.item_id is not None:
-        # The other item fields stay deferred (loaded on access, never on this path).
-        item = MaterialItem.from_db(
-            connection.alias,
-            [MaterialItem._meta.get_field(name).attname for name in ITEM_FIELDS],
-            [_from_db(MaterialItem, name, getattr(application, f"item_{name}")) for name in ITEM_FIELDS],
-        )
-    if together:
-        own, others = application.target_images, application.target_elsewhere
-    else:
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if application_id is not None:
+            cursor.execute(_sql("by_id"), [*first, application_id])
+        else:
+            cursor.execute(_sql("by_owner"), [*first, owner_id, True])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        n_app, n_item = len(APPLICATION_FIELDS), len(ITEM_FIELDS)
+        application = instance(Application, APPLICATION_FIELDS, row[:n_app])
+        exam_id, closes_at = row[n_app], row[n_app + 1]
+        item_values = row[n_app + 2 : n_app + 2 + n_item]
+        if together:
+            own, others = row[n_app + 2 + n_item :]
+        else:
             cursor.execute(_sql("pictures"), [application.pk, *same])
             own, others = cursor.fetchone()
+    # The item's other fields stay deferred (loaded on access, never on this path).
+    item = instance(MaterialItem, ITEM_FIELDS, item_values) if item_values[0] is not None else None
     images = [
         ImageRow(pk, _uuid(uid), item_pk, pos, status, rnd, bool(unlocked), replaces, sha, ph, key)
         for pk, uid, item_pk, pos, status, rnd, unlocked, replaces, sha, ph, key in json.loads(own)
@@ -202,15 +191,9 @@ def lock_upload_target(
     elsewhere = [_uuid(uid) for uid, app in json.loads(others) if app != application.pk][:5]
     return UploadTarget(
         application=application,
-        exam_id=application.target_exam_id,
-        upload_closes_at=_datetime(application.target_closes_at),
+        exam_id=exam_id,
+        upload_closes_at=convert(Exam, ("upload_closes_at",), (closes_at,))[0],
         item=item,
         images=images,
         elsewhere=elsewhere,
     )
-
-
-def _from_db(model, name: str, value):
-    field = model._meta.get_field(name)
-    convert = getattr(field, "from_db_value", None)
-    return convert(value, None, connection) if convert is not None and value is not None else value

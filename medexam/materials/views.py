@@ -4,14 +4,16 @@ that serves stored images (to whoever may see them, logged every time)."""
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_POST
 
 from medexam.accounts.decorators import candidate_required
@@ -153,9 +155,23 @@ def _image_json(image: UploadedImage) -> dict:
         "height": image.height,
         "size": image.size,
         "warnings": [{"code": w["code"], "message": w["message"]} for w in image.warnings],
-        "url": reverse("materials:image", args=[image.uuid]),
-        "thumbnail_url": reverse("materials:thumbnail", args=[image.uuid]),
+        "url": _image_url("materials:image", image.uuid),
+        "thumbnail_url": _image_url("materials:thumbnail", image.uuid),
     }
+
+
+_STAND_IN = uuid.UUID(int=0)
+
+
+def _image_url(name: str, image_uuid) -> str:
+    """reverse(name, args=[image_uuid]), with the URL resolved once per script prefix: every
+    upload answers with two of these and a reverse() costs ~0.15 ms of its CPU."""
+    return _url_shape(name, get_script_prefix()).replace(str(_STAND_IN), str(image_uuid))
+
+
+@cache
+def _url_shape(name: str, prefix: str) -> str:
+    return reverse(name, args=[_STAND_IN])
 
 
 @candidate_required

@@ -76,7 +76,14 @@ def test_the_upload_endpoint_answers_json_for_scripts(client, candidate, passwor
                           headers={"X-Requested-With": "fetch"})
 
     assert ok.status_code == 200 and ok.json()["ok"] is True
-    assert ok.json()["image"]["slot"] == "front"
+    image = ok.json()["image"]
+    assert image["slot"] == "front"
+    # The page shows the new picture from the URLs in the answer.
+    assert image["url"] == reverse("materials:image", args=[image["id"]])
+    assert image["thumbnail_url"] == reverse("materials:thumbnail", args=[image["id"]])
+    for url in (image["url"], image["thumbnail_url"]):
+        shown = client.get(url)
+        assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
     assert refused.status_code == 409
     assert refused.json() == {"ok": False, "code": "SLOT_TAKEN", "message": refused.json()["message"]}
 

@@ -402,7 +402,7 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
     # (~320 px) holds their signal at a quarter of the cost.
     half_image = metric_image.reduce(2)
     metrics: dict = {"work_width": work.width, "work_height": work.height}
-    metrics.update(quality.exposure(np.asarray(half_image)))
+    metrics.update(quality.exposure(half_image))
     rejects: dict[str, str] = {}
     warns: dict[str, str] = {}
 

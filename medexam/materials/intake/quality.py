@@ -9,16 +9,18 @@ from PIL import Image
 BLUR_SIDE = 640  # the blur metric is computed at this long side, whatever the source size
 TILE = 24
 _LEVELS = np.arange(256, dtype=np.float64)
+_EXPOSURE_QUANTILES = np.array([0.01, 0.5, 0.99])
 
 
-def exposure(grey: np.ndarray) -> dict:
-    """Brightness statistics from the 256-bin histogram (no sorting of pixels)."""
-    hist = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+def exposure(image: Image.Image) -> dict:
+    """Brightness statistics from the 256-bin histogram (Pillow counts it in C; no sorting
+    of pixels)."""
+    hist = np.array(image.histogram(), dtype=np.float64)
     total = hist.sum()
-    mean = float((hist * _LEVELS).sum() / total)
-    std = float(np.sqrt(max((hist * (_LEVELS - mean) ** 2).sum() / total, 0.0)))
+    mean = float(hist @ _LEVELS / total)
+    std = float(np.sqrt(max(hist @ (_LEVELS - mean) ** 2 / total, 0.0)))
     cumulative = np.cumsum(hist) / total
-    p1, p50, p99 = (int(np.searchsorted(cumulative, q)) for q in (0.01, 0.5, 0.99))
+    p1, p50, p99 = (int(i) for i in np.searchsorted(cumulative, _EXPOSURE_QUANTILES))
     return {
         "brightness": round(mean, 1),
         "contrast": round(std, 1),
@@ -99,9 +101,8 @@ def _tile_top(values: np.ndarray) -> float:
     if rows == 0 or cols == 0:
         return float(values.mean())
     block = values[: rows * TILE, : cols * TILE]
-    per_row_tiles = block.reshape(rows, TILE, cols * TILE).sum(axis=1, dtype=np.int32)
-    tiles = per_row_tiles.reshape(rows, cols, TILE).sum(axis=2) / float(TILE * TILE)
-    return percentile(tiles, 95)
+    tiles = block.reshape(rows, TILE, cols, TILE).sum(axis=(1, 3), dtype=np.int32)
+    return percentile(tiles, 95) / float(TILE * TILE)
 
 
 def percentile(values: np.ndarray, q: float) -> float:
@@ -206,7 +207,7 @@ def phash(image: Image.Image) -> str:
     small = image.resize((_DCT_SIZE, _DCT_SIZE), Image.Resampling.BOX)
     pixels = np.asarray(small, dtype=np.float64)
     coeffs = (_DCT @ pixels @ _DCT.T)[_LOW]
-    bits = coeffs > np.median(coeffs)
+    bits = coeffs > percentile(coeffs, 50)  # the median, by one partial sort
     return np.packbits(bits).tobytes().hex()  # first coefficient = most significant bit
 
 

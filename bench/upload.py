@@ -14,7 +14,9 @@ What it does:
    token, retry key and file name in headers) to the items without named slots, "其他" first
    (a connection whose candidates are all full deletes their images - deletes are counted);
 3. starts the baseline (bench/baseline_wsgi.py: writes the body to disk, nothing else) under
-   the same gunicorn settings and sends it the same requests;
+   the same gunicorn settings and sends it the same requests; the two sides take turns in
+   four rounds (5 s each by default), so a drift in the machine's speed during the run falls
+   on both alike;
 4. measures intake's own CPU per image against one plain full Image.load() of the same file;
 5. prints uploads/s, p50/p95/p99 latency and server CPU per upload for both sides, and last
    `ratio: X` (product uploads/s / baseline uploads/s).
@@ -48,7 +50,8 @@ PY = sys.executable
 GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
 CANDIDATE_PASSWORD = "Demo@2022"  # medexam.demo.seeding.CANDIDATE_PASSWORD
 ITEM = "other"
-WARMUP_SECONDS = 2.0
+WARMUP_SECONDS = 2.0  # before the first measured round of each side
+ROUND_WARMUP_SECONDS = 0.5  # before each later round
 # Candidates per connection: enough places that a 20-second run never has to delete.
 CANDIDATES_PER_CONNECTION = 3
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -438,11 +441,14 @@ class BaselineClient:
         )
 
 
-async def drive(clients, images: list[bytes], duration: float, server: Server) -> tuple:
-    tally = Tally()
+async def drive(
+    clients, images: list[bytes], duration: float, server: Server, warmup: float, tally: Tally
+) -> float:
+    """Load `server` from `clients` for `warmup` + `duration` seconds; what happens inside
+    the window is added to `tally`. Returns the server's CPU seconds inside the window."""
     loop = asyncio.get_running_loop()
     start = loop.time()
-    window_open = start + WARMUP_SECONDS
+    window_open = start + warmup
     window_close = window_open + duration
     cpu = {}
 
@@ -471,15 +477,13 @@ async def drive(clients, images: list[bytes], duration: float, server: Server) -
                     tally.errors.append(problem)
 
     async def mark_cpu() -> None:
-        await asyncio.sleep(WARMUP_SECONDS)
+        await asyncio.sleep(warmup)
         cpu["start"] = server.cpu_seconds()
 
     marker = asyncio.create_task(mark_cpu())
     await asyncio.gather(*(worker(i, c) for i, c in enumerate(clients)))
     await marker
-    cpu_used = server.cpu_seconds() - cpu["start"]
-    tally.deletes = sum(getattr(c, "deleted", 0) for c in clients)
-    return tally, cpu_used
+    return server.cpu_seconds() - cpu["start"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -540,37 +544,56 @@ def intake_cost(images: list[bytes], repeat: int = 5) -> tuple[float, float]:
 # --- main ---------------------------------------------------------------------------------
 
 
-async def product_side(args, images, install: Installation) -> tuple[Tally, float]:
+@dataclass
+class Side:
+    label: str
+    server: Server
+    clients: list
+    tally: Tally = field(default_factory=Tally)
+    cpu: float = 0.0
+
+
+async def both_sides(args, images, install: Installation) -> tuple[Side, Side]:
+    """Both servers run from the start; the load alternates between them in `args.rounds`
+    rounds, so a change in the machine's speed during the run (seen here: +-15 %) falls on
+    both sides alike instead of on whichever ran second."""
     ids = candidate_logins(install, args.concurrency)
     per_connection = min(CANDIDATES_PER_CONNECTION, len(ids) // args.concurrency)
     items = upload_items(install)
-    server = Server(
-        "medexam.wsgi:application", install.env, args.workers, install.folder / "product.log", ROOT
-    )
+    folder = install.folder
+    baseline_env = {
+        **os.environ, "BASELINE_DIR": str(folder / "baseline"), "GLIBC_TUNABLES": GLIBC_TUNABLES
+    }
+    servers: list[Server] = []
     try:
-        clients = [
-            CandidatePool([ProductClient(server.port, i, items)
+        servers.append(Server("medexam.wsgi:application", install.env, args.workers,
+                              folder / "product.log", ROOT))
+        servers.append(Server("baseline_wsgi:application", baseline_env, args.workers,
+                              folder / "baseline.log", ROOT / "bench"))
+        product_server, baseline_server = servers
+        product = Side("product", product_server, [
+            CandidatePool([ProductClient(product_server.port, i, items)
                            for i in ids[n * per_connection:(n + 1) * per_connection]])
             for n in range(args.concurrency)
-        ]
+        ])
+        baseline = Side("baseline", baseline_server,
+                        [BaselineClient(baseline_server.port) for _ in range(args.concurrency)])
         # Logins are PBKDF2-bound (~0.5 s of CPU each): a few at a time, before the clock.
-        for start in range(0, len(clients), 8):
-            await asyncio.gather(*(c.login() for c in clients[start : start + 8]))
-        return await drive(clients, images, args.duration, server)
+        for start in range(0, len(product.clients), 8):
+            await asyncio.gather(*(c.login() for c in product.clients[start : start + 8]))
+        segment = args.duration / args.rounds
+        for round_ in range(args.rounds):
+            # A fresh worker warms up (first requests, caches) once; later rounds only need
+            # the connections to fill again.
+            warmup = WARMUP_SECONDS if round_ == 0 else ROUND_WARMUP_SECONDS
+            for side in (product, baseline):
+                side.cpu += await drive(side.clients, images, segment, side.server, warmup,
+                                        side.tally)
+        product.tally.deletes = sum(c.deleted for c in product.clients)
+        return product, baseline
     finally:
-        server.stop()
-
-
-async def baseline_side(args, images, folder: Path) -> tuple[Tally, float]:
-    env = {**os.environ, "BASELINE_DIR": str(folder / "baseline"), "GLIBC_TUNABLES": GLIBC_TUNABLES}
-    server = Server(
-        "baseline_wsgi:application", env, args.workers, folder / "baseline.log", ROOT / "bench"
-    )
-    try:
-        clients = [BaselineClient(server.port) for _ in range(args.concurrency)]
-        return await drive(clients, images, args.duration, server)
-    finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -583,6 +606,10 @@ def main(argv: list[str] | None = None) -> int:
         help="gunicorn sync workers per side (default: one per core - uploads are CPU-bound, "
         "more workers than cores only share the cores and lengthen the tail)",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=4,
+        help="the sides take turns this many times (the duration is split between rounds)",
+    )
     parser.add_argument("--images", type=int, default=24, help="distinct photos to upload")
     parser.add_argument(
         "--postgres",
@@ -591,6 +618,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    if argv is None and os.environ.get("GLIBC_TUNABLES") != GLIBC_TUNABLES:
+        # Run as the servers run (see GLIBC_TUNABLES), so that intake's own cost measured
+        # in this process is the cost the workers pay.
+        os.execve(PY, [PY, *sys.argv], {**os.environ, "GLIBC_TUNABLES": GLIBC_TUNABLES})
     if args.overload:
         args.concurrency = 64
 
@@ -601,29 +632,28 @@ def main(argv: list[str] | None = None) -> int:
         f"setup: {folder} ({'PostgreSQL' if args.postgres else 'SQLite'}), "
         f"{len(images)} photos of {sizes[0] // 1024}-{sizes[-1] // 1024} KB, "
         f"{args.workers} gunicorn sync workers, {os.cpu_count()} cores, "
-        f"concurrency {args.concurrency}, {args.duration:.0f} s per side",
+        f"concurrency {args.concurrency}, {args.duration:.0f} s per side in {args.rounds} rounds",
         flush=True,
     )
     install = install_product(
         folder, candidates=args.concurrency * CANDIDATES_PER_CONNECTION + 20, postgres=args.postgres
     )
     try:
-        product, product_cpu = asyncio.run(product_side(args, images, install))
-        baseline, baseline_cpu = asyncio.run(baseline_side(args, images, folder))
+        product, baseline = asyncio.run(both_sides(args, images, install))
         intake_ms, load_ms = intake_cost(images)
     finally:
         drop(install)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    product_rate = report("product", product, product_cpu, args.duration)
-    baseline_rate = report("baseline", baseline, baseline_cpu, args.duration)
+    product_rate = report("product", product.tally, product.cpu, args.duration)
+    baseline_rate = report("baseline", baseline.tally, baseline.cpu, args.duration)
     print(
         f"intake    {intake_ms:6.2f} ms CPU per image   full Image.load() {load_ms:6.2f} ms   "
         f"= {intake_ms / load_ms:.2f} x one decode"
     )
     ratio = product_rate / baseline_rate if baseline_rate else float("nan")
     print(f"ratio: {ratio:.3f}")
-    return 1 if product.errors or baseline.errors else 0
+    return 1 if product.tally.errors or baseline.tally.errors else 0
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ class ImageRow(NamedTuple):
     duplicates, retries); attribute names as on UploadedImage."""
 
     pk: int
-    uuid: str
+    stored_uuid: str  # as the database returns it in JSON: see `uuid`
     item_id: int
     position: int
     status: str
@@ -54,6 +54,11 @@ class ImageRow(NamedTuple):
     original_sha256: str
     phash: str
     idempotency_key: str
+
+    @property
+    def uuid(self) -> str:
+        """The canonical text form (converted when asked for: most rows never are)."""
+        return _uuid(self.stored_uuid)
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,7 @@ IMAGE_FIELDS = (
 )  # fmt: skip
 
 
-# Rows of the same picture read to find five in other applications (the candidate's own
-# copies are among them and are dropped in Python: no correlated subquery in FROM).
-_ELSEWHERE_ROWS = 64
+ELSEWHERE_SHOWN = 5  # other applications' uses of the same picture shown to the reviewer
 
 
 @cache
@@ -101,17 +104,20 @@ def _statements(vendor: str) -> dict[str, str]:
             f"WHERE {column(UploadedImage, 'application', 'm')} = {application})"
         )
 
-    elsewhere = (
-        f"(SELECT {json_rows('s.u, s.app')} FROM (SELECT {column(UploadedImage, 'uuid')} AS u, "  # noqa: S608
-        f"{column(UploadedImage, 'application')} AS app FROM {image} "
-        f"WHERE {column(UploadedImage, 'status')} = %s "
-        f"AND ({column(UploadedImage, 'original_sha256')} = %s OR {column(UploadedImage, 'phash')} = %s) "
-        f"LIMIT {_ELSEWHERE_ROWS}) s)"
-    )
+    def elsewhere(application: str) -> str:
+        return (
+            f"(SELECT {json_rows('s.u')} FROM (SELECT {column(UploadedImage, 'uuid')} AS u "  # noqa: S608
+            f"FROM {image} WHERE {column(UploadedImage, 'status')} = %s "
+            f"AND ({column(UploadedImage, 'original_sha256')} = %s OR {column(UploadedImage, 'phash')} = %s) "
+            f"AND {column(UploadedImage, 'application')} <> {application} "
+            f"LIMIT {ELSEWHERE_SHOWN}) s)"
+        )
+
     together = _one_statement()
+    own = column(Application, "id", "a")
     pictures = (
-        f", {images_of(column(Application, 'id', 'a'))} AS target_images, "
-        f"{elsewhere} AS target_elsewhere" if together else ""
+        f", {images_of(own)} AS target_images, {elsewhere(own)} AS target_elsewhere"
+        if together else ""
     )
     select = (
         f"SELECT {a_fields}, {column(Candidate, 'exam', 'c')} AS target_exam_id, "  # noqa: S608
@@ -132,7 +138,7 @@ def _statements(vendor: str) -> dict[str, str]:
             f"ORDER BY {column(Exam, 'year', 'e')} DESC LIMIT 1{lock}"
         ),
         # After the lock, where the locking statement cannot read them (PostgreSQL).
-        "pictures": f"SELECT {images_of('%s')}, {elsewhere}",
+        "pictures": f"SELECT {images_of('%s')}, {elsewhere('%s')}",
     }
 
 
@@ -180,15 +186,15 @@ def lock_upload_target(
         if together:
             own, others = row[n_app + 2 + n_item :]
         else:
-            cursor.execute(_sql("pictures"), [application.pk, *same])
+            cursor.execute(_sql("pictures"), [application.pk, *same, application.pk])
             own, others = cursor.fetchone()
     # The item's other fields stay deferred (loaded on access, never on this path).
     item = instance(MaterialItem, ITEM_FIELDS, item_values) if item_values[0] is not None else None
     images = [
-        ImageRow(pk, _uuid(uid), item_pk, pos, status, rnd, bool(unlocked), replaces, sha, ph, key)
+        ImageRow(pk, uid, item_pk, pos, status, rnd, bool(unlocked), replaces, sha, ph, key)
         for pk, uid, item_pk, pos, status, rnd, unlocked, replaces, sha, ph, key in json.loads(own)
     ]
-    elsewhere = [_uuid(uid) for uid, app in json.loads(others) if app != application.pk][:5]
+    elsewhere = [_uuid(uid) for (uid,) in json.loads(others)]
     return UploadTarget(
         application=application,
         exam_id=exam_id,

@@ -19,6 +19,7 @@ from medexam.materials.models import Application, UploadedImage
 from medexam.materials.services import MaterialsError
 from medexam.materials.states import REVIEWER, transition
 from medexam.messaging.models import Message
+from tests.factories import CandidateFactory
 from tests.materials.helpers import fill_required, stored_files, submit, upload
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +282,19 @@ def test_a_duplicate_names_each_other_use_once_and_in_the_right_list(candidate, 
     assert first_warning["same_application"] == []
     assert first_warning["other_applications"] == [str(theirs.uuid)]
     assert not [w for w in theirs.warnings if w["code"] == "DUPLICATE"]
+
+
+def test_a_picture_used_widely_names_five_other_applications_never_the_candidates_own(
+    candidate, exam, dalian, jpeg
+):
+    data = jpeg(1)
+    own = [upload(candidate, data, item="other") for _ in range(3)]
+    others = [upload(CandidateFactory(exam=exam, exam_site=dalian), data, item="other")
+              for _ in range(7)]
+
+    latest = upload(candidate, data, item="other")
+
+    (warning,) = [w for w in latest.warnings if w["code"] == "DUPLICATE"]
+    assert sorted(warning["same_application"]) == sorted(str(i.uuid) for i in own)
+    assert len(warning["other_applications"]) == 5
+    assert set(warning["other_applications"]) <= {str(i.uuid) for i in others}

@@ -106,9 +106,9 @@ def _supplement_closed(application: Application) -> bool:
     return deadline is not None and timezone.now() > deadline
 
 
-def _upload_window_closed(application: Application, closes=None) -> bool:
-    if closes is None:
-        closes = application.candidate.exam.upload_closes_at
+def _upload_window_closed(application: Application, closes) -> bool:
+    """`closes`: the exam's upload_closes_at (None: no deadline), passed in because the
+    upload's read already has it and the application there is loaded without its exam."""
     return application.state == S.DRAFT and closes is not None and timezone.now() > closes
 
 
@@ -417,7 +417,7 @@ def submit_application(*, application_id: int, actor: User, request: HttpRequest
             raise MaterialsError("NOT_FOUND", "没有找到您的报名材料。", 404)
         if application.state not in EDITABLE_STATES:
             raise MaterialsError("LOCKED", "材料已提交审核，内容已锁定，无需重复提交。", 409)
-        if _upload_window_closed(application):
+        if _upload_window_closed(application, application.candidate.exam.upload_closes_at):
             raise MaterialsError("WINDOW_CLOSED", "报名材料提交已截止。如有疑问请联系考点。", 409)
         blockers = submission_blockers(application)
         if blockers.missing or blockers.unconfirmed:

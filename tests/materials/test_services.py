@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -298,3 +300,17 @@ def test_a_picture_used_widely_names_five_other_applications_never_the_candidate
     assert sorted(warning["same_application"]) == sorted(str(i.uuid) for i in own)
     assert len(warning["other_applications"]) == 5
     assert set(warning["other_applications"]) <= {str(i.uuid) for i in others}
+
+
+def test_an_exam_without_an_upload_deadline_costs_the_upload_no_extra_reads(candidate, exam, jpeg):
+    exam.upload_closes_at = None
+    exam.save(update_fields=["upload_closes_at"])
+    with CaptureQueriesContext(connection) as queries:
+        image = upload(candidate, jpeg(1), item="other")
+
+    assert image.pk is not None
+    # The upload's one read already brought the (absent) deadline: neither the candidate
+    # nor the exam is read again.
+    candidate_table = candidate._meta.db_table
+    assert not [q for q in queries.captured_queries if f'FROM "{candidate_table}"' in q["sql"]
+                and "materials_application" not in q["sql"]]

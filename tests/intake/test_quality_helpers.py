@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from medexam.materials.intake.quality import percentile
+from medexam.materials.intake.quality import TILE, _second_differences, _tile_top, percentile
 
 
 @settings(max_examples=200, deadline=None)
@@ -18,3 +18,54 @@ from medexam.materials.intake.quality import percentile
 )
 def test_percentile_is_numpys_linear_percentile(values, q):
     assert abs(percentile(values, q) - float(np.percentile(values, q))) <= 1e-9 * max(1.0, values.max())
+
+
+def _second_differences_2d(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The definition, on 2-D slices: [1, 2, 1] across the direction, [1, -2, 1] along it."""
+    g = g.astype(np.int32)
+    across_y = g[:-2] + 2 * g[1:-1] + g[2:]
+    d2x = across_y[:, :-2] - 2 * across_y[:, 1:-1] + across_y[:, 2:]
+    across_x = g[:, :-2] + 2 * g[:, 1:-1] + g[:, 2:]
+    d2y = across_x[:-2] - 2 * across_x[1:-1] + across_x[2:]
+    return np.abs(d2x), np.abs(d2y)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.uint8,
+        st.tuples(st.integers(3, 80), st.integers(3, 80)),
+        elements=st.integers(0, 255),
+    )
+)
+def test_flat_second_differences_are_the_2d_definition(pixels):
+    """The blur metric works on the flattened picture (shifts by 1 and by the width); the
+    columns that wrap from one row into the next must be cut off, and nothing may overflow
+    int16 (extremes of 0 and 255 give the largest values)."""
+    d2x, d2y = _second_differences(pixels.astype(np.int16))
+    want_x, want_y = _second_differences_2d(pixels)
+    assert d2x.shape == want_x.shape and d2y.shape == want_y.shape
+    assert np.array_equal(d2x, want_x)
+    assert np.array_equal(d2y, want_y)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(
+        np.int16,
+        st.tuples(st.integers(1, 120), st.integers(1, 120)),
+        elements=st.integers(0, 4080),
+    )
+)
+def test_tile_top_is_the_95th_percentile_of_tile_means(values):
+    rows, cols = values.shape[0] // TILE, values.shape[1] // TILE
+    if rows == 0 or cols == 0:
+        want = float(values.mean())
+    else:
+        means = [
+            values[r * TILE : (r + 1) * TILE, c * TILE : (c + 1) * TILE].astype(np.int64).mean()
+            for r in range(rows)
+            for c in range(cols)
+        ]
+        want = float(np.percentile(means, 95))
+    assert abs(_tile_top(values) - want) <= 1e-9 * max(1.0, want)

@@ -47,24 +47,9 @@ def blur_score(image: Image.Image, *, p1: int, p99: int) -> dict:
     ID card ~23, a 1.6 px Gaussian blur ~11.7, a 200 px thumbnail blown up ~4.8, 15 px
     camera shake ~5, a 5 px blur ~2 (with noise ~4.6).
     """
-    g = np.asarray(image, dtype=np.int16)
-    # Second difference along each direction, smoothed across it with a binomial [1, 2, 1]
-    # (averages sensor noise and JPEG ringing without softening the edge being measured).
-    # In place on int16 (|value| <= 4 * 4 * 255): no float temporaries, ~2x faster.
-    across_y = g[:-2] + g[2:]
-    across_y += g[1:-1]
-    across_y += g[1:-1]
-    d2x = across_y[:, :-2] + across_y[:, 2:]
-    d2x -= across_y[:, 1:-1]
-    d2x -= across_y[:, 1:-1]
-    across_x = g[:, :-2] + g[:, 2:]
-    across_x += g[:, 1:-1]
-    across_x += g[:, 1:-1]
-    d2y = across_x[:-2] + across_x[2:]
-    d2y -= across_x[1:-1]
-    d2y -= across_x[1:-1]
-    ex = _tile_top(np.abs(d2x, out=d2x))
-    ey = _tile_top(np.abs(d2y, out=d2y))
+    d2x, d2y = _second_differences(np.asarray(image, dtype=np.int16))
+    ex = _tile_top(d2x)
+    ey = _tile_top(d2y)
     span = max(float(p99 - p1), 48.0)
     scale = 128.0 / span / 4.0  # 4: the smoothing's gain
     return {
@@ -72,6 +57,43 @@ def blur_score(image: Image.Image, *, p1: int, p99: int) -> dict:
         "blur_x": round(ex * scale, 2),
         "blur_y": round(ey * scale, 2),
     }
+
+
+def _second_differences(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|second difference| along x and along y, each smoothed across its direction with a
+    binomial [1, 2, 1] (averages sensor noise and JPEG ringing without softening the edge
+    being measured): two (h - 2, w - 2) int16 arrays (|value| <= 4 * 4 * 255).
+
+    Worked on the flattened picture, where a step along x is a shift by 1 and a step along
+    y a shift by w, so that every operation runs over one contiguous buffer (twice as fast
+    as on 2-D slices). A shift along x wraps each row's last two results into the next row;
+    those two columns are cut off at the end. In place on int16: no float temporaries."""
+    h, w = g.shape
+    n = h * w
+    flat = g.ravel()
+    # x: smooth down the columns (rows 1 .. h-2), then the second difference along the row.
+    across_y = flat[: n - 2 * w] + flat[2 * w :]
+    middle = flat[w : n - w]
+    across_y += middle
+    across_y += middle
+    d2x = np.empty((h - 2) * w, dtype=np.int16)
+    valid = d2x[:-2]
+    np.add(across_y[:-2], across_y[2:], out=valid)
+    valid -= across_y[1:-1]
+    valid -= across_y[1:-1]
+    np.abs(valid, out=valid)
+    # y: smooth along the rows, then the second difference down the columns.
+    across_x = np.empty(n, dtype=np.int16)
+    valid = across_x[:-2]
+    np.add(flat[:-2], flat[2:], out=valid)
+    valid += flat[1:-1]
+    valid += flat[1:-1]
+    d2y = across_x[: n - 2 * w] + across_x[2 * w :]
+    middle = across_x[w : n - w]
+    d2y -= middle
+    d2y -= middle
+    np.abs(d2y, out=d2y)
+    return d2x.reshape(h - 2, w)[:, : w - 2], d2y.reshape(h - 2, w)[:, : w - 2]
 
 
 def at_blur_side(image: Image.Image) -> Image.Image:
@@ -101,7 +123,10 @@ def _tile_top(values: np.ndarray) -> float:
     if rows == 0 or cols == 0:
         return float(values.mean())
     block = values[: rows * TILE, : cols * TILE]
-    tiles = block.reshape(rows, TILE, cols, TILE).sum(axis=(1, 3), dtype=np.int32)
+    # Down the rows first, then across: two contiguous reductions, ~3x cheaper than one
+    # over axes (1, 3).
+    by_rows = block.reshape(rows, TILE, cols * TILE).sum(axis=1, dtype=np.int32)
+    tiles = by_rows.reshape(rows, cols, TILE).sum(axis=2)
     return percentile(tiles, 95) / float(TILE * TILE)
 
 

@@ -551,6 +551,7 @@ class Side:
     clients: list
     tally: Tally = field(default_factory=Tally)
     cpu: float = 0.0
+    per_round: list[int] = field(default_factory=list)  # uploads inside each round's window
 
 
 async def both_sides(args, images, install: Installation) -> tuple[Side, Side]:
@@ -587,8 +588,10 @@ async def both_sides(args, images, install: Installation) -> tuple[Side, Side]:
             # the connections to fill again.
             warmup = WARMUP_SECONDS if round_ == 0 else ROUND_WARMUP_SECONDS
             for side in (product, baseline):
+                before = side.tally.in_window
                 side.cpu += await drive(side.clients, images, segment, side.server, warmup,
                                         side.tally)
+                side.per_round.append(side.tally.in_window - before)
         product.tally.deletes = sum(c.deleted for c in product.clients)
         return product, baseline
     finally:
@@ -651,6 +654,9 @@ def main(argv: list[str] | None = None) -> int:
         f"intake    {intake_ms:6.2f} ms CPU per image   full Image.load() {load_ms:6.2f} ms   "
         f"= {intake_ms / load_ms:.2f} x one decode"
     )
+    # How much the ratio moves within one run (the machine's speed drifts; see the README).
+    rounds = zip(product.per_round, baseline.per_round, strict=True)
+    print("ratio by round: " + " ".join(f"{p / b:.3f}" if b else "nan" for p, b in rounds))
     ratio = product_rate / baseline_rate if baseline_rate else float("nan")
     print(f"ratio: {ratio:.3f}")
     return 1 if product.tally.errors or baseline.tally.errors else 0

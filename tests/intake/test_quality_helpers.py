@@ -4,7 +4,7 @@ calibrated with numpy's)."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -30,14 +30,21 @@ def _second_differences_2d(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.abs(d2x), np.abs(d2y)
 
 
+def _pictures(dtype, sides: tuple[int, int], top: int):
+    """2-D arrays of `dtype` with both sides in `sides` and values 0..top."""
+    side = st.integers(*sides)
+    return arrays(dtype, st.tuples(side, side), elements=st.integers(0, top))
+
+
+# 0/255 stripes give the largest second differences there are (|value| 4 * 510): columns
+# for the x direction, rows for the y direction.
+_COLUMNS = (np.indices((7, 9))[1] % 2 * 255).astype(np.uint8)
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    arrays(
-        np.uint8,
-        st.tuples(st.integers(3, 80), st.integers(3, 80)),
-        elements=st.integers(0, 255),
-    )
-)
+@given(_pictures(np.uint8, (3, 80), 255))
+@example(_COLUMNS)
+@example(np.ascontiguousarray(_COLUMNS.T))
 def test_flat_second_differences_are_the_2d_definition(pixels):
     """The blur metric works on the flattened picture (shifts by 1 and by the width); the
     columns that wrap from one row into the next must be cut off, and nothing may overflow
@@ -50,13 +57,7 @@ def test_flat_second_differences_are_the_2d_definition(pixels):
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    arrays(
-        np.int16,
-        st.tuples(st.integers(1, 120), st.integers(1, 120)),
-        elements=st.integers(0, 4080),
-    )
-)
+@given(_pictures(np.int16, (1, 120), 4 * 510))
 def test_tile_top_is_the_95th_percentile_of_tile_means(values):
     rows, cols = values.shape[0] // TILE, values.shape[1] // TILE
     if rows == 0 or cols == 0:

@@ -62,12 +62,13 @@ def blur_score(image: Image.Image, *, p1: int, p99: int) -> dict:
 def _second_differences(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """|second difference| along x and along y, each smoothed across its direction with a
     binomial [1, 2, 1] (averages sensor noise and JPEG ringing without softening the edge
-    being measured): two (h - 2, w - 2) int16 arrays (|value| <= 4 * 4 * 255).
+    being measured): two (h - 2, w - 2) int16 arrays (|value| <= 4 * 510).
 
     Worked on the flattened picture, where a step along x is a shift by 1 and a step along
     y a shift by w, so that every operation runs over one contiguous buffer (twice as fast
     as on 2-D slices). A shift along x wraps each row's last two results into the next row;
-    those two columns are cut off at the end. In place on int16: no float temporaries."""
+    those two columns are cut off at the end (the last row's two are never even computed:
+    np.empty leaves them unset). In place on int16: no float temporaries."""
     h, w = g.shape
     n = h * w
     flat = g.ravel()

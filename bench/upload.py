@@ -648,8 +648,9 @@ def main(argv: list[str] | None = None) -> int:
         drop(install)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    product_rate = report("product", product.tally, product.cpu, args.duration)
-    baseline_rate = report("baseline", baseline.tally, baseline.cpu, args.duration)
+    product_rate, baseline_rate = (
+        report(side.label, side.tally, side.cpu, args.duration) for side in (product, baseline)
+    )
     print(
         f"intake    {intake_ms:6.2f} ms CPU per image   full Image.load() {load_ms:6.2f} ms   "
         f"= {intake_ms / load_ms:.2f} x one decode"

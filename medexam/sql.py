@@ -31,6 +31,13 @@ def columns(model: type[Model], fields, alias: str = "") -> str:
     return ", ".join(column(model, name, alias) for name in fields)
 
 
+def fetch_one(sql: str, params) -> tuple | None:
+    """The first row of one statement (None: no row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 @cache
 def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple, bool]:
     pk = model._meta.pk

@@ -6,7 +6,7 @@ from django.db import connection
 
 from medexam.accounts.models import User
 from medexam.candidates.models import normalise_id_number
-from medexam.sql import column, columns, instance, table
+from medexam.sql import column, columns, fetch_one, instance, table
 
 _USER_FIELDS = tuple(f.name for f in User._meta.concrete_fields)
 
@@ -29,9 +29,7 @@ class _OneStatementUser(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_user_statement(connection.vendor), [pk])
-            row = cursor.fetchone()
+        row = fetch_one(_user_statement(connection.vendor), [pk])
         user = instance(User, _USER_FIELDS, row) if row is not None else None
         return user if user is not None and self.user_can_authenticate(user) else None
 

@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
-from medexam.sql import column, table
+from medexam.sql import column, fetch_one, table
 
 
 @cache
@@ -31,9 +31,7 @@ class SessionStore(db.SessionStore):
         row = None
         if key:
             now = connection.ops.adapt_datetimefield_value(timezone.now())
-            with connection.cursor() as cursor:
-                cursor.execute(_load_statement(connection.vendor), [key, now])
-                row = cursor.fetchone()
+            row = fetch_one(_load_statement(connection.vendor), [key, now])
         if row is None:
             # As Django's store does: an unknown or expired key is dropped, never reused.
             self._session_key = None

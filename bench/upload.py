@@ -693,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         began = time.monotonic()
-        create_ms = settle(folder, limit=0 if args.no_settle else SETTLE_LIMIT_SECONDS)
+        create_ms = file_creation_ms(folder) if args.no_settle else settle(folder)
         print(
             f"file creation before the run: {create_ms:.2f} ms CPU per file "
             f"(waited {time.monotonic() - began:.0f} s)",

@@ -151,12 +151,14 @@ def upload_image(
         # Written before the transaction so the lock is held for the reads and inserts only;
         # every way out below that does not commit the row removes the file again.
         stem = uuid.uuid4().hex
+        wanted = f"images/{stem[:2]}/{stem}{result.extension}"
         try:
-            file_name = storage.save(
-                f"images/{stem[:2]}/{stem}{result.extension}", ContentFile(result.content)
-            )
+            file_name = storage.save(wanted, ContentFile(result.content))
             saved.append(file_name)
         except OSError as exc:
+            # A full disk fails the write after the file was created; Django's storage leaves
+            # the part written. The name is a fresh UUID, so whatever is there is that part.
+            discard_files(storage, [wanted])
             logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
             raise MaterialsError(
                 "STORAGE_FAILED",

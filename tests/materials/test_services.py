@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -235,6 +236,24 @@ def test_a_full_disk_gets_a_clear_answer_and_leaves_nothing(candidate, jpeg, mon
     assert refused.value.code == "STORAGE_FAILED"
     assert "稍后" in refused.value.message
     assert UploadedImage.objects.count() == 0
+
+
+def test_a_disk_that_fills_during_the_write_leaves_no_part_of_the_file(
+    candidate, jpeg, monkeypatch, _private_storage
+):
+    def fills_up(self, chunk_size=None):
+        yield self.read(1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # The storage has created the file and written its first kilobyte when the disk fills.
+    monkeypatch.setattr(ContentFile, "chunks", fills_up)
+
+    with pytest.raises(MaterialsError) as refused:
+        upload(candidate, jpeg(1), slot="front")
+
+    assert refused.value.code == "STORAGE_FAILED"
+    assert UploadedImage.objects.count() == 0
+    assert stored_files(_private_storage) == []
 
 
 def test_stored_images_carry_no_metadata(candidate):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,6 +19,16 @@ def _bench():
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+def _run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread of the same test process."""
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(value=asyncio.run(coroutine)))
+    thread.start()
+    thread.join()
+    return result["value"]
 
 
 class _SlowClient:
@@ -41,20 +52,20 @@ class _Server:
 
 
 def test_throughput_counts_every_upload_that_ends_inside_the_window():
-    """4 connections, 0.2 s per upload, a 1 s window opening 0.3 s in: uploads end at 0.2,
-    0.4, ... so 5 per connection end inside [0.3, 1.3]. Counting only those that also began
-    inside it gives 4 per connection: 20 % too few, the bias that hit the slower side."""
+    """20 connections, 0.2 s per upload, a 1 s window opening 0.3 s in: uploads end at 0.2,
+    0.4, ... so 5 per connection end inside [0.3, 1.3], 100 in all. Counting only those that
+    also began inside it gives 4 per connection, 80: the bias that hit the slower side. (A
+    loaded machine can move a connection's count by one either way; the two answers stay
+    far apart.)"""
     bench = _bench()
     tally = bench.Tally()
     server = _Server()
 
-    cpu = asyncio.run(
-        bench.drive([_SlowClient(0.2) for _ in range(4)], [b"x"], 1.0, server, 0.3, tally)
-    )
+    cpu = _run(bench.drive([_SlowClient(0.2) for _ in range(20)], [b"x"], 1.0, server, 0.3, tally))
 
-    assert tally.in_window == 20
-    assert len(tally.latencies) == 20  # begun inside the window (at 0.4 ... 1.2): the percentiles
+    assert 94 <= tally.in_window <= 106
     assert tally.errors == []
+    assert min(tally.latencies) >= 0.2
     assert cpu == 1.0  # read once as the window opens and once as it closes
 
 

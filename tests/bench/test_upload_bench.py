@@ -13,7 +13,7 @@ from types import SimpleNamespace
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "upload.py"
 
 
-def _bench():
+def _load_bench():
     spec = importlib.util.spec_from_file_location("bench_upload", BENCH)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up by name
@@ -21,13 +21,25 @@ def _bench():
     return module
 
 
+bench = _load_bench()
+
+
 def _run(coroutine):
     """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
     running in the main thread of the same test process."""
     result = {}
-    thread = threading.Thread(target=lambda: result.update(value=asyncio.run(coroutine)))
+
+    def run() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's own thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
     thread.start()
     thread.join()
+    if "error" in result:
+        raise result["error"]
     return result["value"]
 
 
@@ -57,7 +69,6 @@ def test_throughput_counts_every_upload_that_ends_inside_the_window():
     also began inside it gives 4 per connection, 80: the bias that hit the slower side. (A
     loaded machine can move a connection's count by one either way; the two answers stay
     far apart.)"""
-    bench = _bench()
     tally = bench.Tally()
     server = _Server()
 
@@ -70,7 +81,6 @@ def test_throughput_counts_every_upload_that_ends_inside_the_window():
 
 
 def test_file_creation_probe_measures_in_the_given_folder(tmp_path):
-    bench = _bench()
 
     cost = bench.file_creation_ms(tmp_path, count=10)
 

@@ -608,22 +608,45 @@ async def both_sides(args, images, install: Installation) -> tuple[Side, Side]:
     items = upload_items(install)
     folder = install.folder
     baseline_env = {
-        **os.environ, "BASELINE_DIR": str(folder / "baseline"), "GLIBC_TUNABLES": GLIBC_TUNABLES
+        **os.environ,
+        "BASELINE_DIR": str(folder / "baseline"),
+        "GLIBC_TUNABLES": GLIBC_TUNABLES,
     }
     servers: list[Server] = []
     try:
-        servers.append(Server("medexam.wsgi:application", install.env, args.workers,
-                              folder / "product.log", ROOT))
-        servers.append(Server("baseline_wsgi:application", baseline_env, args.workers,
-                              folder / "baseline.log", ROOT / "bench"))
+        servers.append(
+            Server(
+                "medexam.wsgi:application", install.env, args.workers, folder / "product.log", ROOT
+            )
+        )
+        servers.append(
+            Server(
+                "baseline_wsgi:application",
+                baseline_env,
+                args.workers,
+                folder / "baseline.log",
+                ROOT / "bench",
+            )
+        )
         product_server, baseline_server = servers
-        product = Side("product", product_server, [
-            CandidatePool([ProductClient(product_server.port, i, items)
-                           for i in ids[n * per_connection:(n + 1) * per_connection]])
-            for n in range(args.concurrency)
-        ])
-        baseline = Side("baseline", baseline_server,
-                        [BaselineClient(baseline_server.port) for _ in range(args.concurrency)])
+        product = Side(
+            "product",
+            product_server,
+            [
+                CandidatePool(
+                    [
+                        ProductClient(product_server.port, i, items)
+                        for i in ids[n * per_connection : (n + 1) * per_connection]
+                    ]
+                )
+                for n in range(args.concurrency)
+            ],
+        )
+        baseline = Side(
+            "baseline",
+            baseline_server,
+            [BaselineClient(baseline_server.port) for _ in range(args.concurrency)],
+        )
         # Logins are PBKDF2-bound (~0.5 s of CPU each): a few at a time, before the clock.
         for start in range(0, len(product.clients), 8):
             await asyncio.gather(*(c.login() for c in product.clients[start : start + 8]))
@@ -634,8 +657,9 @@ async def both_sides(args, images, install: Installation) -> tuple[Side, Side]:
             warmup = WARMUP_SECONDS if round_ == 0 else ROUND_WARMUP_SECONDS
             for side in (product, baseline):
                 before = side.tally.in_window
-                side.cpu += await drive(side.clients, images, segment, side.server, warmup,
-                                        side.tally)
+                side.cpu += await drive(
+                    side.clients, images, segment, side.server, warmup, side.tally
+                )
                 side.per_round.append(side.tally.in_window - before)
         product.tally.deletes = sum(c.deleted for c in product.clients)
         return product, baseline
@@ -650,12 +674,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overload", action="store_true", help="concurrency 64")
     parser.add_argument("-d", "--duration", type=float, default=20.0, help="seconds per side")
     parser.add_argument(
-        "-w", "--workers", type=int, default=os.cpu_count() or 1,
+        "-w",
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
         help="gunicorn sync workers per side (default: one per core - uploads are CPU-bound, "
         "more workers than cores only share the cores and lengthen the tail)",
     )
     parser.add_argument(
-        "--rounds", type=int, default=4,
+        "--rounds",
+        type=int,
+        default=4,
         help="the sides take turns this many times (the duration is split between rounds)",
     )
     parser.add_argument("--images", type=int, default=24, help="distinct photos to upload")

@@ -77,11 +77,20 @@ def reasons_by_application(application_ids: list[int]) -> dict[int, list[str]]:
     return decision_reasons(application_ids=application_ids)
 
 
-def result_rows(*, exam: Exam, user: User | None = None, states: Iterable[str] | None = None,
-                registration_nos: Iterable[str] | None = None,
-                chunk: int = 2000, after: str = "") -> Iterator[dict[str, Any]]:
-    queryset = applications_for(exam=exam, user=user).select_related(
-        "candidate", "candidate__exam_site").order_by("candidate__registration_no")
+def result_rows(
+    *,
+    exam: Exam,
+    user: User | None = None,
+    states: Iterable[str] | None = None,
+    registration_nos: Iterable[str] | None = None,
+    chunk: int = 2000,
+    after: str = "",
+) -> Iterator[dict[str, Any]]:
+    queryset = (
+        applications_for(exam=exam, user=user)
+        .select_related("candidate", "candidate__exam_site")
+        .order_by("candidate__registration_no")
+    )
     if states:
         queryset = queryset.filter(state__in=list(states))
     if registration_nos is not None:
@@ -124,8 +133,9 @@ def cell(value: Any) -> Any:
     return value
 
 
-def write_table(rows: Iterable[dict[str, Any]], *, columns: list[tuple[str, str]], fmt: str,
-                sheet_title: str) -> bytes:
+def write_table(
+    rows: Iterable[dict[str, Any]], *, columns: list[tuple[str, str]], fmt: str, sheet_title: str
+) -> bytes:
     """Rows of dicts as CSV or XLSX, with the (key, Chinese title) columns given; shared by
     every export (results, review queue, audit log) so formula cells are neutralised in one
     place."""
@@ -150,9 +160,15 @@ def write_table(rows: Iterable[dict[str, Any]], *, columns: list[tuple[str, str]
     return buffer.getvalue()
 
 
-def export_results(*, exam: Exam, fmt: str, user: User | None = None,
-                   states: Iterable[str] | None = None, request=None,
-                   source: str = "command") -> ExportFile:
+def export_results(
+    *,
+    exam: Exam,
+    fmt: str,
+    user: User | None = None,
+    states: Iterable[str] | None = None,
+    request=None,
+    source: str = "command",
+) -> ExportFile:
     """The file for `user`'s scope; the audit log records who took which results out."""
     from medexam.audit.services import record
 
@@ -162,8 +178,14 @@ def export_results(*, exam: Exam, fmt: str, user: User | None = None,
     rows = result_rows(exam=exam, user=user, states=states)
     content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    record(action="results.exported", actor=user, request=request, target=f"exam:{exam.slug}",
-           summary=f"导出审核结果（{fmt}）", data={"format": fmt, "states": states,
-                                                  "source": source})
-    return ExportFile(content=content, content_type=FORMATS[fmt],
-                      filename=f"{exam.slug}-results-{stamp}.{fmt}")
+    record(
+        action="results.exported",
+        actor=user,
+        request=request,
+        target=f"exam:{exam.slug}",
+        summary=f"导出审核结果（{fmt}）",
+        data={"format": fmt, "states": states, "source": source},
+    )
+    return ExportFile(
+        content=content, content_type=FORMATS[fmt], filename=f"{exam.slug}-results-{stamp}.{fmt}"
+    )

@@ -99,8 +99,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -116,8 +118,12 @@ PRIVATE_MEDIA_ROOT = Path(env_str("MEDEXAM_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "p
 if STORAGE_BACKEND == "local":
     _private = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None,
-                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+        "OPTIONS": {
+            "location": str(PRIVATE_MEDIA_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 elif STORAGE_BACKEND == "s3":
     _private = {
@@ -139,8 +145,11 @@ else:
 STORAGES = {
     "default": _private,
     "private": _private,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-                    if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -175,8 +184,9 @@ SESSION_COOKIE_SECURE = env_bool("MEDEXAM_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("MEDEXAM_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("MEDEXAM_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(
-    "MEDEXAM_BEHIND_TLS_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("MEDEXAM_BEHIND_TLS_PROXY", False) else None
+)
 
 # --- Logging: no personal data in logs (ID numbers never reach a log line) -------------
 LOGGING = {

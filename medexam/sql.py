@@ -68,7 +68,9 @@ def _reading(model: type[Model], fields: tuple[str, ...], vendor: str) -> tuple:
 def convert(model: type[Model], fields: tuple[str, ...], values) -> list:
     """Raw column values of `fields` (in that order) as the ORM would return them."""
     result = []
-    for value, (col, converters) in zip(values, _reading(model, fields, connection.vendor), strict=True):
+    for value, (col, converters) in zip(
+        values, _reading(model, fields, connection.vendor), strict=True
+    ):
         for converter in converters:
             value = converter(value, col, connection)
         result.append(value)

@@ -26,8 +26,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
     if request.headers.get("X-Requested-With") == "fetch":
         return JsonResponse(
-            {"ok": False, "code": "PAGE_EXPIRED",
-             "message": "页面已过期，请刷新页面（必要时重新登录）后重试。已上传的图片不受影响。"},
+            {
+                "ok": False,
+                "code": "PAGE_EXPIRED",
+                "message": "页面已过期，请刷新页面（必要时重新登录）后重试。已上传的图片不受影响。",
+            },
             status=403,
         )
     return render(request, "403_csrf.html", status=403)

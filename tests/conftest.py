@@ -80,20 +80,32 @@ def other_candidate(exam, dalian):
 
 @pytest.fixture
 def site_reviewer(shenyang):
-    return UserFactory(username="reviewer-shenyang", role=User.Role.SITE_REVIEWER,
-                       exam_site=shenyang, display_name="沈阳审核员")
+    return UserFactory(
+        username="reviewer-shenyang",
+        role=User.Role.SITE_REVIEWER,
+        exam_site=shenyang,
+        display_name="沈阳审核员",
+    )
 
 
 @pytest.fixture
 def other_site_reviewer(dalian):
-    return UserFactory(username="reviewer-dalian", role=User.Role.SITE_REVIEWER,
-                       exam_site=dalian, display_name="大连审核员")
+    return UserFactory(
+        username="reviewer-dalian",
+        role=User.Role.SITE_REVIEWER,
+        exam_site=dalian,
+        display_name="大连审核员",
+    )
 
 
 @pytest.fixture
 def province_reviewer(exam):
-    return UserFactory(username="province", role=User.Role.PROVINCE_REVIEWER,
-                       province=exam.province, display_name="考区审核员")
+    return UserFactory(
+        username="province",
+        role=User.Role.PROVINCE_REVIEWER,
+        province=exam.province,
+        display_name="考区审核员",
+    )
 
 
 @pytest.fixture

@@ -48,9 +48,16 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     graduation_date = dt.date(2015, 7, 1)
     chsi_verifiable = True
     major = "临床医学"
-    trial_segments = factory.LazyFunction(lambda: [
-        {"institution": "沈阳市第一人民医院", "start": "2021-03-01", "end": "2022-03-01",
-         "status": "completed"}])
+    trial_segments = factory.LazyFunction(
+        lambda: [
+            {
+                "institution": "沈阳市第一人民医院",
+                "start": "2021-03-01",
+                "end": "2022-03-01",
+                "status": "completed",
+            }
+        ]
+    )
 
     @factory.post_generation
     def application(obj, create, extracted, **kwargs):  # noqa: N805

@@ -19,8 +19,9 @@ def test_a_stale_form_says_what_to_do(candidate, password):
     client.login(username=candidate.id_number, password=password)
 
     page = client.post(reverse("materials:submit"))
-    script = client.post(reverse("materials:upload", args=["other"]),
-                         headers={"X-Requested-With": "fetch"})
+    script = client.post(
+        reverse("materials:upload", args=["other"]), headers={"X-Requested-With": "fetch"}
+    )
 
     assert page.status_code == 403 and "页面已过期，请刷新后重试" in page.content.decode()
     assert script.status_code == 403 and script.json()["code"] == "PAGE_EXPIRED"

@@ -6,11 +6,18 @@ class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label="证件号码（审核人员填写用户名）",
         max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True,
-                                      "autocapitalize": "characters", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "autofocus": True,
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
     )
     password = forms.CharField(
-        label="密码", strip=False,
+        label="密码",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
@@ -21,29 +28,43 @@ class LoginForm(AuthenticationForm):
 
 class RequestCodeForm(forms.Form):
     id_number = forms.CharField(
-        label="证件号码", max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True,
-                                      "autocapitalize": "characters", "spellcheck": "false"}),
+        label="证件号码",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "autofocus": True,
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
         error_messages={"required": "请填写报名时使用的证件号码。"},
     )
 
 
 class SetPasswordWithCodeForm(forms.Form):
     code = forms.CharField(
-        label="短信验证码", max_length=6, min_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "autofocus": True}),
-        error_messages={"required": "请填写短信中的 6 位验证码。",
-                        "min_length": "验证码是 6 位数字，请核对短信。"},
+        label="短信验证码",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={
+            "required": "请填写短信中的 6 位验证码。",
+            "min_length": "验证码是 6 位数字，请核对短信。",
+        },
     )
     password1 = forms.CharField(
-        label="新密码", strip=False,
+        label="新密码",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="至少 8 位，不能全是数字，不要使用常见密码。",
         error_messages={"required": "请设置新密码。"},
     )
     password2 = forms.CharField(
-        label="再次输入新密码", strip=False,
+        label="再次输入新密码",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": "请再次输入新密码。"},
     )

@@ -42,7 +42,10 @@ class VerificationCode(models.Model):
         RESET = "reset", "找回密码"
 
     user = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.CASCADE,
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="verification_codes",
     )
     subject = models.CharField(max_length=64, db_index=True)  # HMAC of the ID number typed
@@ -71,8 +74,10 @@ class LoginFailure(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["subject", "created_at"]),
-                   models.Index(fields=["ip", "created_at"])]
+        indexes = [
+            models.Index(fields=["subject", "created_at"]),
+            models.Index(fields=["ip", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"login failure {self.pk}"

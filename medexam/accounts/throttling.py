@@ -23,8 +23,10 @@ from medexam.audit.services import client_ip
 WINDOW = dt.timedelta(seconds=getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
 MAX_PER_NAME = getattr(settings, "LOGIN_FAILURES_PER_NAME", 5)
 MAX_PER_IP = getattr(settings, "LOGIN_FAILURES_PER_IP", 50)
-LOCKED_MESSAGE = ("登录失败次数过多，为保护账号已暂停登录 {minutes} 分钟。请稍后再试；"
-                  "忘记密码的考生可通过“找回密码”用短信验证码重新设置。")
+LOCKED_MESSAGE = (
+    "登录失败次数过多，为保护账号已暂停登录 {minutes} 分钟。请稍后再试；"
+    "忘记密码的考生可通过“找回密码”用短信验证码重新设置。"
+)
 
 
 def locked_message() -> str:
@@ -33,19 +35,23 @@ def locked_message() -> str:
 
 def is_locked(*, username: str, request, now: dt.datetime | None = None) -> bool:
     since = (now or timezone.now()) - WINDOW
-    if LoginFailure.objects.filter(subject=subject_for(username),
-                                   created_at__gte=since).count() >= MAX_PER_NAME:
+    if (
+        LoginFailure.objects.filter(subject=subject_for(username), created_at__gte=since).count()
+        >= MAX_PER_NAME
+    ):
         return True
     ip = client_ip(request)
-    return bool(ip) and LoginFailure.objects.filter(
-        ip=ip, created_at__gte=since).count() >= MAX_PER_IP
+    return (
+        bool(ip) and LoginFailure.objects.filter(ip=ip, created_at__gte=since).count() >= MAX_PER_IP
+    )
 
 
 @transaction.atomic
 def record_failure(*, username: str, request, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
-    LoginFailure.objects.create(subject=subject_for(username), ip=client_ip(request),
-                                created_at=now)
+    LoginFailure.objects.create(
+        subject=subject_for(username), ip=client_ip(request), created_at=now
+    )
     # Old rows have no use: keep the table the size of one window.
     LoginFailure.objects.filter(created_at__lt=now - 4 * WINDOW).delete()
 

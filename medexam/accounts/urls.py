@@ -14,15 +14,20 @@ urlpatterns = [
         "login/",
         views.ThrottledLoginView.as_view(
             # login_links.html extends login.html with the activation / reset links.
-            template_name="accounts/login_links.html", authentication_form=LoginForm,
+            template_name="accounts/login_links.html",
+            authentication_form=LoginForm,
             redirect_authenticated_user=True,
         ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("activate/", views.request_code_view, {"purpose": ACTIVATE}, name="activate"),
-    path("activate/password/", views.set_password_view, {"purpose": ACTIVATE},
-         name="activate_password"),
+    path(
+        "activate/password/",
+        views.set_password_view,
+        {"purpose": ACTIVATE},
+        name="activate_password",
+    ),
     path("reset/", views.request_code_view, {"purpose": RESET}, name="reset"),
     path("reset/password/", views.set_password_view, {"purpose": RESET}, name="reset_password"),
 ]

@@ -23,22 +23,31 @@ def request_code_view(request: HttpRequest, purpose: str) -> HttpResponse:
     form = RequestCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sent = request_code(id_number=form.cleaned_data["id_number"], purpose=purpose,
-                                request=request)
+            sent = request_code(
+                id_number=form.cleaned_data["id_number"], purpose=purpose, request=request
+            )
         except AccountError as exc:
             form.add_error(None, exc.message)
         else:
             # The session keeps the keyed hash only, never the ID number itself.
             request.session[SESSION_KEY] = {"subject": sent.subject, "purpose": purpose}
             if sent.masked_phone:
-                messages.info(request, f"验证码已发送至报名登记的手机 {sent.masked_phone}，10 分钟内有效。")
+                messages.info(
+                    request, f"验证码已发送至报名登记的手机 {sent.masked_phone}，10 分钟内有效。"
+                )
             else:
                 # Same next step either way, so the page does not reveal who is registered.
-                messages.info(request, "如果该证件号码已导入本系统，验证码已发送至报名登记的手机。"
-                                       "未收到短信请核对证件号码，或联系考点工作人员。")
+                messages.info(
+                    request,
+                    "如果该证件号码已导入本系统，验证码已发送至报名登记的手机。"
+                    "未收到短信请核对证件号码，或联系考点工作人员。",
+                )
             return redirect(f"accounts:{purpose}_password")
-    return render(request, "accounts/request_code.html",
-                  {"form": form, "title": TITLES[purpose], "purpose": purpose})
+    return render(
+        request,
+        "accounts/request_code.html",
+        {"form": form, "title": TITLES[purpose], "purpose": purpose},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,17 +59,24 @@ def set_password_view(request: HttpRequest, purpose: str) -> HttpResponse:
     form = SetPasswordWithCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            set_password_with_code(subject=state["subject"], code=form.cleaned_data["code"],
-                                   password=form.cleaned_data["password1"], purpose=purpose,
-                                   request=request)
+            set_password_with_code(
+                subject=state["subject"],
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password1"],
+                purpose=purpose,
+                request=request,
+            )
         except AccountError as exc:
             form.add_error("password1" if exc.code == "weak_password" else "code", exc.message)
         else:
             del request.session[SESSION_KEY]
             messages.success(request, "密码已设置。请使用证件号码和新密码登录。")
             return redirect("accounts:login")
-    return render(request, "accounts/set_password.html",
-                  {"form": form, "title": TITLES[purpose], "purpose": purpose})
+    return render(
+        request,
+        "accounts/set_password.html",
+        {"form": form, "title": TITLES[purpose], "purpose": purpose},
+    )
 
 
 class ThrottledLoginView(auth_views.LoginView):

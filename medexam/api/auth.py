@@ -22,8 +22,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("令牌无效，请检查令牌是否完整。") from None
-        row = (ApiToken.objects.select_related("user")
-               .filter(key_hash=hash_token(token), revoked_at__isnull=True).first())
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
+            .first()
+        )
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed("令牌无效或已吊销，请向系统管理员申请新令牌。")
         now = timezone.now()
@@ -41,8 +44,11 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "由系统管理员用 `create_api_token` 命令签发的令牌。"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "由系统管理员用 `create_api_token` 命令签发的令牌。",
+        }
 
 
 class IsProvinceOfficial(permissions.BasePermission):
@@ -50,5 +56,8 @@ class IsProvinceOfficial(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and (
-            user.is_superuser or user.role in (user.Role.ADMIN, user.Role.PROVINCE_REVIEWER)))
+        return bool(
+            user
+            and user.is_authenticated
+            and (user.is_superuser or user.role in (user.Role.ADMIN, user.Role.PROVINCE_REVIEWER))
+        )

@@ -15,8 +15,9 @@ class ApiToken(models.Model):
     """A bearer token for the registration system's integration, held by a province official
     or an administrator. Only its SHA-256 is stored; the token is shown once when created."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=64)  # what it is for, e.g. "国家报名系统对接"
     prefix = models.CharField(max_length=16)  # shown in lists to tell tokens apart
     key_hash = models.CharField(max_length=64, unique=True)
@@ -33,6 +34,7 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = cls.objects.create(user=user, name=name, prefix=token[:10],
-                                 key_hash=hash_token(token))
+        row = cls.objects.create(
+            user=user, name=name, prefix=token[:10], key_hash=hash_token(token)
+        )
         return row, token

@@ -31,7 +31,8 @@ class ImportReportSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)
     changes = serializers.DictField(
         child=serializers.DictField(child=serializers.ListField(allow_null=True)),
-        help_text="报名号 → {字段: [原值, 新值]}（证件号码、手机号码已脱敏）")
+        help_text="报名号 → {字段: [原值, 新值]}（证件号码、手机号码已脱敏）",
+    )
 
 
 class ApplicationStateSerializer(serializers.Serializer):
@@ -52,8 +53,9 @@ class ApplicationStateSerializer(serializers.Serializer):
 class ResultsQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", *sorted(FORMATS)], default="json")
     state = serializers.MultipleChoiceField(choices=Application.State.choices, required=False)
-    after = serializers.CharField(required=False, allow_blank=True, max_length=32,
-                                  help_text="JSON 分页：上一页最后一个报名号")
+    after = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="JSON 分页：上一页最后一个报名号"
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
 
 

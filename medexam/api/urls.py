@@ -5,10 +5,16 @@ from medexam.api import views
 
 app_name = "api"
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(authentication_classes=[],
-                                               permission_classes=[]), name="schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="schema",
+    ),
     path("v1/exams/<slug:exam>/imports/", views.ImportView.as_view(), name="import"),
-    path("v1/exams/<slug:exam>/applications/<str:registration_no>/",
-         views.ApplicationView.as_view(), name="application"),
+    path(
+        "v1/exams/<slug:exam>/applications/<str:registration_no>/",
+        views.ApplicationView.as_view(),
+        name="application",
+    ),
     path("v1/exams/<slug:exam>/results/", views.ResultsView.as_view(), name="results"),
 ]

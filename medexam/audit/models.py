@@ -19,7 +19,10 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     application = models.ForeignKey(
-        "materials.Application", null=True, blank=True, on_delete=models.PROTECT,
+        "materials.Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="audit_entries",
     )
     target = models.CharField(max_length=128, blank=True)  # e.g. image:<uuid>

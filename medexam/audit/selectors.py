@@ -6,13 +6,23 @@ from medexam.audit.models import AuditEntry
 
 
 def entries_for(application):
-    return (AuditEntry.objects.filter(application=application)
-            .select_related("actor").order_by("created_at", "id"))
+    return (
+        AuditEntry.objects.filter(application=application)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
 
 
-COLUMNS = [("created_at", "时间"), ("actor", "操作人"), ("actor_role", "角色"),
-           ("actor_site", "考点"), ("ip", "IP 地址"), ("action", "操作"), ("target", "对象"),
-           ("summary", "说明")]
+COLUMNS = [
+    ("created_at", "时间"),
+    ("actor", "操作人"),
+    ("actor_role", "角色"),
+    ("actor_site", "考点"),
+    ("ip", "IP 地址"),
+    ("action", "操作"),
+    ("target", "对象"),
+    ("summary", "说明"),
+]
 
 
 def entry_row(entry: AuditEntry) -> dict:

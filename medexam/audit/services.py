@@ -39,14 +39,16 @@ def record(
     if actor is not None and getattr(actor, "exam_site_id", None):
         site = str(actor.exam_site)
     # One statement without ORM query building: every upload writes one (medexam/sql.py).
-    return insert(AuditEntry(
-        action=action,
-        actor=actor,
-        actor_role=getattr(actor, "role", "") if actor is not None else "system",
-        actor_site=site,
-        ip=client_ip(request),
-        application=application,
-        target=target,
-        summary=summary,
-        data=data or {},
-    ))
+    return insert(
+        AuditEntry(
+            action=action,
+            actor=actor,
+            actor_role=getattr(actor, "role", "") if actor is not None else "system",
+            actor_site=site,
+            ip=client_ip(request),
+            application=application,
+            target=target,
+            summary=summary,
+            data=data or {},
+        )
+    )

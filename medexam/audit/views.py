@@ -19,8 +19,11 @@ from medexam.materials.selectors import can_view_application
 def _application(request: HttpRequest, pk: int) -> Application:
     if request.user.role != User.Role.PROVINCE_REVIEWER:
         raise Http404
-    application = (Application.objects.select_related("candidate__exam", "candidate__exam_site")
-                   .filter(pk=pk).first())
+    application = (
+        Application.objects.select_related("candidate__exam", "candidate__exam_site")
+        .filter(pk=pk)
+        .first()
+    )
     if application is None or not can_view_application(request.user, application):
         raise Http404
     return application
@@ -29,8 +32,11 @@ def _application(request: HttpRequest, pk: int) -> Application:
 @login_required
 def application_log(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
-    return render(request, "audit/application_log.html", {
-        "app": application, "entries": entries_for(application)})
+    return render(
+        request,
+        "audit/application_log.html",
+        {"app": application, "entries": entries_for(application)},
+    )
 
 
 @login_required
@@ -42,11 +48,17 @@ def application_log_export(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [entry_row(e) for e in entries_for(application)]
     content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审计日志")
     # Taking the log out is itself logged (after the rows were read, so not in this file).
-    record(action="audit.exported", request=request, application=application,
-           target=f"application:{application.pk}", summary=f"导出审计日志（{fmt}）")
+    record(
+        action="audit.exported",
+        request=request,
+        application=application,
+        target=f"application:{application.pk}",
+        summary=f"导出审计日志（{fmt}）",
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = (
-        f'attachment; filename="audit-{application.candidate.registration_no}-{stamp}.{fmt}"')
+        f'attachment; filename="audit-{application.candidate.registration_no}-{stamp}.{fmt}"'
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -15,8 +15,13 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-_PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
-          models.ForeignKey)
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any]:
@@ -40,8 +45,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             defaults[field.attname] = now
-        elif field.has_default() and callable(field.default) and field.default not in (
-                list, dict):
+        elif field.has_default() and callable(field.default) and field.default not in (list, dict):
             per_row.append(field)
         else:
             defaults[field.attname] = getattr(template, field.attname)
@@ -55,8 +59,11 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     )
     params = []
     for row in rows:
-        values = {**defaults, **{f.attname: f.get_default() for f in per_row
-                                 if f.attname not in row}, **row}
+        values = {
+            **defaults,
+            **{f.attname: f.get_default() for f in per_row if f.attname not in row},
+            **row,
+        }
         params.append([convert(values[attname]) for attname, convert in converters])
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

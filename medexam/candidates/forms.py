@@ -11,13 +11,22 @@ class ImportForm(forms.Form):
         ("all", "导入：任何一行有问题则全部不导入"),
         ("good_only", "只导入无问题的行，有问题的行跳过并列出"),
     ]
-    exam = forms.ModelChoiceField(queryset=None, label="考试", empty_label=None,
-                                  error_messages={"invalid_choice": "请选择您管理范围内的考试。"})
-    file = forms.FileField(label="报名数据文件（.xlsx、.xls 或 .csv）",
-                           error_messages={"required": "请选择要导入的文件。",
-                                           "empty": "文件是空的，请重新导出后再选择。"})
-    mode = forms.ChoiceField(choices=MODES, initial="dry_run", widget=forms.RadioSelect,
-                             label="导入方式")
+    exam = forms.ModelChoiceField(
+        queryset=None,
+        label="考试",
+        empty_label=None,
+        error_messages={"invalid_choice": "请选择您管理范围内的考试。"},
+    )
+    file = forms.FileField(
+        label="报名数据文件（.xlsx、.xls 或 .csv）",
+        error_messages={
+            "required": "请选择要导入的文件。",
+            "empty": "文件是空的，请重新导出后再选择。",
+        },
+    )
+    mode = forms.ChoiceField(
+        choices=MODES, initial="dry_run", widget=forms.RadioSelect, label="导入方式"
+    )
 
     def __init__(self, *args, exams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,15 +37,22 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("文件超过 50 MB，请分批导入。")
         if not upload.name.lower().endswith((".xlsx", ".xls", ".csv")):
-            raise forms.ValidationError("只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。")
+            raise forms.ValidationError(
+                "只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。"
+            )
         return upload
 
 
 class ExportForm(forms.Form):
-    exam = forms.ModelChoiceField(queryset=None, label="考试", empty_label=None,
-                                  error_messages={"invalid_choice": "请选择您管理范围内的考试。"})
-    format = forms.ChoiceField(choices=[(f, f".{f}") for f in sorted(FORMATS, reverse=True)],
-                               label="格式")
+    exam = forms.ModelChoiceField(
+        queryset=None,
+        label="考试",
+        empty_label=None,
+        error_messages={"invalid_choice": "请选择您管理范围内的考试。"},
+    )
+    format = forms.ChoiceField(
+        choices=[(f, f".{f}") for f in sorted(FORMATS, reverse=True)], label="格式"
+    )
 
     def __init__(self, *args, exams, **kwargs):
         super().__init__(*args, **kwargs)

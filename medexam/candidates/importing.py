@@ -54,8 +54,12 @@ COLUMNS = {**REQUIRED_COLUMNS, **PROFILE_COLUMNS}
 FIELD_LABELS = {value: key for key, value in COLUMNS.items()}
 
 BOOLEAN_FIELDS = {
-    "military", "chsi_verifiable", "postgraduate_in_school", "graduating_this_year",
-    "assistant_upgrade", "institution_lacks_subject",
+    "military",
+    "chsi_verifiable",
+    "postgraduate_in_school",
+    "graduating_this_year",
+    "assistant_upgrade",
+    "institution_lacks_subject",
 }
 _TRUE = {"是", "y", "yes", "true", "1", "√"}
 _FALSE = {"否", "n", "no", "false", "0", ""}
@@ -70,15 +74,35 @@ ENUMS: dict[str, type] = {
 }
 # Common spellings the registration system's exports use besides our own labels.
 ENUM_ALIASES = {
-    "id_type": {"身份证": "resident_id", "居民身份证号": "resident_id",
-                "港澳通行证": "hk_macau_permit", "台胞证": "taiwan_permit",
-                "军官证": "military_id", "文职干部证": "military_id"},
-    "education_level": {"中专": "secondary_vocational", "中职": "secondary_vocational",
-                        "研究生": "master", "无学历": "none"},
-    "extra_exam": {"无": "", "否": "", "院前急救加试": "prehospital_emergency",
-                   "儿科加试": "pediatrics"},
-    "residency": {"内地": "mainland", "大陆": "mainland", "香港": "hong_kong",
-                  "澳门": "macau", "台湾": "taiwan", "外籍": "foreign", "外国籍": "foreign"},
+    "id_type": {
+        "身份证": "resident_id",
+        "居民身份证号": "resident_id",
+        "港澳通行证": "hk_macau_permit",
+        "台胞证": "taiwan_permit",
+        "军官证": "military_id",
+        "文职干部证": "military_id",
+    },
+    "education_level": {
+        "中专": "secondary_vocational",
+        "中职": "secondary_vocational",
+        "研究生": "master",
+        "无学历": "none",
+    },
+    "extra_exam": {
+        "无": "",
+        "否": "",
+        "院前急救加试": "prehospital_emergency",
+        "儿科加试": "pediatrics",
+    },
+    "residency": {
+        "内地": "mainland",
+        "大陆": "mainland",
+        "香港": "hong_kong",
+        "澳门": "macau",
+        "台湾": "taiwan",
+        "外籍": "foreign",
+        "外国籍": "foreign",
+    },
     "education_type": {"成人": "adult", "成教": "adult", "统招": "full_time"},
 }
 # label / alias / code -> code, and the allowed labels for messages; built once, because
@@ -91,13 +115,21 @@ for _name, _choices in ENUMS.items():
     _lookup.update({str(label): value for value, label in _choices.choices})
     ENUM_LOOKUP[_name] = _lookup
     ENUM_ALLOWED[_name] = "、".join(str(label) for label in _choices.labels)
-MAX_LENGTH = {name: Candidate._meta.get_field(name).max_length
-              for name in ("registration_no", "name", "exam_category", "major",
-                           "trial_institution")}
-DEFAULTS = {name: Candidate._meta.get_field(name).get_default()
-            for name in ("education_level", "education_type", "residency", "extra_exam")}
-TRIAL_STATUS = {"已完成": "completed", "completed": "completed",
-                "待完成": "pledged", "承诺": "pledged", "pledged": "pledged"}
+MAX_LENGTH = {
+    name: Candidate._meta.get_field(name).max_length
+    for name in ("registration_no", "name", "exam_category", "major", "trial_institution")
+}
+DEFAULTS = {
+    name: Candidate._meta.get_field(name).get_default()
+    for name in ("education_level", "education_type", "residency", "extra_exam")
+}
+TRIAL_STATUS = {
+    "已完成": "completed",
+    "completed": "completed",
+    "待完成": "pledged",
+    "承诺": "pledged",
+    "pledged": "pledged",
+}
 
 MAX_ROWS = 200_000  # a province is ~40 thousand a year; more means a wrong file
 
@@ -110,19 +142,27 @@ _ID_FORMATS = {
     # 护照: letters and digits, 5-17 characters (foreign passports vary; Chinese ones are 9).
     "passport": (re.compile(r"^[A-Z0-9]{5,17}$"), "护照号码应为 5-17 位字母或数字"),
     # 港澳居民来往内地通行证 (回乡证): H or M, then 8 or 10 digits.
-    "hk_macau_permit": (re.compile(r"^[HM]\d{8}(\d{2})?$"),
-                        "港澳居民来往内地通行证号码应为 H 或 M 开头，后接 8 位或 10 位数字"),
+    "hk_macau_permit": (
+        re.compile(r"^[HM]\d{8}(\d{2})?$"),
+        "港澳居民来往内地通行证号码应为 H 或 M 开头，后接 8 位或 10 位数字",
+    ),
     # 台湾居民来往大陆通行证 (台胞证): 8 digits (10 for older cards).
-    "taiwan_permit": (re.compile(r"^\d{8}(\d{2})?$"),
-                      "台湾居民来往大陆通行证号码应为 8 位或 10 位数字"),
+    "taiwan_permit": (
+        re.compile(r"^\d{8}(\d{2})?$"),
+        "台湾居民来往大陆通行证号码应为 8 位或 10 位数字",
+    ),
     # 军官证/文职干部证: no published format; a word prefix and digits, 4-20 characters.
-    "military_id": (re.compile(r"^[\u4e00-\u9fa5A-Z0-9]{4,20}$"),
-                    "军官证/文职干部证号码应为 4-20 位汉字、字母或数字"),
+    "military_id": (
+        re.compile(r"^[\u4e00-\u9fa5A-Z0-9]{4,20}$"),
+        "军官证/文职干部证号码应为 4-20 位汉字、字母或数字",
+    ),
 }
 
 
 def gb11643_check_char(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _GB11643_WEIGHTS, strict=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first17, _GB11643_WEIGHTS, strict=True)
+    )
     return _GB11643_CHECK[total % 11]
 
 
@@ -150,8 +190,12 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "code": self.code,
-                "message": self.message}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         where = f"第 {self.line} 行" if self.line else "文件"
@@ -187,7 +231,9 @@ def read_table(*, data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]
         return _read_spreadsheet(data)
     if name.endswith(".csv"):
         return _read_csv(data)
-    raise ImportFileError("file_type", "只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。")
+    raise ImportFileError(
+        "file_type", "只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。"
+    )
 
 
 def _read_spreadsheet(data: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -199,8 +245,10 @@ def _read_spreadsheet(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     # The file comes from outside: whatever a broken or hostile workbook makes the reader
     # raise (zip, XML, encryption...), the operator gets one clear refusal.
     unreadable = ImportFileError(
-        "bad_xlsx", "无法读取该 Excel 文件（文件已损坏、加密或并非 Excel 文件），"
-                    "请在 Excel 中重新“另存为”.xlsx 后再导入。")
+        "bad_xlsx",
+        "无法读取该 Excel 文件（文件已损坏、加密或并非 Excel 文件），"
+        "请在 Excel 中重新“另存为”.xlsx 后再导入。",
+    )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
@@ -229,7 +277,9 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes every byte sequence
-        raise ImportFileError("encoding", "无法识别 CSV 文件的编码，请另存为 UTF-8 编码的 CSV 后再导入。")
+        raise ImportFileError(
+            "encoding", "无法识别 CSV 文件的编码，请另存为 UTF-8 编码的 CSV 后再导入。"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     # csv's line_num counts physical lines; a quoted cell with a newline spans two.
     return ((number, row) for number, row in enumerate(reader, start=1))
@@ -260,8 +310,9 @@ class RowValidator:
             if not title:
                 continue
             if title in seen:
-                raise ImportFileError("duplicate_column",
-                                      f"表头中「{title}」出现了不止一次，请删除重复的列后再导入。")
+                raise ImportFileError(
+                    "duplicate_column", f"表头中「{title}」出现了不止一次，请删除重复的列后再导入。"
+                )
             seen.add(title)
             if title in COLUMNS:
                 columns[index] = COLUMNS[title]
@@ -269,7 +320,8 @@ class RowValidator:
         if missing:
             raise ImportFileError(
                 "missing_column",
-                "第 1 行表头缺少必需的列：" + "、".join(f"「{m}」" for m in missing)
+                "第 1 行表头缺少必需的列："
+                + "、".join(f"「{m}」" for m in missing)
                 + "。请使用导入模板的列名（第 1 行为表头）。",
             )
         return columns
@@ -293,15 +345,22 @@ class RowValidator:
             if text:
                 limit = MAX_LENGTH[name]
                 if len(text) > limit:
-                    fail(name, "too_long", f"「{FIELD_LABELS[name]}」最多 {limit} 个字，请检查是否填错了列。")
+                    fail(
+                        name,
+                        "too_long",
+                        f"「{FIELD_LABELS[name]}」最多 {limit} 个字，请检查是否填错了列。",
+                    )
                 values[name] = text
 
         # Identity document
         id_type = self._enum(raw, "id_type", fail)
         raw_id = raw.get("id_number")
         if isinstance(raw_id, float):
-            fail("id_number", "id_number_as_number",
-                 "证件号码被 Excel 存成了数字，末几位可能已经丢失。请将该列设置为“文本”格式，重新填写后再导入。")
+            fail(
+                "id_number",
+                "id_number_as_number",
+                "证件号码被 Excel 存成了数字，末几位可能已经丢失。请将该列设置为“文本”格式，重新填写后再导入。",
+            )
         id_number = normalise_id_number(_text(raw_id))
         if id_number and id_type and not isinstance(raw_id, float):
             if id_type == Candidate.IdType.RESIDENT_ID:
@@ -322,7 +381,11 @@ class RowValidator:
             phone = phone[3:]
         if phone:
             if not _PHONE.fullmatch(phone):
-                fail("phone", "phone_invalid", "手机号码应为 11 位中国大陆手机号（1 开头），用于接收验证码，请核对。")
+                fail(
+                    "phone",
+                    "phone_invalid",
+                    "手机号码应为 11 位中国大陆手机号（1 开头），用于接收验证码，请核对。",
+                )
             values["phone"] = phone
 
         site = _text(raw.get("exam_site")).upper()
@@ -330,8 +393,11 @@ class RowValidator:
             if site in self.sites:
                 values["exam_site"] = self.sites[site]
             else:
-                fail("exam_site", "unknown_exam_site",
-                     f"考点「{_text(raw.get('exam_site'))}」不是本次考试的考点，请填写考点代码或名称（如 {self._site_example()}）。")
+                fail(
+                    "exam_site",
+                    "unknown_exam_site",
+                    f"考点「{_text(raw.get('exam_site'))}」不是本次考试的考点，请填写考点代码或名称（如 {self._site_example()}）。",
+                )
 
         self._profile(raw, values, fail)
 
@@ -339,15 +405,21 @@ class RowValidator:
         reg = values.get("registration_no")
         if reg:
             if reg in self.seen_registration:
-                fail("registration_no", "duplicate_registration_no",
-                     f"报名号与第 {self.seen_registration[reg]} 行重复，每位考生只能出现一次。")
+                fail(
+                    "registration_no",
+                    "duplicate_registration_no",
+                    f"报名号与第 {self.seen_registration[reg]} 行重复，每位考生只能出现一次。",
+                )
             else:
                 self.seen_registration[reg] = line
         if id_type and id_number:
             key = (id_type, id_number)
             if key in self.seen_id:
-                fail("id_number", "duplicate_id_number",
-                     f"证件号码与第 {self.seen_id[key]} 行重复，每位考生只能出现一次。")
+                fail(
+                    "id_number",
+                    "duplicate_id_number",
+                    f"证件号码与第 {self.seen_id[key]} 行重复，每位考生只能出现一次。",
+                )
             else:
                 self.seen_id[key] = line
         return row
@@ -366,7 +438,11 @@ class RowValidator:
             value = lookup.get(text.lower())
         if value is not None:
             return value
-        fail(name, "invalid_choice", f"「{text}」不是有效的{FIELD_LABELS[name]}，可填：{ENUM_ALLOWED[name]}。")
+        fail(
+            name,
+            "invalid_choice",
+            f"「{text}」不是有效的{FIELD_LABELS[name]}，可填：{ENUM_ALLOWED[name]}。",
+        )
         return None
 
     def _profile(self, raw, values, fail) -> None:
@@ -377,7 +453,11 @@ class RowValidator:
             elif text in _FALSE:
                 values[name] = False
             else:
-                fail(name, "invalid_boolean", f"「{FIELD_LABELS[name]}」只能填“是”或“否”（留空视为“否”）。")
+                fail(
+                    name,
+                    "invalid_boolean",
+                    f"「{FIELD_LABELS[name]}」只能填“是”或“否”（留空视为“否”）。",
+                )
         for name in self.present & {"education_level", "education_type", "residency", "extra_exam"}:
             value = self._enum(raw, name, fail)
             if value is None and _text(raw.get(name)) == "":
@@ -397,11 +477,17 @@ class RowValidator:
             else:
                 date = _date(cell)
                 if date is None:
-                    fail("graduation_date", "invalid_date",
-                         f"毕业时间「{_text(cell)}」不是有效日期，请写成 2020-07-01 这样的格式。")
+                    fail(
+                        "graduation_date",
+                        "invalid_date",
+                        f"毕业时间「{_text(cell)}」不是有效日期，请写成 2020-07-01 这样的格式。",
+                    )
                 elif date.year < 1940 or date > dt.date(self.exam.year, 12, 31):
-                    fail("graduation_date", "date_out_of_range",
-                         f"毕业时间 {date.isoformat()} 不合理（不能晚于 {self.exam.year} 年底），请核对。")
+                    fail(
+                        "graduation_date",
+                        "date_out_of_range",
+                        f"毕业时间 {date.isoformat()} 不合理（不能晚于 {self.exam.year} 年底），请核对。",
+                    )
                 else:
                     values["graduation_date"] = date
         if "passed_review_years" in self.present:
@@ -410,8 +496,11 @@ class RowValidator:
                 if not part:
                     continue
                 if not re.fullmatch(r"\d{4}", part) or not (2000 <= int(part) < self.exam.year):
-                    fail("passed_review_years", "invalid_year",
-                         f"资格审核通过年份「{part}」无效：应为 {self.exam.year} 年之前的四位年份，多个年份用逗号分隔（如 2020,2021）。")
+                    fail(
+                        "passed_review_years",
+                        "invalid_year",
+                        f"资格审核通过年份「{part}」无效：应为 {self.exam.year} 年之前的四位年份，多个年份用逗号分隔（如 2020,2021）。",
+                    )
                     break
                 years.append(int(part))
             else:
@@ -434,8 +523,10 @@ def _trial_segments(text: str) -> list[dict[str, str]] | str:
             continue
         match = _TRIAL.fullmatch(part)
         if not match:
-            return (f"试用期「{part}」格式不对，应写成“2021-08-01~2022-01-20 已完成 试用机构名称”，"
-                    "多段之间用分号隔开。")
+            return (
+                f"试用期「{part}」格式不对，应写成“2021-08-01~2022-01-20 已完成 试用机构名称”，"
+                "多段之间用分号隔开。"
+            )
         start, end = _date(match.group(1)), _date(match.group(2))
         status = TRIAL_STATUS.get(match.group(3))
         if start is None or end is None:
@@ -444,8 +535,14 @@ def _trial_segments(text: str) -> list[dict[str, str]] | str:
             return f"试用期「{part}」的开始日期必须早于结束日期。"
         if status is None:
             return f"试用期「{part}」的状态只能是“已完成”或“待完成”。"
-        segments.append({"institution": (match.group(4) or "").strip(),
-                         "start": start.isoformat(), "end": end.isoformat(), "status": status})
+        segments.append(
+            {
+                "institution": (match.group(4) or "").strip(),
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "status": status,
+            }
+        )
     return segments
 
 
@@ -464,7 +561,8 @@ def _text(value: Any) -> str:
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _TRIAL = re.compile(
     r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*[~～至-]\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
-    r"\s+(\S+)(?:\s+(.+))?")
+    r"\s+(\S+)(?:\s+(.+))?"
+)
 _SEGMENT_SPLIT = re.compile(r"[;；\n]+")
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _PHONE_NOISE = re.compile(r"[\s-]")
@@ -499,11 +597,14 @@ def parse_file(*, exam, data: bytes, filename: str) -> list[ParsedRow]:
             validator = RowValidator(exam=exam, header=header)
             continue
         if len(rows) >= MAX_ROWS:
-            raise ImportFileError("too_many_rows",
-                                  f"文件超过 {MAX_ROWS} 行，请确认选择了正确的文件，或分批导入。")
+            raise ImportFileError(
+                "too_many_rows", f"文件超过 {MAX_ROWS} 行，请确认选择了正确的文件，或分批导入。"
+            )
         rows.append(validator.validate(line, cells))
     if validator is None:
-        raise ImportFileError("empty_file", "文件是空的：第 1 行应为表头，从第 2 行起每行一位考生。")
+        raise ImportFileError(
+            "empty_file", "文件是空的：第 1 行应为表头，从第 2 行起每行一位考生。"
+        )
     if not rows:
         raise ImportFileError("no_rows", "文件只有表头，没有考生数据。")
     return rows

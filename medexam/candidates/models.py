@@ -86,10 +86,12 @@ class Candidate(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["exam", "id_type", "id_number"],
-                                    name="one_candidate_per_id_per_exam"),
-            models.UniqueConstraint(fields=["exam", "registration_no"],
-                                    name="registration_no_per_exam"),
+            models.UniqueConstraint(
+                fields=["exam", "id_type", "id_number"], name="one_candidate_per_id_per_exam"
+            ),
+            models.UniqueConstraint(
+                fields=["exam", "registration_no"], name="registration_no_per_exam"
+            ),
             models.UniqueConstraint(fields=["exam", "user"], name="one_candidacy_per_user_exam"),
         ]
         indexes = [models.Index(fields=["exam", "exam_site"])]

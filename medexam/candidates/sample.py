@@ -9,11 +9,31 @@ import random
 from medexam.candidates.importing import COLUMNS, gb11643_check_char
 
 # Liaoning's prefectures' area codes, in the order of the demo sites' list.
-AREAS = ["210102", "210202", "210302", "210402", "210502", "210602", "210702", "210802",
-         "210902", "211002", "211102", "211202", "211302", "211402"]
+AREAS = [
+    "210102",
+    "210202",
+    "210302",
+    "210402",
+    "210502",
+    "210602",
+    "210702",
+    "210802",
+    "210902",
+    "211002",
+    "211102",
+    "211202",
+    "211302",
+    "211402",
+]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
-CATEGORIES = ["临床执业医师", "临床执业助理医师", "中医执业医师", "口腔执业医师", "公共卫生执业医师"]
+CATEGORIES = [
+    "临床执业医师",
+    "临床执业助理医师",
+    "中医执业医师",
+    "口腔执业医师",
+    "公共卫生执业医师",
+]
 
 
 def sample_rows(*, exam, count: int, seed: int = 2022) -> list[dict[str, object]]:
@@ -28,7 +48,8 @@ def sample_rows(*, exam, count: int, seed: int = 2022) -> list[dict[str, object]
         kind = n % 8
         row = {
             "报名号": f"{exam.year % 100:02d}21{n:07d}",
-            "姓名": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+            "姓名": rng.choice(SURNAMES)
+            + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
             "证件类型": "居民身份证",
             "证件号码": first17 + gb11643_check_char(first17),
             "手机号码": f"13{rng.randint(0, 999_999_999):09d}",

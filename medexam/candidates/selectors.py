@@ -9,8 +9,11 @@ def may_manage(user, exam: Exam) -> bool:
         return False
     if user.is_superuser or user.role == user.Role.ADMIN:
         return True
-    return (user.role == user.Role.PROVINCE_REVIEWER and bool(user.province)
-            and user.province == exam.province)
+    return (
+        user.role == user.Role.PROVINCE_REVIEWER
+        and bool(user.province)
+        and user.province == exam.province
+    )
 
 
 def exams_managed_by(user):

@@ -67,15 +67,23 @@ class ImportReport:
         if self.applied:
             skipped = f"，跳过有问题的行 {bad} 行" if bad else ""
             return f"导入完成：{counts}{skipped}。"
-        return (f"未导入任何数据：{bad} 行有问题。请按下列原因修改文件后重新导入，"
-                "或选择“只导入无问题的行”。")
+        return (
+            f"未导入任何数据：{bad} 行有问题。请按下列原因修改文件后重新导入，"
+            "或选择“只导入无问题的行”。"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "applied": self.applied, "dry_run": self.dry_run,
-            "good_only": self.good_only, "total_rows": self.total_rows,
-            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-            "error_count": len(self.errors), "summary": self.summary(),
+            "run_id": self.run_id,
+            "applied": self.applied,
+            "dry_run": self.dry_run,
+            "good_only": self.good_only,
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "error_count": len(self.errors),
+            "summary": self.summary(),
             "errors": [error.as_dict() for error in self.errors],
             "changes": self.changes,
         }
@@ -93,7 +101,8 @@ def create_draft_applications(*, candidates: list[Candidate]) -> None:
 
     Application.objects.bulk_create(
         [Application(candidate=candidate) for candidate in candidates],
-        batch_size=BATCH, ignore_conflicts=True,
+        batch_size=BATCH,
+        ignore_conflicts=True,
     )
 
 
@@ -117,8 +126,7 @@ def import_candidates(
         rows = parse_file(exam=exam, data=data, filename=filename)
     except ImportFileError as exc:
         report.errors.append(RowError(0, "", exc.code, exc.message))
-        _save_run(report, exam=exam, actor=actor, source=source, filename=filename,
-                  sha256=sha256)
+        _save_run(report, exam=exam, actor=actor, source=source, filename=filename, sha256=sha256)
         return report
     report.total_rows = len(rows)
 
@@ -150,28 +158,51 @@ def import_candidates(
         report.created = len(plan_new)
         report.updated = len(plan_update)
         sites = dict(exam.sites.values_list("pk", "name"))
-        report.changes = {c.registration_no: _display_changes(diff, sites)
-                          for c, _, diff in plan_update}
+        report.changes = {
+            c.registration_no: _display_changes(diff, sites) for c, _, diff in plan_update
+        }
         write = not dry_run and (good_only or not report.errors)
         if write:
             try:
                 with transaction.atomic():
-                    run = _save_run(report, exam=exam, actor=actor, source=source,
-                                    filename=filename, sha256=sha256, applied=True)
+                    run = _save_run(
+                        report,
+                        exam=exam,
+                        actor=actor,
+                        source=source,
+                        filename=filename,
+                        sha256=sha256,
+                        applied=True,
+                    )
                     _create(exam, plan_new)
                     _update(plan_update, run=run, actor=actor, request=request, sites=sites)
-                    record(action="candidates.imported", actor=actor, request=request,
-                           target=f"exam:{exam.slug}", summary=report.summary(),
-                           data={"import_run": run.pk, "created": report.created,
-                                 "updated": report.updated, "unchanged": report.unchanged,
-                                 "skipped_lines": report.bad_lines, "sha256": sha256})
+                    record(
+                        action="candidates.imported",
+                        actor=actor,
+                        request=request,
+                        target=f"exam:{exam.slug}",
+                        summary=report.summary(),
+                        data={
+                            "import_run": run.pk,
+                            "created": report.created,
+                            "updated": report.updated,
+                            "unchanged": report.unchanged,
+                            "skipped_lines": report.bad_lines,
+                            "sha256": sha256,
+                        },
+                    )
             except IntegrityError:
                 # E.g. two rows swapping ID numbers between existing candidates: the unique
                 # constraint refuses it midway; say so instead of a server error.
-                report.errors.append(RowError(
-                    0, "", "conflict",
-                    "数据与已有考生冲突（证件号码或报名号在考生之间交换），未导入任何数据。"
-                    "请先单独更正这些考生，再导入。"))
+                report.errors.append(
+                    RowError(
+                        0,
+                        "",
+                        "conflict",
+                        "数据与已有考生冲突（证件号码或报名号在考生之间交换），未导入任何数据。"
+                        "请先单独更正这些考生，再导入。",
+                    )
+                )
             else:
                 report.applied = True
                 report.run_id = run.pk
@@ -180,34 +211,48 @@ def import_candidates(
             # Refused: say what would have happened in the run record, write nothing else.
             report.created = report.updated = report.unchanged = 0
             report.changes = {}
-    run = _save_run(report, exam=exam, actor=actor, source=source, filename=filename,
-                    sha256=sha256)
+    run = _save_run(report, exam=exam, actor=actor, source=source, filename=filename, sha256=sha256)
     report.run_id = run.pk
     return report
 
 
-def _save_run(report: ImportReport, *, exam, actor, source, filename, sha256,
-              applied: bool = False) -> ImportRun:
+def _save_run(
+    report: ImportReport, *, exam, actor, source, filename, sha256, applied: bool = False
+) -> ImportRun:
     return ImportRun.objects.create(
-        exam=exam, actor=actor, source=source, filename=filename[:200], file_sha256=sha256,
-        dry_run=report.dry_run, good_only=report.good_only, applied=applied,
-        total_rows=report.total_rows, created_count=report.created,
-        updated_count=report.updated, unchanged_count=report.unchanged,
+        exam=exam,
+        actor=actor,
+        source=source,
+        filename=filename[:200],
+        file_sha256=sha256,
+        dry_run=report.dry_run,
+        good_only=report.good_only,
+        applied=applied,
+        total_rows=report.total_rows,
+        created_count=report.created,
+        updated_count=report.updated,
+        unchanged_count=report.unchanged,
         error_count=len(report.errors),
         errors=[error.as_dict() for error in report.errors[:MAX_STORED_ERRORS]],
     )
 
 
-def _check_against_database(row: ParsedRow, existing: dict[str, Candidate],
-                            owners: dict[tuple[str, str], str]) -> None:
+def _check_against_database(
+    row: ParsedRow, existing: dict[str, Candidate], owners: dict[tuple[str, str], str]
+) -> None:
     values = row.values
     if row.errors or "id_number" not in values:
         return
     owner = owners.get((values["id_type"], values["id_number"]))
     if owner is not None and owner != values["registration_no"]:
-        row.errors.append(RowError(
-            row.line, FIELD_LABELS["id_number"], "id_number_taken",
-            f"该证件号码已属于报名号 {owner} 的考生。同一证件只能对应一个报名号，请核对报名号与证件号码。"))
+        row.errors.append(
+            RowError(
+                row.line,
+                FIELD_LABELS["id_number"],
+                "id_number_taken",
+                f"该证件号码已属于报名号 {owner} 的考生。同一证件只能对应一个报名号，请核对报名号与证件号码。",
+            )
+        )
 
 
 def _comparable(candidate: Candidate, name: str) -> Any:
@@ -247,17 +292,24 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
     from medexam.materials.models import Application
 
     for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
+        chunk = rows[start : start + BATCH]
         # Unusable password: the candidate sets one after an SMS code (accounts.services).
         unusable = make_password(None)
         usernames = [new_candidate_username() for _ in chunk]
-        insert_rows(User, [
-            {"username": username, "role": User.Role.CANDIDATE, "password": unusable,
-             "display_name": row.values["name"], "date_joined": timezone.now()}
-            for username, row in zip(usernames, chunk, strict=True)
-        ])
-        user_ids = dict(User.objects.filter(username__in=usernames)
-                        .values_list("username", "pk"))
+        insert_rows(
+            User,
+            [
+                {
+                    "username": username,
+                    "role": User.Role.CANDIDATE,
+                    "password": unusable,
+                    "display_name": row.values["name"],
+                    "date_joined": timezone.now(),
+                }
+                for username, row in zip(usernames, chunk, strict=True)
+            ],
+        )
+        user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
         candidate_rows = []
         for username, row in zip(usernames, chunk, strict=True):
             values = dict(row.values)
@@ -286,8 +338,9 @@ def _update(plan, *, run: ImportRun, actor, request, sites: dict[int, str]) -> N
             else:
                 setattr(candidate, name, value)
         names.update("exam_site" if n == "exam_site" else n for n in values)
-    Candidate.objects.bulk_update([c for c, _, _ in plan], sorted(names | {"updated_at"}),
-                                  batch_size=500)
+    Candidate.objects.bulk_update(
+        [c for c, _, _ in plan], sorted(names | {"updated_at"}), batch_size=500
+    )
     renamed = [c.user_id for c, _, diff in plan if "name" in diff]
     if renamed:
         users = list(User.objects.filter(pk__in=renamed))
@@ -296,8 +349,11 @@ def _update(plan, *, run: ImportRun, actor, request, sites: dict[int, str]) -> N
             user.display_name = by_id[user.pk]
         User.objects.bulk_update(users, ["display_name"], batch_size=500)
     create_draft_applications(candidates=[c for c, _, _ in plan])
-    applications = dict(Application.objects.filter(
-        candidate__in=[c for c, _, _ in plan]).values_list("candidate_id", "pk"))
+    applications = dict(
+        Application.objects.filter(candidate__in=[c for c, _, _ in plan]).values_list(
+            "candidate_id", "pk"
+        )
+    )
     # Bulk audit rows, one per changed candidate (audit.services.record writes one row per
     # call; 40 thousand updated candidates would take minutes that way). Same fields.
     ip = client_ip(request)
@@ -305,12 +361,16 @@ def _update(plan, *, run: ImportRun, actor, request, sites: dict[int, str]) -> N
     entries = []
     for candidate, _values, diff in plan:
         shown = _display_changes(diff, sites)
-        entries.append(AuditEntry(
-            action="candidate.updated", actor=actor, actor_role=role, ip=ip,
-            application_id=applications.get(candidate.pk),
-            target=f"candidate:{candidate.pk}",
-            summary="报名信息已按导入文件更新：" + "、".join(shown),
-            data={"import_run": run.pk, "changes": shown},
-        ))
+        entries.append(
+            AuditEntry(
+                action="candidate.updated",
+                actor=actor,
+                actor_role=role,
+                ip=ip,
+                application_id=applications.get(candidate.pk),
+                target=f"candidate:{candidate.pk}",
+                summary="报名信息已按导入文件更新：" + "、".join(shown),
+                data={"import_run": run.pk, "changes": shown},
+            )
+        )
     AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
-

@@ -32,15 +32,28 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         mode = form.cleaned_data["mode"]
         report = import_candidates(
-            exam=form.cleaned_data["exam"], data=upload.read(), filename=upload.name,
-            actor=request.user, request=request, source=ImportRun.Source.PAGE,
-            dry_run=mode == "dry_run", good_only=mode == "good_only",
+            exam=form.cleaned_data["exam"],
+            data=upload.read(),
+            filename=upload.name,
+            actor=request.user,
+            request=request,
+            source=ImportRun.Source.PAGE,
+            dry_run=mode == "dry_run",
+            good_only=mode == "good_only",
         )
     runs = ImportRun.objects.filter(exam__in=exams).select_related("exam", "actor")[:10]
-    return render(request, "candidates/import.html", {
-        "form": form, "report": report, "runs": runs,
-        "export_form": ExportForm(exams=exams), "columns": template_headers(),
-    }, status=422 if report is not None and report.refused else 200)
+    return render(
+        request,
+        "candidates/import.html",
+        {
+            "form": form,
+            "report": report,
+            "runs": runs,
+            "export_form": ExportForm(exams=exams),
+            "columns": template_headers(),
+        },
+        status=422 if report is not None and report.refused else 200,
+    )
 
 
 @login_required
@@ -51,11 +64,24 @@ def export_download(request: HttpRequest) -> HttpResponse:
         return _refuse(request)
     form = ExportForm(request.GET, exams=exams)
     if not form.is_valid():
-        return render(request, "candidates/import.html", {
-            "form": ImportForm(exams=exams), "export_form": form,
-            "runs": [], "columns": template_headers()}, status=400)
-    result = export_results(exam=form.cleaned_data["exam"], fmt=form.cleaned_data["format"],
-                            user=request.user, request=request, source="page")
+        return render(
+            request,
+            "candidates/import.html",
+            {
+                "form": ImportForm(exams=exams),
+                "export_form": form,
+                "runs": [],
+                "columns": template_headers(),
+            },
+            status=400,
+        )
+    result = export_results(
+        exam=form.cleaned_data["exam"],
+        fmt=form.cleaned_data["format"],
+        user=request.user,
+        request=request,
+        source="page",
+    )
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     return response
@@ -79,7 +105,9 @@ def template_download(request: HttpRequest) -> HttpResponse:
             cell.number_format = "@"
     out = io.BytesIO()
     book.save(out)
-    response = HttpResponse(out.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response = HttpResponse(
+        out.getvalue(),
+        content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
     response["Content-Disposition"] = 'attachment; filename="candidates-template.xlsx"'
     return response

@@ -14,8 +14,12 @@ GLYPHS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789abdeghkmnpqrstuy"
 
 
 def document_image(
-    *, seed: int = 0, size: tuple[int, int] = (1000, 700), fmt: str = "JPEG",
-    max_bytes: int = 200 * 1024, label: str = "",
+    *,
+    seed: int = 0,
+    size: tuple[int, int] = (1000, 700),
+    fmt: str = "JPEG",
+    max_bytes: int = 200 * 1024,
+    label: str = "",
 ) -> bytes:
     rng = random.Random(seed)
     width, height = size
@@ -29,18 +33,30 @@ def document_image(
         if bits >> index & 1:
             col, row = index % 4, index // 4
             tint = tuple(max(0, c - 38) for c in paper)
-            draw.rectangle([col * width // 4, row * height // 3,
-                            (col + 1) * width // 4, (row + 1) * height // 3], fill=tint)
+            draw.rectangle(
+                [
+                    col * width // 4,
+                    row * height // 3,
+                    (col + 1) * width // 4,
+                    (row + 1) * height // 3,
+                ],
+                fill=tint,
+            )
     margin = width // rng.randint(10, 20)
-    draw.rectangle([margin // 2, margin // 2, width - margin // 2, height - margin // 2],
-                   outline=(120, 30, 30), width=max(2, width // 300))
+    draw.rectangle(
+        [margin // 2, margin // 2, width - margin // 2, height - margin // 2],
+        outline=(120, 30, 30),
+        width=max(2, width // 300),
+    )
     # Layout varies with the seed (title bar, photo box, stamp), so that two demo documents
     # are different pictures to the perceptual-duplicate check, as two real ones are.
     bar_h = height // rng.randint(8, 16)
     bar_w = rng.randint(width // 3, width - 2 * margin)
     bar_x = rng.choice([margin, (width - bar_w) // 2, width - margin - bar_w])
-    draw.rectangle([bar_x, margin, bar_x + bar_w, margin + bar_h],
-                   fill=(rng.randint(90, 170), rng.randint(20, 60), rng.randint(20, 90)))
+    draw.rectangle(
+        [bar_x, margin, bar_x + bar_w, margin + bar_h],
+        fill=(rng.randint(90, 170), rng.randint(20, 60), rng.randint(20, 90)),
+    )
     y = margin + bar_h + height // 20
     line_h = max(10, height // rng.randint(22, 34))
     font = ImageFont.load_default(size=line_h)
@@ -49,8 +65,12 @@ def document_image(
     bx = margin if box_left else width - margin - box_w
     by = rng.randint(y, max(y, height - margin - box_h))
     box = (bx, by, bx + box_w, by + box_h)
-    draw.rectangle(box, outline=(60, 60, 60), width=2,
-                   fill=(rng.randint(150, 215), rng.randint(150, 215), rng.randint(160, 225)))
+    draw.rectangle(
+        box,
+        outline=(60, 60, 60),
+        width=2,
+        fill=(rng.randint(150, 215), rng.randint(150, 215), rng.randint(160, 225)),
+    )
     while y < height - margin - line_h:
         beside_box = box[1] - line_h < y < box[3]
         x = box[2] + margin // 2 if beside_box and box_left else margin
@@ -63,7 +83,10 @@ def document_image(
             x += int(font.getlength(word)) + rng.randint(line_h // 3, line_h)
         y += line_h + rng.randint(line_h // 3, line_h)
     r = rng.randint(width // 14, width // 8)
-    cx, cy = rng.randint(r + margin, width - r - margin), rng.randint(r + margin, height - r - margin)
+    cx, cy = (
+        rng.randint(r + margin, width - r - margin),
+        rng.randint(r + margin, height - r - margin),
+    )
     draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(200, 20, 20), width=max(3, r // 12))
     if label:
         draw.text((margin + 4, margin + 4), label, fill=(255, 255, 255))

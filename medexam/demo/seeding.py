@@ -20,67 +20,194 @@ from medexam.rules.models import Exam
 CANDIDATE_PASSWORD = "Demo@2022"  # noqa: S105 - demo only, printed by the demo command
 REVIEWER_PASSWORD = "Review@2022"  # noqa: S105
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-         "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强", "雪", "慧"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "晓东",
+    "海燕",
+    "志强",
+    "雪",
+    "慧",
+]
 # Area codes of the 14 cities, in the data file's site order (for plausible ID numbers).
-AREA_CODES = ["210102", "210202", "210302", "210402", "210502", "210602", "210702", "210802",
-              "210902", "211002", "211102", "211202", "211302", "211402"]
-FULL_YEAR = [{"institution": "沈阳市第一人民医院", "start": "2021-03-01", "end": "2022-03-01",
-              "status": "completed"}]
+AREA_CODES = [
+    "210102",
+    "210202",
+    "210302",
+    "210402",
+    "210502",
+    "210602",
+    "210702",
+    "210802",
+    "210902",
+    "211002",
+    "211102",
+    "211202",
+    "211302",
+    "211402",
+]
+FULL_YEAR = [
+    {
+        "institution": "沈阳市第一人民医院",
+        "start": "2021-03-01",
+        "end": "2022-03-01",
+        "status": "completed",
+    }
+]
 GRADUATE_SPLIT = [
-    {"institution": "大连医科大学附属第一医院", "start": "2021-08-01", "end": "2022-01-20",
-     "status": "completed"},
-    {"institution": "大连医科大学附属第一医院", "start": "2022-01-20", "end": "2022-08-01",
-     "status": "pledged"},
+    {
+        "institution": "大连医科大学附属第一医院",
+        "start": "2021-08-01",
+        "end": "2022-01-20",
+        "status": "completed",
+    },
+    {
+        "institution": "大连医科大学附属第一医院",
+        "start": "2022-01-20",
+        "end": "2022-08-01",
+        "status": "pledged",
+    },
 ]
 
 # Profiles over every route row and condition; candidates cycle through them.
 PROFILES: list[dict] = [
     # R7: bachelor graduated 2015, verifiable on 学信网 (online) — the printed demo login.
-    {"education_level": "bachelor", "graduation_date": dt.date(2015, 7, 1), "chsi_verifiable": True,
-     "major": "临床医学", "exam_category": "临床执业医师"},
+    {
+        "education_level": "bachelor",
+        "graduation_date": dt.date(2015, 7, 1),
+        "chsi_verifiable": True,
+        "major": "临床医学",
+        "exam_category": "临床执业医师",
+    },
     # R8: bachelor, not verifiable
-    {"education_level": "bachelor", "graduation_date": dt.date(2018, 7, 1), "major": "临床医学",
-     "exam_category": "临床执业医师"},
+    {
+        "education_level": "bachelor",
+        "graduation_date": dt.date(2018, 7, 1),
+        "major": "临床医学",
+        "exam_category": "临床执业医师",
+    },
     # R1 military
-    {"military": True, "education_level": "bachelor", "graduation_date": dt.date(2016, 7, 1),
-     "id_type": "military_id", "exam_category": "临床执业医师"},
+    {
+        "military": True,
+        "education_level": "bachelor",
+        "graduation_date": dt.date(2016, 7, 1),
+        "id_type": "military_id",
+        "exam_category": "临床执业医师",
+    },
     # R2 passed review in 2021
-    {"passed_review_years": [2021], "education_level": "bachelor", "chsi_verifiable": True,
-     "graduation_date": dt.date(2017, 7, 1), "exam_category": "口腔执业医师"},
+    {
+        "passed_review_years": [2021],
+        "education_level": "bachelor",
+        "chsi_verifiable": True,
+        "graduation_date": dt.date(2017, 7, 1),
+        "exam_category": "口腔执业医师",
+    },
     # R3 adult education
-    {"education_type": "adult", "education_level": "junior_college",
-     "graduation_date": dt.date(2019, 1, 10), "exam_category": "临床执业助理医师"},
+    {
+        "education_type": "adult",
+        "education_level": "junior_college",
+        "graduation_date": dt.date(2019, 1, 10),
+        "exam_category": "临床执业助理医师",
+    },
     # R4 secondary vocational
-    {"education_level": "secondary_vocational", "graduation_date": dt.date(2018, 7, 1),
-     "major": "农村医学", "exam_category": "乡村全科执业助理医师"},
+    {
+        "education_level": "secondary_vocational",
+        "graduation_date": dt.date(2018, 7, 1),
+        "major": "农村医学",
+        "exam_category": "乡村全科执业助理医师",
+    },
     # R5 western medicine learning TCM
-    {"education_type": "western_learning_tcm", "education_level": "bachelor",
-     "graduation_date": dt.date(2010, 7, 1), "exam_category": "中医执业医师"},
+    {
+        "education_type": "western_learning_tcm",
+        "education_level": "bachelor",
+        "graduation_date": dt.date(2010, 7, 1),
+        "exam_category": "中医执业医师",
+    },
     # R6 college graduated before 2002
-    {"education_level": "junior_college", "graduation_date": dt.date(1999, 7, 1),
-     "exam_category": "临床执业助理医师"},
+    {
+        "education_level": "junior_college",
+        "graduation_date": dt.date(1999, 7, 1),
+        "exam_category": "临床执业助理医师",
+    },
     # 助理升执业, rural medicine major (乡医证 recommended)
-    {"assistant_upgrade": True, "education_level": "junior_college", "major": "农村医学",
-     "graduation_date": dt.date(2012, 7, 1), "chsi_verifiable": True, "exam_category": "临床执业医师"},
+    {
+        "assistant_upgrade": True,
+        "education_level": "junior_college",
+        "major": "农村医学",
+        "graduation_date": dt.date(2012, 7, 1),
+        "chsi_verifiable": True,
+        "exam_category": "临床执业医师",
+    },
     # 应届 graduate, split trial period
-    {"graduating_this_year": True, "education_level": "bachelor", "chsi_verifiable": True,
-     "graduation_date": dt.date(2022, 7, 1), "trial_segments": GRADUATE_SPLIT,
-     "exam_category": "临床执业医师"},
+    {
+        "graduating_this_year": True,
+        "education_level": "bachelor",
+        "chsi_verifiable": True,
+        "graduation_date": dt.date(2022, 7, 1),
+        "trial_segments": GRADUATE_SPLIT,
+        "exam_category": "临床执业医师",
+    },
     # in-school postgraduate
-    {"postgraduate_in_school": True, "graduating_this_year": True, "education_level": "master",
-     "chsi_verifiable": True, "graduation_date": dt.date(2019, 7, 1), "exam_category": "临床执业医师"},
+    {
+        "postgraduate_in_school": True,
+        "graduating_this_year": True,
+        "education_level": "master",
+        "chsi_verifiable": True,
+        "graduation_date": dt.date(2019, 7, 1),
+        "exam_category": "临床执业医师",
+    },
     # pediatrics extra exam, institution lacks the subject
-    {"extra_exam": "pediatrics", "institution_lacks_subject": True, "education_level": "bachelor",
-     "chsi_verifiable": True, "graduation_date": dt.date(2016, 7, 1), "exam_category": "临床执业医师"},
+    {
+        "extra_exam": "pediatrics",
+        "institution_lacks_subject": True,
+        "education_level": "bachelor",
+        "chsi_verifiable": True,
+        "graduation_date": dt.date(2016, 7, 1),
+        "exam_category": "临床执业医师",
+    },
     # Hong Kong resident
-    {"residency": "hong_kong", "id_type": "hk_macau_permit", "education_level": "bachelor",
-     "graduation_date": dt.date(2019, 7, 1), "exam_category": "临床执业医师"},
+    {
+        "residency": "hong_kong",
+        "id_type": "hk_macau_permit",
+        "education_level": "bachelor",
+        "graduation_date": dt.date(2019, 7, 1),
+        "exam_category": "临床执业医师",
+    },
     # 师承 (mentorship)
-    {"education_type": "mentorship", "education_level": "none", "exam_category": "中医执业助理医师"},
+    {
+        "education_type": "mentorship",
+        "education_level": "none",
+        "exam_category": "中医执业助理医师",
+    },
     # doctorate, prehospital emergency extra exam
-    {"education_level": "doctorate", "extra_exam": "prehospital_emergency", "chsi_verifiable": True,
-     "graduation_date": dt.date(2020, 7, 1), "exam_category": "临床执业医师"},
+    {
+        "education_level": "doctorate",
+        "extra_exam": "prehospital_emergency",
+        "chsi_verifiable": True,
+        "graduation_date": dt.date(2020, 7, 1),
+        "exam_category": "临床执业医师",
+    },
 ]
 
 
@@ -113,10 +240,20 @@ def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
     candidate_hash = make_password(CANDIDATE_PASSWORD)
     staff_hash = make_password(REVIEWER_PASSWORD)
     for site in sites:
-        _staff(f"reviewer-{site.code}", f"{site.name}考点审核员", User.Role.SITE_REVIEWER,
-               staff_hash, exam_site=site)
-    _staff("province", f"{exam.province_name}考区审核员", User.Role.PROVINCE_REVIEWER,
-           staff_hash, province=exam.province)
+        _staff(
+            f"reviewer-{site.code}",
+            f"{site.name}考点审核员",
+            User.Role.SITE_REVIEWER,
+            staff_hash,
+            exam_site=site,
+        )
+    _staff(
+        "province",
+        f"{exam.province_name}考区审核员",
+        User.Role.PROVINCE_REVIEWER,
+        staff_hash,
+        province=exam.province,
+    )
     admin = _staff("admin", "系统管理员", User.Role.ADMIN, staff_hash)
     if not admin.is_superuser:
         admin.is_superuser = admin.is_staff = True
@@ -134,16 +271,24 @@ def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
         registration_no = f"{exam.year}21{index + 1:06d}"
         candidate = Candidate.objects.filter(exam=exam, registration_no=registration_no).first()
         if candidate is None:
-            user = User(username=new_candidate_username(), role=User.Role.CANDIDATE,
-                        password=candidate_hash)
+            user = User(
+                username=new_candidate_username(), role=User.Role.CANDIDATE, password=candidate_hash
+            )
             name = SURNAMES[index % len(SURNAMES)] + GIVEN[(index * 7) % len(GIVEN)]
             user.display_name = name
             user.save()
             candidate = Candidate.objects.create(
-                exam=exam, user=user, exam_site=site, registration_no=registration_no, name=name,
-                id_type=id_type, id_number=_id_number(index, id_type, AREA_CODES[site_index]),
-                phone=f"139{index:08d}", exam_category=exam_category,
-                trial_institution=profile["trial_segments"][0]["institution"], **profile,
+                exam=exam,
+                user=user,
+                exam_site=site,
+                registration_no=registration_no,
+                name=name,
+                id_type=id_type,
+                id_number=_id_number(index, id_type, AREA_CODES[site_index]),
+                phone=f"139{index:08d}",
+                exam_category=exam_category,
+                trial_institution=profile["trial_segments"][0]["institution"],
+                **profile,
             )
             created.append(candidate)
         first = first or candidate
@@ -160,8 +305,9 @@ def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
 def _staff(username: str, name: str, role: str, password_hash: str, **scope) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, display_name=name, role=role, password=password_hash,
-                    **scope)
+        user = User(
+            username=username, display_name=name, role=role, password=password_hash, **scope
+        )
         user.save()
     return user
 
@@ -184,13 +330,17 @@ def submit_some(*, exam: Exam, count: int = 12) -> int:
 
     submitted = 0
     drafts = (
-        Application.objects.filter(candidate__exam=exam, state=Application.State.DRAFT,
-                                   images__isnull=True)
+        Application.objects.filter(
+            candidate__exam=exam, state=Application.State.DRAFT, images__isnull=True
+        )
         .select_related("candidate__user", "candidate__exam")
-        .order_by("candidate__registration_no")[1: count + 1]
+        .order_by("candidate__registration_no")[1 : count + 1]
     )
-    if Application.objects.filter(candidate__exam=exam).exclude(
-            state=Application.State.DRAFT).exists():
+    if (
+        Application.objects.filter(candidate__exam=exam)
+        .exclude(state=Application.State.DRAFT)
+        .exists()
+    ):
         return 0  # seeded before
     for application in drafts:
         candidate = application.candidate
@@ -202,9 +352,14 @@ def submit_some(*, exam: Exam, count: int = 12) -> int:
             for position in range(item.max_count if item.exact_count else 1):
                 seed += 1
                 slot = item.slots[position]["code"] if item.slots else ""
-                services.upload_image(application_id=application.pk, item_code=code,
-                                      data=document_image(seed=seed), client_name="photo.jpg",
-                                      actor=candidate.user, slot=slot)
+                services.upload_image(
+                    application_id=application.pk,
+                    item_code=code,
+                    data=document_image(seed=seed),
+                    client_name="photo.jpg",
+                    actor=candidate.user,
+                    slot=slot,
+                )
         try:
             services.submit_application(application_id=application.pk, actor=candidate.user)
         except services.MaterialsError:
@@ -217,6 +372,8 @@ def write_logins(path, *, exam: Exam) -> None:
     """Every demo candidate's login, for trying other routes (demo data only)."""
     lines = ["registration_no\tname\tid_number\tsite\tstate\tpassword"]
     for c in exam.candidates.select_related("exam_site", "application").order_by("registration_no"):
-        lines.append(f"{c.registration_no}\t{c.name}\t{c.id_number}\t{c.exam_site.name}\t"
-                     f"{c.application.state}\t{CANDIDATE_PASSWORD}")
+        lines.append(
+            f"{c.registration_no}\t{c.name}\t{c.id_number}\t{c.exam_site.name}\t"
+            f"{c.application.state}\t{CANDIDATE_PASSWORD}"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -41,7 +41,10 @@ class Application(models.Model):
     rule_code = models.CharField(max_length=16, blank=True)
     # Claim lease of the review queue.
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="claimed_applications",
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)

@@ -52,7 +52,11 @@ def purge_exam_images(*, exam: Exam, actor=None, dry_run: bool = False) -> Purge
             transaction.on_commit(lambda names=names: discard_files(storage, names), robust=True)
         total_images += len(batch)
         total_files += len(names)
-    record(action="exam.images_purged", actor=actor, target=f"exam:{exam.slug}",
-           summary=f"删除 {exam.title} 的全部考生图片（{total_images} 张）",
-           data={"images": total_images, "files": total_files})
+    record(
+        action="exam.images_purged",
+        actor=actor,
+        target=f"exam:{exam.slug}",
+        summary=f"删除 {exam.title} 的全部考生图片（{total_images} 张）",
+        data={"images": total_images, "files": total_files},
+    )
     return PurgeReport(images=total_images, files=total_files)

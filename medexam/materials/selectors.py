@@ -77,8 +77,12 @@ class MaterialsPage:
 
     @property
     def unconfirmed(self) -> list[ImageView]:
-        return [iv for item in self.items for iv in item.images
-                if iv.image.warnings and not iv.image.warnings_confirmed]
+        return [
+            iv
+            for item in self.items
+            for iv in item.images
+            if iv.image.warnings and not iv.image.warnings_confirmed
+        ]
 
     @property
     def image_count(self) -> int:
@@ -90,7 +94,8 @@ def materials_page(application: Application) -> MaterialsPage:
     evaluation = evaluation_for(candidate)
     items = list(MaterialItem.objects.filter(exam_id=candidate.exam_id).order_by("order"))
     images = list(
-        UploadedImage.objects.filter(application=application).select_related("item")
+        UploadedImage.objects.filter(application=application)
+        .select_related("item")
         .order_by("position", "uploaded_at")
     )
     by_item: dict[int, list[UploadedImage]] = {}
@@ -100,23 +105,32 @@ def materials_page(application: Application) -> MaterialsPage:
     for item in items:
         item_images = by_item.get(item.pk, [])
         active = [img for img in item_images if img.status == UploadedImage.Status.ACTIVE]
-        views = [ImageView(img, image_is_locked(application, img), item.slot_label(img.slot))
-                 for img in active]
+        views = [
+            ImageView(img, image_is_locked(application, img), item.slot_label(img.slot))
+            for img in active
+        ]
         free = open_positions(application, item, item_images)
         slot_views = []
         for index, slot in enumerate(item.slots):
             current = next((v for v in views if v.image.position == index), None)
             slot_views.append(SlotView(slot["code"], slot["label"], current, index in free))
         verdict = evaluation.items.get(item.code) or ItemVerdict("optional", "")
-        groups.setdefault(item.group, []).append(ItemView(
-            item=item,
-            verdict=verdict,
-            images=views,
-            replaced=[img for img in item_images if img.status == UploadedImage.Status.REPLACED
-                      and img.round < application.round and img.unlocked],
-            can_upload=bool(free),
-            slots=slot_views,
-        ))
+        groups.setdefault(item.group, []).append(
+            ItemView(
+                item=item,
+                verdict=verdict,
+                images=views,
+                replaced=[
+                    img
+                    for img in item_images
+                    if img.status == UploadedImage.Status.REPLACED
+                    and img.round < application.round
+                    and img.unlocked
+                ],
+                can_upload=bool(free),
+                slots=slot_views,
+            )
+        )
     return MaterialsPage(
         application=application,
         evaluation=evaluation,

@@ -91,7 +91,9 @@ def open_positions(
     reopened = {
         img.position
         for img in images
-        if img.status == UploadedImage.Status.REPLACED and img.unlocked and img.round < application.round
+        if img.status == UploadedImage.Status.REPLACED
+        and img.unlocked
+        and img.round < application.round
         and not _has_replacement(img, images)
     }
     return [p for p in free if p in reopened]
@@ -189,44 +191,56 @@ def upload_image(
             images = [img for img in all_images if img.item_id == item.pk]
             position = _choose_position(application, item, images, slot)
             replaced = next(
-                (img for img in images if img.status == UploadedImage.Status.REPLACED
-                 and img.position == position and img.round < application.round
-                 and not _has_replacement(img, images)),
+                (
+                    img
+                    for img in images
+                    if img.status == UploadedImage.Status.REPLACED
+                    and img.position == position
+                    and img.round < application.round
+                    and not _has_replacement(img, images)
+                ),
                 None,
             )
             warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
             warnings += _duplicate_warnings(all_images, elsewhere, result)
-            image = insert(UploadedImage(
-                application=application,
-                item=item,
-                slot=_slot_code(item, position),
-                position=position,
-                round=application.round,
-                replaces_id=replaced.pk if replaced else None,
-                file=file_name,
-                format=result.format or "",
-                width=result.width or 0,
-                height=result.height or 0,
-                size=len(result.content or b""),
-                original_size=result.bytes,
-                original_sha256=result.sha256,
-                phash=result.phash or "",
-                warnings=warnings,
-                warnings_confirmed=not warnings,
-                metrics=result.metrics,
-                uploaded_by=actor,
-                idempotency_key=idempotency_key,
-            ))
+            image = insert(
+                UploadedImage(
+                    application=application,
+                    item=item,
+                    slot=_slot_code(item, position),
+                    position=position,
+                    round=application.round,
+                    replaces_id=replaced.pk if replaced else None,
+                    file=file_name,
+                    format=result.format or "",
+                    width=result.width or 0,
+                    height=result.height or 0,
+                    size=len(result.content or b""),
+                    original_size=result.bytes,
+                    original_sha256=result.sha256,
+                    phash=result.phash or "",
+                    warnings=warnings,
+                    warnings_confirmed=not warnings,
+                    metrics=result.metrics,
+                    uploaded_by=actor,
+                    idempotency_key=idempotency_key,
+                )
+            )
             record(
                 action="image.uploaded",
                 actor=actor,
                 request=request,
                 application=application,
                 target=f"image:{image.uuid}",
-                summary=f"上传 {item.name}" + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
-                data={"item": item.code, "position": position, "size": image.size,
-                      "warnings": [w["code"] for w in warnings],
-                      "replaces": replaced.uuid if replaced else None},
+                summary=f"上传 {item.name}"
+                + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
+                data={
+                    "item": item.code,
+                    "position": position,
+                    "size": image.size,
+                    "warnings": [w["code"] for w in warnings],
+                    "replaces": replaced.uuid if replaced else None,
+                },
             )
     except IntegrityError as exc:
         discard_files(storage, saved)
@@ -236,7 +250,9 @@ def upload_image(
             ).first()
             if existing is not None:
                 return UploadResult(image=_full_image(existing.pk), created=False)
-        raise MaterialsError("SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409) from exc
+        raise MaterialsError(
+            "SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409
+        ) from exc
     except BaseException:
         discard_files(storage, saved)
         raise
@@ -282,10 +298,14 @@ def _check_can_upload(application: Application, closes) -> None:
     if application.state not in EDITABLE_STATES:
         raise MaterialsError("LOCKED", MSG_LOCKED, 409)
     if _upload_window_closed(application, closes):
-        raise MaterialsError("WINDOW_CLOSED", "报名材料上传已截止，不能再上传或修改。如有疑问请联系考点。", 409)
+        raise MaterialsError(
+            "WINDOW_CLOSED", "报名材料上传已截止，不能再上传或修改。如有疑问请联系考点。", 409
+        )
     if _supplement_closed(application):
         raise MaterialsError(
-            "DEADLINE_PASSED", "补充材料的截止时间已过，图片已重新锁定。请等待考点审核人员的通知。", 409
+            "DEADLINE_PASSED",
+            "补充材料的截止时间已过，图片已重新锁定。请等待考点审核人员的通知。",
+            409,
         )
 
 
@@ -331,18 +351,26 @@ def _duplicate_warnings(
         img.uuid
         for img in images
         if img.status == UploadedImage.Status.ACTIVE
-        and (img.original_sha256 == result.sha256
-             or (result.phash and img.phash
-                 and intake.phash_distance(img.phash, result.phash) <= intake.PHASH_DUPLICATE_DISTANCE))
+        and (
+            img.original_sha256 == result.sha256
+            or (
+                result.phash
+                and img.phash
+                and intake.phash_distance(img.phash, result.phash)
+                <= intake.PHASH_DUPLICATE_DISTANCE
+            )
+        )
     ]
     if not own and not elsewhere:
         return []
-    return [{
-        "code": "DUPLICATE",
-        "message": intake.MESSAGES["DUPLICATE"],
-        "same_application": own,
-        "other_applications": elsewhere,
-    }]
+    return [
+        {
+            "code": "DUPLICATE",
+            "message": intake.MESSAGES["DUPLICATE"],
+            "same_application": own,
+            "other_applications": elsewhere,
+        }
+    ]
 
 
 # --- delete, confirm ------------------------------------------------------------------
@@ -350,9 +378,11 @@ def _duplicate_warnings(
 
 def _locked_image(image_uuid: uuid.UUID | str, actor: User) -> tuple[Application, UploadedImage]:
     """The image (of the actor's own application) and its application, row-locked."""
-    image = UploadedImage.objects.filter(
-        uuid=image_uuid, application__candidate__user=actor
-    ).only("application_id").first()
+    image = (
+        UploadedImage.objects.filter(uuid=image_uuid, application__candidate__user=actor)
+        .only("application_id")
+        .first()
+    )
     if image is None:
         raise MaterialsError("NOT_FOUND", "没有找到这张图片，请刷新页面。", 404)
     application = _lock_application(image.application_id)
@@ -401,16 +431,23 @@ def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = N
         if not image.warnings_confirmed:
             image.warnings_confirmed = True
             image.save(update_fields=["warnings_confirmed"])
-            record(action="image.warnings_confirmed", actor=actor, request=request,
-                   application=application, target=f"image:{image.uuid}",
-                   summary=f"确认 {image.item.name} 的提示",
-                   data={"warnings": [w["code"] for w in image.warnings]})
+            record(
+                action="image.warnings_confirmed",
+                actor=actor,
+                request=request,
+                application=application,
+                target=f"image:{image.uuid}",
+                summary=f"确认 {image.item.name} 的提示",
+                data={"warnings": [w["code"] for w in image.warnings]},
+            )
 
 
 # --- submit ---------------------------------------------------------------------------
 
 
-def submit_application(*, application_id: int, actor: User, request: HttpRequest | None = None) -> Application:
+def submit_application(
+    *, application_id: int, actor: User, request: HttpRequest | None = None
+) -> Application:
     from medexam.materials.selectors import submission_blockers
 
     with transaction.atomic():
@@ -426,7 +463,9 @@ def submit_application(*, application_id: int, actor: User, request: HttpRequest
             parts = [f"“{m}”" for m in blockers.missing] + [
                 f"“{u}”的提示尚未确认" for u in blockers.unconfirmed
             ]
-            raise MaterialsError("INCOMPLETE", "还不能提交：" + "；".join(parts) + "。请补齐后再提交。")
+            raise MaterialsError(
+                "INCOMPLETE", "还不能提交：" + "；".join(parts) + "。请补齐后再提交。"
+            )
         evaluation = blockers.evaluation
         resubmission = application.state == S.CHANGES_REQUESTED
         application.route = evaluation.route
@@ -445,8 +484,12 @@ def submit_application(*, application_id: int, actor: User, request: HttpRequest
                 as_role=CANDIDATE,
                 actor=actor,
                 request=request,
-                data={"resubmission": resubmission, "rule": evaluation.rule_code,
-                      "route": evaluation.route, "round": application.round},
+                data={
+                    "resubmission": resubmission,
+                    "rule": evaluation.rule_code,
+                    "route": evaluation.route,
+                    "round": application.round,
+                },
             )
         except TransitionError as exc:
             raise MaterialsError("LOCKED", exc.message, 409) from exc

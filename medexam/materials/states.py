@@ -116,8 +116,14 @@ def transition(
         application=application,
         target=f"application:{application.pk}",
         summary=f"{from_label} → {to_label}" + (f"：{reason}" if reason else ""),
-        data={"from": from_state, "to": to_state, "reason": reason, "as": as_role,
-              "version": application.version, **(data or {})},
+        data={
+            "from": from_state,
+            "to": to_state,
+            "reason": reason,
+            "as": as_role,
+            "version": application.version,
+            **(data or {}),
+        },
     )
     if notify:
         subject, body = MESSAGES[to_state]

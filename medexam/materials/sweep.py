@@ -20,7 +20,9 @@ def _walk(storage, folder: str):
         yield from _walk(storage, f"{folder}/{sub}")
 
 
-def sweep_orphan_files(*, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False) -> list[str]:
+def sweep_orphan_files(
+    *, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False
+) -> list[str]:
     """Delete files under images/ that no UploadedImage references and that are older than
     `older_than` (younger ones may belong to an upload still in its transaction)."""
     storage = private_storage()
@@ -31,9 +33,10 @@ def sweep_orphan_files(*, older_than: dt.timedelta = dt.timedelta(hours=1), dry_
     for name in _walk(storage, ROOT):
         if storage.get_modified_time(name) > cutoff:
             continue
-        if UploadedImage.objects.filter(file=name).exists() or UploadedImage.objects.filter(
-            thumbnail=name
-        ).exists():
+        if (
+            UploadedImage.objects.filter(file=name).exists()
+            or UploadedImage.objects.filter(thumbnail=name).exists()
+        ):
             continue
         removed.append(name)
         if not dry_run:

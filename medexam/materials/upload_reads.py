@@ -91,11 +91,14 @@ def _statements(vendor: str) -> dict[str, str]:
         f"{column(MaterialItem, name, 'i')} AS item_{name}" for name in ITEM_FIELDS
     )
     if vendor == "postgresql":
+
         def json_rows(values: str) -> str:
             return f"coalesce(json_agg(json_build_array({values})), '[]')::text"
     else:
+
         def json_rows(values: str) -> str:
             return f"json_group_array(json_array({values}))"
+
     image = table(UploadedImage)
 
     def images_of(application: str) -> str:
@@ -117,7 +120,8 @@ def _statements(vendor: str) -> dict[str, str]:
     own = column(Application, "id", "a")
     pictures = (
         f", {images_of(own)} AS target_images, {elsewhere(own)} AS target_elsewhere"
-        if together else ""
+        if together
+        else ""
     )
     select = (
         f"SELECT {a_fields}, {column(Candidate, 'exam', 'c')} AS target_exam_id, "  # noqa: S608

@@ -11,5 +11,7 @@ urlpatterns = [
     path("images/<uuid:image_uuid>/confirm/", views.confirm, name="confirm"),
     path("submit/", views.submit, name="submit"),
     path("files/<uuid:image_uuid>/", views.image_file, name="image"),
-    path("files/<uuid:image_uuid>/thumb/", views.image_file, {"variant": "thumb"}, name="thumbnail"),
+    path(
+        "files/<uuid:image_uuid>/thumb/", views.image_file, {"variant": "thumb"}, name="thumbnail"
+    ),
 ]

@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 
 def _own_application(request: HttpRequest) -> Application:
     application = (
-        Application.objects.select_related("candidate__exam", "candidate__exam_site", "candidate__user")
+        Application.objects.select_related(
+            "candidate__exam", "candidate__exam_site", "candidate__user"
+        )
         .filter(candidate__user=request.user, candidate__exam__is_active=True)
         .order_by("-candidate__exam__year")
         .first()
@@ -42,8 +44,15 @@ def _own_application(request: HttpRequest) -> Application:
 
 # The intake refusals the page's script can detect before uploading (e.g. a HEIC photo the
 # browser cannot decode): rendered into the page so both say exactly the same thing.
-CLIENT_MESSAGE_CODES = ("UNSUPPORTED_FORMAT_HEIC", "UNSUPPORTED_FORMAT", "NOT_AN_IMAGE",
-                        "CORRUPT_IMAGE", "EMPTY_FILE", "FILE_TOO_LARGE", "RESOLUTION_TOO_LOW")
+CLIENT_MESSAGE_CODES = (
+    "UNSUPPORTED_FORMAT_HEIC",
+    "UNSUPPORTED_FORMAT",
+    "NOT_AN_IMAGE",
+    "CORRUPT_IMAGE",
+    "EMPTY_FILE",
+    "FILE_TOO_LARGE",
+    "RESOLUTION_TOO_LOW",
+)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -53,23 +62,31 @@ def _wants_json(request: HttpRequest) -> bool:
 @candidate_required
 def registration(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
-    return render(request, "materials/registration.html", {
-        "application": application,
-        "candidate": application.candidate,
-    })
+    return render(
+        request,
+        "materials/registration.html",
+        {
+            "application": application,
+            "candidate": application.candidate,
+        },
+    )
 
 
 @candidate_required
 def materials(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
-    return render(request, "materials/materials.html", {
-        "application": application,
-        "page": page,
-        "upload_form": UploadForm(),
-        "editable": application.state in services.EDITABLE_STATES,
-        "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
-    })
+    return render(
+        request,
+        "materials/materials.html",
+        {
+            "application": application,
+            "page": page,
+            "upload_form": UploadForm(),
+            "editable": application.state in services.EDITABLE_STATES,
+            "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
+        },
+    )
 
 
 # The page's script sends the picture as the request body (see upload.js); the form
@@ -93,9 +110,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
         except ValueError:
             length = 0
         if length > intake.MAX_BYTES:  # refused before reading it into memory
-            raise services.MaterialsError(
-                "FILE_TOO_LARGE", too_large_message(length), 413
-            )
+            raise services.MaterialsError("FILE_TOO_LARGE", too_large_message(length), 413)
         return _Picked(
             data=request.body,
             name=unquote(request.headers.get("X-File-Name", ""))[:255],
@@ -131,8 +146,9 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
         )
     except services.MaterialsError as error:
         if _wants_json(request):
-            return JsonResponse({"ok": False, "code": error.code, "message": error.message},
-                                status=error.status)
+            return JsonResponse(
+                {"ok": False, "code": error.code, "message": error.message}, status=error.status
+            )
         messages.error(request, error.message)
         return redirect(f"{reverse('materials:materials')}#item-{item_code}")
     image = result.image
@@ -181,7 +197,9 @@ def delete(request: HttpRequest, image_uuid) -> HttpResponse:
         services.delete_image(image_uuid=image_uuid, actor=request.user, request=request)
     except services.MaterialsError as exc:
         if _wants_json(request):
-            return JsonResponse({"ok": False, "code": exc.code, "message": exc.message}, status=exc.status)
+            return JsonResponse(
+                {"ok": False, "code": exc.code, "message": exc.message}, status=exc.status
+            )
         messages.error(request, exc.message)
     else:
         if _wants_json(request):
@@ -199,7 +217,9 @@ def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已确认该图片的提示。")
-    return redirect(request.POST.get("next") == "check" and "materials:submit" or "materials:materials")
+    return redirect(
+        request.POST.get("next") == "check" and "materials:submit" or "materials:materials"
+    )
 
 
 @candidate_required
@@ -208,18 +228,24 @@ def submit(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
     if request.method == "POST":
         try:
-            services.submit_application(application_id=application.pk, actor=request.user, request=request)
+            services.submit_application(
+                application_id=application.pk, actor=request.user, request=request
+            )
         except services.MaterialsError as exc:
             messages.error(request, exc.message)
             return redirect("materials:submit")
         messages.success(request, "上报完成，内容已锁定。")
         return redirect("materials:materials")
     page = materials_page(application)
-    return render(request, "materials/submit.html", {
-        "application": application,
-        "page": page,
-        "editable": application.state in services.EDITABLE_STATES,
-    })
+    return render(
+        request,
+        "materials/submit.html",
+        {
+            "application": application,
+            "page": page,
+            "editable": application.state in services.EDITABLE_STATES,
+        },
+    )
 
 
 # --- stored images -------------------------------------------------------------------
@@ -228,7 +254,8 @@ def submit(request: HttpRequest) -> HttpResponse:
 @login_required
 def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpResponse:
     image = get_object_or_404(
-        UploadedImage.objects.select_related("application__candidate__exam", "item"), uuid=image_uuid
+        UploadedImage.objects.select_related("application__candidate__exam", "item"),
+        uuid=image_uuid,
     )
     if not can_view_application(request.user, image.application):
         raise Http404  # out of scope looks exactly like "does not exist"

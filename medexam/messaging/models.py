@@ -11,7 +11,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
     )
     application = models.ForeignKey(
-        "materials.Application", null=True, blank=True, on_delete=models.CASCADE,
+        "materials.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="messages",
     )
     kind = models.CharField(max_length=48)  # e.g. submitted, changes_requested
@@ -45,7 +48,10 @@ class OutboxMessage(models.Model):
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="sms")
     application = models.ForeignKey(
-        "materials.Application", null=True, blank=True, on_delete=models.CASCADE,
+        "materials.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="outbox",
     )
     kind = models.CharField(max_length=48)

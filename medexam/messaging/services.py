@@ -29,10 +29,16 @@ logger = logging.getLogger(__name__)
 IN_APP_ONLY = frozenset({"in_review"})
 # Kinds about a reviewer's decision or the deadline: a newer one of these makes every older
 # unsent SMS of the same application obsolete (the candidate would get contradicting texts).
-SUPERSEDING = frozenset({
-    "submitted", "approved", "changes_requested", "rejected", "onsite_pending",
-    "supplement_closed",
-})
+SUPERSEDING = frozenset(
+    {
+        "submitted",
+        "approved",
+        "changes_requested",
+        "rejected",
+        "onsite_pending",
+        "supplement_closed",
+    }
+)
 SMS_SIGNATURE = "【医师资格考试】"
 MAX_ATTEMPTS = 6
 # "sending" rows older than this were claimed by a worker that died mid-send: retried with
@@ -56,9 +62,13 @@ def notify_candidate(*, application: Application, kind: str, subject: str, body:
             logger.info("held back %d superseded SMS of application %s", superseded, application.pk)
     phone = (application.candidate.phone or "").strip()
     sms = kind not in IN_APP_ONLY and bool(phone)
-    record(action="message.queued", application=application, target=f"message:{message.pk}",
-           summary=f"通知考生：{subject}" + ("（站内信和短信）" if sms else "（站内信）"),
-           data={"kind": kind, "sms": sms})
+    record(
+        action="message.queued",
+        application=application,
+        target=f"message:{message.pk}",
+        summary=f"通知考生：{subject}" + ("（站内信和短信）" if sms else "（站内信）"),
+        data={"kind": kind, "sms": sms},
+    )
     if sms:
         OutboxMessage.objects.create(
             message=message,
@@ -130,10 +140,9 @@ def _claim_due(*, limit: int, now: dt.datetime | None) -> list[OutboxMessage]:
         claimed = []
         for row in rows:
             # The conditional UPDATE is the guard on SQLite too, where FOR UPDATE is ignored.
-            taken = OutboxMessage.objects.filter(pk=row.pk, status=row.status,
-                                                 attempts=row.attempts).update(
-                status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=row.attempts + 1
-            )
+            taken = OutboxMessage.objects.filter(
+                pk=row.pk, status=row.status, attempts=row.attempts
+            ).update(status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=row.attempts + 1)
             if taken:
                 row.status = OutboxMessage.Status.SENDING
                 row.attempts += 1
@@ -160,14 +169,17 @@ def _deliver_one(row: OutboxMessage, backend: SMSBackend, report: DeliveryReport
             logger.warning("SMS %s failed for good after %d attempts", row.pk, row.attempts)
         else:
             OutboxMessage.objects.filter(pk=row.pk).update(
-                status=OutboxMessage.Status.PENDING, last_error=error,
+                status=OutboxMessage.Status.PENDING,
+                last_error=error,
                 next_attempt_at=timezone.now() + backoff(row.attempts),
             )
             report.retried += 1
         return
     OutboxMessage.objects.filter(pk=row.pk).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now(),
-        provider_id=(result.provider_id or "")[:128], last_error="",
+        status=OutboxMessage.Status.SENT,
+        sent_at=timezone.now(),
+        provider_id=(result.provider_id or "")[:128],
+        last_error="",
     )
     report.sent += 1
     _record_sent(row)
@@ -189,4 +201,3 @@ def _record_sent(row: OutboxMessage) -> None:
         summary=f"短信已发送（{row.kind}）",
         data={"outbox": row.pk, "attempts": row.attempts},
     )
-

@@ -8,9 +8,13 @@ from medexam.messaging.services import mark_read
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "messaging/inbox.html", {
-        "messages_list": Message.objects.filter(recipient=request.user)[:200],
-    })
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "messages_list": Message.objects.filter(recipient=request.user)[:200],
+        },
+    )
 
 
 @login_required

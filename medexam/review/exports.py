@@ -7,9 +7,16 @@ from django.utils import timezone
 from medexam.exports import FORMATS, ExportFile, format_time, write_table
 
 COLUMNS = [
-    ("registration_no", "报名号"), ("name", "姓名"), ("exam_site", "考点"), ("state", "审核状态"),
-    ("route", "审核方式"), ("rule", "适用规则"), ("round", "提交轮次"), ("warnings", "有质量提示"),
-    ("claimed_by", "审核人"), ("submitted_at", "最近提交时间"),
+    ("registration_no", "报名号"),
+    ("name", "姓名"),
+    ("exam_site", "考点"),
+    ("state", "审核状态"),
+    ("route", "审核方式"),
+    ("rule", "适用规则"),
+    ("round", "提交轮次"),
+    ("warnings", "有质量提示"),
+    ("claimed_by", "审核人"),
+    ("submitted_at", "最近提交时间"),
 ]
 ROUTES = {"online": "线上审核", "offline": "线下审核"}
 

@@ -10,12 +10,22 @@ def flags_from_post(post, *, image_uuids: list[str], item_codes: list[str]) -> l
     flags: list[Flag] = []
     for uuid in image_uuids:
         if post.get(f"verdict-{uuid}") == "replace":
-            flags.append(Flag(reason=post.get(f"reason-{uuid}", ""),
-                              note=post.get(f"note-{uuid}", ""), image_uuid=uuid))
+            flags.append(
+                Flag(
+                    reason=post.get(f"reason-{uuid}", ""),
+                    note=post.get(f"note-{uuid}", ""),
+                    image_uuid=uuid,
+                )
+            )
     for code in item_codes:
         if post.get(f"add-{code}") == "1":
-            flags.append(Flag(reason=post.get(f"reason-item-{code}", ""),
-                              note=post.get(f"note-item-{code}", ""), item_code=code))
+            flags.append(
+                Flag(
+                    reason=post.get(f"reason-item-{code}", ""),
+                    note=post.get(f"note-item-{code}", ""),
+                    item_code=code,
+                )
+            )
     return flags
 
 

@@ -22,7 +22,9 @@ class Decision(models.Model):
         "materials.Application", on_delete=models.PROTECT, related_name="decisions"
     )
     round = models.PositiveSmallIntegerField()  # the application round decided on
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     outcome = models.CharField(max_length=24, choices=Outcome.choices)
     reason = models.TextField(blank=True)  # the overall reason / note, Chinese
     # The application's version the reviewer's page showed: a stale page cannot decide.
@@ -40,7 +42,7 @@ class Decision(models.Model):
 
 
 class ReplacementRequest(models.Model):
-    """"Please replace this image" (image set) or "please add to this item" (image null)."""
+    """ "Please replace this image" (image set) or "please add to this item" (image null)."""
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="requests")
     application = models.ForeignKey(
@@ -48,7 +50,10 @@ class ReplacementRequest(models.Model):
     )
     item = models.ForeignKey("rules.MaterialItem", on_delete=models.PROTECT, related_name="+")
     image = models.ForeignKey(
-        "materials.UploadedImage", null=True, blank=True, on_delete=models.SET_NULL,
+        "materials.UploadedImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="replacement_requests",
     )
     reason = models.CharField(max_length=32, choices=ReplacementReason.choices)
@@ -74,7 +79,9 @@ class PhoneCall(models.Model):
     application = models.ForeignKey(
         "materials.Application", on_delete=models.PROTECT, related_name="phone_calls"
     )
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     note = models.CharField(max_length=500, blank=True)
     called_at = models.DateTimeField(auto_now_add=True)

@@ -133,13 +133,17 @@ def review_page(application: Application, user) -> ReviewPage:
     page = materials_page(application)
     images = list(UploadedImage.objects.filter(application=application).select_related("item"))
     by_pk = {img.pk: img for img in images}
-    decisions = list(Decision.objects.filter(application=application)
-                     .select_related("reviewer").prefetch_related("requests__item", "requests__image"))
+    decisions = list(
+        Decision.objects.filter(application=application)
+        .select_related("reviewer")
+        .prefetch_related("requests__item", "requests__image")
+    )
     # At re-review: every image the last "please replace" named, beside what replaced it.
     pairs: dict[int, list[Pair]] = defaultdict(list)
     replacements = {img.replaces_id: img for img in images if img.replaces_id}
-    asked = next((d for d in reversed(decisions) if d.outcome == Decision.Outcome.REQUEST_CHANGES),
-                 None)
+    asked = next(
+        (d for d in reversed(decisions) if d.outcome == Decision.Outcome.REQUEST_CHANGES), None
+    )
     if asked is not None and asked.round < application.round:
         for r in asked.requests.all():
             old = by_pk.get(r.image_id)
@@ -153,18 +157,29 @@ def review_page(application: Application, user) -> ReviewPage:
     duplicates = _duplicates(application, user, [img for img in images if img.warnings])
     check = page.evaluation.trial_period
     timeline = trial_rows(check) if check is not None else None
-    history = list(AuditEntry.objects.filter(application=application)
-                   .exclude(action="image.viewed").select_related("actor").order_by("-created_at", "-id")[:200])
+    history = list(
+        AuditEntry.objects.filter(application=application)
+        .exclude(action="image.viewed")
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:200]
+    )
     now = timezone.now()
     return ReviewPage(
-        application=application, page=page, decisions=decisions,
+        application=application,
+        page=page,
+        decisions=decisions,
         calls=list(PhoneCall.objects.filter(application=application).select_related("reviewer")),
-        history=history, pairs=dict(pairs), duplicates=duplicates,
+        history=history,
+        pairs=dict(pairs),
+        duplicates=duplicates,
         open_requests={pk: r for pk, r in last_requests.items() if pk in by_pk},
         timeline=timeline,
         held_by_other=held_by_other(application, user, now),
-        held_by_me=bool(application.claimed_by_id == user.pk and application.claim_expires_at
-                        and application.claim_expires_at > now),
+        held_by_me=bool(
+            application.claimed_by_id == user.pk
+            and application.claim_expires_at
+            and application.claim_expires_at > now
+        ),
     )
 
 
@@ -189,19 +204,32 @@ def trial_rows(check) -> list[TrialRow]:
             return None
         x = round((a_c - start).days * 1000 / total)
         width = max(round((b_c - start).days * 1000 / total) - x, 2)
-        return TrialRow(label, kind, x, width, f"{label}：{a:%Y-%m-%d} 至 {b:%Y-%m-%d}（{(b - a).days} 天）")
+        return TrialRow(
+            label, kind, x, width, f"{label}：{a:%Y-%m-%d} 至 {b:%Y-%m-%d}（{(b - a).days} 天）"
+        )
 
-    rows = [row(s.start, s.end, s.status, s.institution or "（未填写机构）") for s in check.segments]
+    rows = [
+        row(s.start, s.end, s.status, s.institution or "（未填写机构）") for s in check.segments
+    ]
     rows += [row(a, b, "gap", "空档") for a, b in check.gaps]
     rows += [row(a, b, "overlap", "重叠（只算一次）") for a, b in check.overlaps]
     return [r for r in rows if r is not None]
 
 
 def _duplicates(application, user, images) -> dict[int, Duplicate]:
-    uuids = {u for img in images for w in img.warnings if w.get("code") == "DUPLICATE"
-             for u in w.get("other_applications", []) + w.get("same_application", [])}
-    others = {str(o.uuid): o for o in UploadedImage.objects.filter(uuid__in=uuids)
-              .select_related("application__candidate__exam", "item")}
+    uuids = {
+        u
+        for img in images
+        for w in img.warnings
+        if w.get("code") == "DUPLICATE"
+        for u in w.get("other_applications", []) + w.get("same_application", [])
+    }
+    others = {
+        str(o.uuid): o
+        for o in UploadedImage.objects.filter(uuid__in=uuids).select_related(
+            "application__candidate__exam", "item"
+        )
+    }
     result = {}
     for img in images:
         for w in img.warnings:
@@ -217,8 +245,12 @@ def _duplicates(application, user, images) -> dict[int, Duplicate]:
                 if other is None:
                     continue
                 if is_in_scope(user, other.application):
-                    links.append((other.application_id,
-                                  f"{other.application.candidate.name}的“{other.item.name}”"))
+                    links.append(
+                        (
+                            other.application_id,
+                            f"{other.application.candidate.name}的“{other.item.name}”",
+                        )
+                    )
                 else:
                     links.append((None, "其他考点的考生（不在您的审核范围内）"))
             result[img.pk] = Duplicate(image=img, links=links)
@@ -231,17 +263,26 @@ def _duplicates(application, user, images) -> dict[int, Duplicate]:
 def decision_reasons(*, application_ids: list[int]) -> dict[int, list[str]]:
     """The latest decision's reasons per application: its requests, then its note."""
     latest: dict[int, Decision] = {}
-    for decision in (Decision.objects.filter(application_id__in=application_ids)
-                     .exclude(outcome=Decision.Outcome.REOPEN).order_by("created_at", "id")):
+    for decision in (
+        Decision.objects.filter(application_id__in=application_ids)
+        .exclude(outcome=Decision.Outcome.REOPEN)
+        .order_by("created_at", "id")
+    ):
         latest[decision.application_id] = decision
     requests = defaultdict(list)
-    for r in (ReplacementRequest.objects.filter(decision__in=[d.pk for d in latest.values()])
-              .select_related("item", "image").order_by("id")):
+    for r in (
+        ReplacementRequest.objects.filter(decision__in=[d.pk for d in latest.values()])
+        .select_related("item", "image")
+        .order_by("id")
+    ):
         requests[r.decision_id].append(r)
     reasons: dict[int, list[str]] = {}
     for application_id, decision in latest.items():
-        lines = [f"{r.item.name}：{ReplacementReason(r.reason).label}" + (f"（{r.note}）" if r.note else "")
-                 for r in requests[decision.pk]]
+        lines = [
+            f"{r.item.name}：{ReplacementReason(r.reason).label}"
+            + (f"（{r.note}）" if r.note else "")
+            for r in requests[decision.pk]
+        ]
         if decision.reason:
             lines.append(decision.reason)
         reasons[application_id] = lines
@@ -280,8 +321,11 @@ class Statistics:
 
 def statistics(user) -> Statistics:
     applications = scoped_applications(user).exclude(state=S.DRAFT)
-    counts = (applications.values("candidate__exam_site__name", "state", "route")
-              .annotate(n=Count("id")).order_by("candidate__exam_site__name"))
+    counts = (
+        applications.values("candidate__exam_site__name", "state", "route")
+        .annotate(n=Count("id"))
+        .order_by("candidate__exam_site__name")
+    )
     sites: dict[str, SiteStats] = {}
     for row in counts:
         name = row["candidate__exam_site__name"]
@@ -291,9 +335,11 @@ def statistics(user) -> Statistics:
         site.total += row["n"]
     # Time to decision: from the submission of the round to the reviewer's decision.
     durations: dict[str, list[float]] = defaultdict(list)
-    decided = (Decision.objects.filter(application__in=applications, submitted_at__isnull=False)
-               .exclude(outcome=Decision.Outcome.REOPEN)
-               .values_list("application__candidate__exam_site__name", "submitted_at", "created_at"))
+    decided = (
+        Decision.objects.filter(application__in=applications, submitted_at__isnull=False)
+        .exclude(outcome=Decision.Outcome.REOPEN)
+        .values_list("application__candidate__exam_site__name", "submitted_at", "created_at")
+    )
     for name, submitted, created in decided:
         durations[name].append((created - submitted).total_seconds() / 3600)
     for name, site in sites.items():
@@ -303,9 +349,13 @@ def statistics(user) -> Statistics:
     for site in sites.values():
         site.state_cells = [site.by_state.get(value, 0) for value, _ in states]
     everything = [h for values in durations.values() for h in values]
-    reasons = (ReplacementRequest.objects.filter(application__in=applications)
-               .values("reason").annotate(n=Count("id")).order_by("-n", "reason"))
-    rounds = (applications.values("round").annotate(n=Count("id")).order_by("round"))
+    reasons = (
+        ReplacementRequest.objects.filter(application__in=applications)
+        .values("reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")
+    )
+    rounds = applications.values("round").annotate(n=Count("id")).order_by("round")
     return Statistics(
         sites=sorted(sites.values(), key=lambda s: s.site),
         states=states,

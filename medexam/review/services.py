@@ -47,8 +47,10 @@ class ReviewError(Exception):
 
 
 NOT_FOUND = ReviewError("NOT_FOUND", "没有找到这份申请。", 404)
-MSG_STALE = ("该申请在您打开页面之后已有新的变更（例如其他审核人员已作出决定），您的决定没有保存。"
-             "请刷新页面查看最新状态后再审核。")
+MSG_STALE = (
+    "该申请在您打开页面之后已有新的变更（例如其他审核人员已作出决定），您的决定没有保存。"
+    "请刷新页面查看最新状态后再审核。"
+)
 
 
 # --- scope --------------------------------------------------------------------------------
@@ -75,7 +77,8 @@ def _lock(application_id: int, user: User) -> Application:
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("candidate__exam", "candidate__user", "candidate__exam_site")
-        .filter(pk=application_id).first()
+        .filter(pk=application_id)
+        .first()
     )
     if application is None or not is_in_scope(user, application):
         raise NOT_FOUND  # out of scope looks exactly like "does not exist"
@@ -106,15 +109,19 @@ def held_by_other(application: Application, user: User, now: dt.datetime | None 
 
 def _held_message(application: Application) -> str:
     until = timezone.localtime(application.claim_expires_at).strftime("%H:%M")
-    return (f"该申请正在由{application.claimed_by}审核（至少保留到 {until}），"
-            "两人不能同时审核同一份申请。请从队列中选择其他申请。")
+    return (
+        f"该申请正在由{application.claimed_by}审核（至少保留到 {until}），"
+        "两人不能同时审核同一份申请。请从队列中选择其他申请。"
+    )
 
 
 def waiting_applications(user: User, now: dt.datetime | None = None):
     """Submitted or in review, in `user`'s scope, and not held by a live claim."""
     now = now or timezone.now()
-    return scoped_applications(user).filter(state__in=[S.SUBMITTED, S.IN_REVIEW]).filter(
-        Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now)
+    return (
+        scoped_applications(user)
+        .filter(state__in=[S.SUBMITTED, S.IN_REVIEW])
+        .filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
     )
 
 
@@ -122,13 +129,20 @@ def _take(application: Application, user: User, now: dt.datetime, request) -> No
     application.claimed_by = user
     application.claim_expires_at = now + lease()
     if application.state == S.SUBMITTED:
-        transition(application, to_state=S.IN_REVIEW, as_role=REVIEWER, actor=user,
-                   request=request)  # saves the claim with it
+        transition(
+            application, to_state=S.IN_REVIEW, as_role=REVIEWER, actor=user, request=request
+        )  # saves the claim with it
     else:
         application.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
-    record(action="review.claimed", actor=user, request=request, application=application,
-           target=f"application:{application.pk}", summary=f"{user} 开始审核",
-           data={"until": application.claim_expires_at.isoformat()})
+    record(
+        action="review.claimed",
+        actor=user,
+        request=request,
+        application=application,
+        target=f"application:{application.pk}",
+        summary=f"{user} 开始审核",
+        data={"until": application.claim_expires_at.isoformat()},
+    )
 
 
 def claim_next(*, reviewer: User, request: HttpRequest | None = None) -> Application | None:
@@ -145,7 +159,8 @@ def claim_next(*, reviewer: User, request: HttpRequest | None = None) -> Applica
             # skip_locked: rows another reviewer is claiming right now are passed over, not
             # waited for; PostgreSQL re-checks the WHERE clause on rows changed meanwhile.
             application = (
-                waiting_applications(reviewer, now).exclude(pk__in=skip)
+                waiting_applications(reviewer, now)
+                .exclude(pk__in=skip)
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("submitted_at", "id")
                 .first()
@@ -159,18 +174,23 @@ def claim_next(*, reviewer: User, request: HttpRequest | None = None) -> Applica
     return application
 
 
-def claim_application(*, application_id: int, reviewer: User,
-                      request: HttpRequest | None = None) -> Application:
+def claim_application(
+    *, application_id: int, reviewer: User, request: HttpRequest | None = None
+) -> Application:
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         if application.state not in (S.SUBMITTED, S.IN_REVIEW):
-            raise ReviewError("NOT_WAITING", f"该申请当前为“{application.get_state_display()}”，"
-                              "不在待审核状态，无需开始审核。", 409)
+            raise ReviewError(
+                "NOT_WAITING",
+                f"该申请当前为“{application.get_state_display()}”，不在待审核状态，无需开始审核。",
+                409,
+            )
         if held_by_other(application, reviewer, now):
             raise ReviewError("HELD", _held_message(application), 409)
         Application.objects.filter(claimed_by=reviewer).exclude(pk=application.pk).update(
-            claimed_by=None, claim_expires_at=None)
+            claimed_by=None, claim_expires_at=None
+        )
         _take(application, reviewer, now, request)
     return application
 
@@ -178,13 +198,16 @@ def claim_application(*, application_id: int, reviewer: User,
 def touch_claim(*, application: Application, reviewer: User) -> bool:
     """Renew the lease while the reviewer works on the application (inactivity expires it)."""
     now = timezone.now()
-    return bool(Application.objects.filter(
-        pk=application.pk, claimed_by=reviewer, claim_expires_at__gt=now
-    ).update(claim_expires_at=now + lease()))
+    return bool(
+        Application.objects.filter(
+            pk=application.pk, claimed_by=reviewer, claim_expires_at__gt=now
+        ).update(claim_expires_at=now + lease())
+    )
 
 
-def release_claim(*, application_id: int, reviewer: User,
-                  request: HttpRequest | None = None) -> None:
+def release_claim(
+    *, application_id: int, reviewer: User, request: HttpRequest | None = None
+) -> None:
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         if application.claimed_by_id != reviewer.pk:
@@ -192,12 +215,19 @@ def release_claim(*, application_id: int, reviewer: User,
         application.claimed_by = None
         application.claim_expires_at = None
         application.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
-        record(action="review.released", actor=reviewer, request=request, application=application,
-               target=f"application:{application.pk}", summary=f"{reviewer} 放回队列")
+        record(
+            action="review.released",
+            actor=reviewer,
+            request=request,
+            application=application,
+            target=f"application:{application.pk}",
+            summary=f"{reviewer} 放回队列",
+        )
 
 
-def reassign(*, application_id: int, actor: User, to_reviewer: User,
-             request: HttpRequest | None = None) -> Application:
+def reassign(
+    *, application_id: int, actor: User, to_reviewer: User, request: HttpRequest | None = None
+) -> Application:
     """The province hands an application to a reviewer (taking it from whoever held it)."""
     if actor.role != actor.Role.PROVINCE_REVIEWER:
         raise ReviewError("FORBIDDEN", "只有考区审核人员可以重新分配申请。", 403)
@@ -207,17 +237,25 @@ def reassign(*, application_id: int, actor: User, to_reviewer: User,
         if application.state not in (S.SUBMITTED, S.IN_REVIEW):
             raise ReviewError("NOT_WAITING", "只有待审核或审核中的申请可以重新分配。", 409)
         if not (to_reviewer.is_active and is_in_scope(to_reviewer, application)):
-            raise ReviewError("OUT_OF_SCOPE", "该审核人员不负责这名考生所在的考点，请选择该考点的审核人员。")
+            raise ReviewError(
+                "OUT_OF_SCOPE", "该审核人员不负责这名考生所在的考点，请选择该考点的审核人员。"
+            )
         previous = application.claimed_by
         Application.objects.filter(claimed_by=to_reviewer).exclude(pk=application.pk).update(
-            claimed_by=None, claim_expires_at=None)
+            claimed_by=None, claim_expires_at=None
+        )
         application.claimed_by = to_reviewer
         application.claim_expires_at = now + lease()
         application.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
-        record(action="review.reassigned", actor=actor, request=request, application=application,
-               target=f"application:{application.pk}",
-               summary=f"重新分配给 {to_reviewer}" + (f"（原为 {previous}）" if previous else ""),
-               data={"to": to_reviewer.pk, "from": previous.pk if previous else None})
+        record(
+            action="review.reassigned",
+            actor=actor,
+            request=request,
+            application=application,
+            target=f"application:{application.pk}",
+            summary=f"重新分配给 {to_reviewer}" + (f"（原为 {previous}）" if previous else ""),
+            data={"to": to_reviewer.pk, "from": previous.pk if previous else None},
+        )
     return application
 
 
@@ -250,14 +288,20 @@ def decide(
         application = _lock(application_id, reviewer)
         _check_version(application, version)
         if application.state != S.IN_REVIEW:
-            raise ReviewError("NOT_IN_REVIEW", f"该申请当前为“{application.get_state_display()}”，"
-                              "请先点击“开始审核”领取后再作决定。", 409)
+            raise ReviewError(
+                "NOT_IN_REVIEW",
+                f"该申请当前为“{application.get_state_display()}”，"
+                "请先点击“开始审核”领取后再作决定。",
+                409,
+            )
         if held_by_other(application, reviewer, now):
             raise ReviewError("HELD", _held_message(application), 409)
         requests = _resolve_flags(application, flags)
         if outcome != Outcome.REQUEST_CHANGES and requests:
-            raise ReviewError("FLAGS_WITH_OUTCOME", "您标记了需要更换或补充的材料：请选择“要求更换/补充材料”，"
-                              "或先取消这些标记。")
+            raise ReviewError(
+                "FLAGS_WITH_OUTCOME",
+                "您标记了需要更换或补充的材料：请选择“要求更换/补充材料”，或先取消这些标记。",
+            )
         to_state = {
             Outcome.APPROVE: S.APPROVED,
             Outcome.REQUEST_CHANGES: S.CHANGES_REQUESTED,
@@ -265,13 +309,22 @@ def decide(
             Outcome.ONSITE: S.ONSITE_PENDING,
         }.get(outcome)
         if to_state is None:
-            raise ReviewError("BAD_OUTCOME", "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。")
+            raise ReviewError(
+                "BAD_OUTCOME",
+                "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。",
+            )
         if outcome == Outcome.REQUEST_CHANGES and not requests:
-            raise ReviewError("NO_FLAGS", "要求更换材料时，请至少标记一张需要更换的图片或一项需要补充的材料。")
+            raise ReviewError(
+                "NO_FLAGS", "要求更换材料时，请至少标记一张需要更换的图片或一项需要补充的材料。"
+            )
         if outcome == Outcome.REJECT and not reason:
-            raise ReviewError("REASON_REQUIRED", "判定“不符合报名条件”时必须填写理由，请在审核意见中说明。")
+            raise ReviewError(
+                "REASON_REQUIRED", "判定“不符合报名条件”时必须填写理由，请在审核意见中说明。"
+            )
         if outcome == Outcome.ONSITE and application.route != "offline":
-            raise ReviewError("NOT_OFFLINE", "该考生为线上审核，不需要现场审核。请选择审核通过或其他结论。")
+            raise ReviewError(
+                "NOT_OFFLINE", "该考生为线上审核，不需要现场审核。请选择审核通过或其他结论。"
+            )
 
         deadline = None
         message_reason = reason
@@ -288,20 +341,38 @@ def decide(
         application.claimed_by = None
         application.claim_expires_at = None
         decision = Decision.objects.create(
-            application=application, round=application.round, reviewer=reviewer,
-            outcome=outcome, reason=reason, based_on_version=application.version,
-            submitted_at=submitted_at, supplement_deadline=deadline,
+            application=application,
+            round=application.round,
+            reviewer=reviewer,
+            outcome=outcome,
+            reason=reason,
+            based_on_version=application.version,
+            submitted_at=submitted_at,
+            supplement_deadline=deadline,
         )
         for r in requests:
             r.decision = decision
         ReplacementRequest.objects.bulk_create(requests)
         try:
             transition(
-                application, to_state=to_state, as_role=REVIEWER, actor=reviewer, request=request,
+                application,
+                to_state=to_state,
+                as_role=REVIEWER,
+                actor=reviewer,
+                request=request,
                 reason=message_reason,
-                data={"decision": decision.pk, "outcome": outcome,
-                      "requests": [{"item": r.item.code, "image": str(r.image.uuid) if r.image else None,
-                                    "reason": r.reason} for r in requests]},
+                data={
+                    "decision": decision.pk,
+                    "outcome": outcome,
+                    "requests": [
+                        {
+                            "item": r.item.code,
+                            "image": str(r.image.uuid) if r.image else None,
+                            "reason": r.reason,
+                        }
+                        for r in requests
+                    ],
+                },
             )
         except TransitionError as exc:
             raise ReviewError("TRANSITION", exc.message, 409) from exc
@@ -309,16 +380,26 @@ def decide(
 
 
 def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
-    images = {str(img.uuid): img for img in UploadedImage.objects.filter(
-        application=application, status=UploadedImage.Status.ACTIVE).select_related("item")}
-    items = {item.code: item for item in MaterialItem.objects.filter(exam_id=application.candidate.exam_id)}
+    images = {
+        str(img.uuid): img
+        for img in UploadedImage.objects.filter(
+            application=application, status=UploadedImage.Status.ACTIVE
+        ).select_related("item")
+    }
+    items = {
+        item.code: item
+        for item in MaterialItem.objects.filter(exam_id=application.candidate.exam_id)
+    }
     valid_reasons = set(ReplacementReason.values)
     requests: list[ReplacementRequest] = []
     seen: set[str] = set()
     for flag in flags:
         note = (flag.note or "").strip()[:500]
         if flag.reason not in valid_reasons:
-            raise ReviewError("BAD_REASON", "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。")
+            raise ReviewError(
+                "BAD_REASON",
+                "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。",
+            )
         if flag.image_uuid:
             image = images.get(str(flag.image_uuid))
             if image is None:
@@ -330,12 +411,17 @@ def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
                 raise ReviewError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
             image, key = None, f"item:{item.code}"
         if flag.reason == ReplacementReason.OTHER and not note:
-            raise ReviewError("NOTE_REQUIRED", f"“{item.name}”的原因选择了“其他”，请写明需要怎样更换。")
+            raise ReviewError(
+                "NOTE_REQUIRED", f"“{item.name}”的原因选择了“其他”，请写明需要怎样更换。"
+            )
         if key in seen:
             continue
         seen.add(key)
-        requests.append(ReplacementRequest(application=application, item=item, image=image,
-                                           reason=flag.reason, note=note))
+        requests.append(
+            ReplacementRequest(
+                application=application, item=item, image=image, reason=flag.reason, note=note
+            )
+        )
     return requests
 
 
@@ -364,34 +450,59 @@ def _changes_text(requests: list[ReplacementRequest], deadline: dt.datetime, rea
     return text
 
 
-def record_onsite_check(*, application_id: int, reviewer: User, version: int | None,
-                        passed: bool, note: str = "",
-                        request: HttpRequest | None = None) -> Decision:
+def record_onsite_check(
+    *,
+    application_id: int,
+    reviewer: User,
+    version: int | None,
+    passed: bool,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Decision:
     """Close an offline-route application after checking the originals on site."""
     note = (note or "").strip()
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         _check_version(application, version)
         if application.state != S.ONSITE_PENDING:
-            raise ReviewError("NOT_ONSITE", f"该申请当前为“{application.get_state_display()}”，"
-                              "不在待现场审核状态。", 409)
+            raise ReviewError(
+                "NOT_ONSITE",
+                f"该申请当前为“{application.get_state_display()}”，不在待现场审核状态。",
+                409,
+            )
         if not passed and not note:
-            raise ReviewError("REASON_REQUIRED", "现场审核不通过时必须填写理由（例如原件与上传材料不一致）。")
+            raise ReviewError(
+                "REASON_REQUIRED", "现场审核不通过时必须填写理由（例如原件与上传材料不一致）。"
+            )
         decision = Decision.objects.create(
-            application=application, round=application.round, reviewer=reviewer,
+            application=application,
+            round=application.round,
+            reviewer=reviewer,
             outcome=Outcome.ONSITE_APPROVED if passed else Outcome.ONSITE_REJECTED,
-            reason=note, based_on_version=application.version,
+            reason=note,
+            based_on_version=application.version,
             submitted_at=application.submitted_at,
         )
-        transition(application, to_state=S.APPROVED if passed else S.REJECTED, as_role=REVIEWER,
-                   actor=reviewer, request=request,
-                   reason=("现场审核原件：" + (note or "与上传材料一致")),
-                   data={"decision": decision.pk, "onsite": True})
+        transition(
+            application,
+            to_state=S.APPROVED if passed else S.REJECTED,
+            as_role=REVIEWER,
+            actor=reviewer,
+            request=request,
+            reason=("现场审核原件：" + (note or "与上传材料一致")),
+            data={"decision": decision.pk, "onsite": True},
+        )
     return decision
 
 
-def reopen(*, application_id: int, actor: User, version: int | None, reason: str,
-           request: HttpRequest | None = None) -> Decision:
+def reopen(
+    *,
+    application_id: int,
+    actor: User,
+    version: int | None,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Decision:
     """The province overrules a closed decision: the application goes back into review,
     held by the province reviewer."""
     reason = (reason or "").strip()
@@ -404,70 +515,112 @@ def reopen(*, application_id: int, actor: User, version: int | None, reason: str
         application = _lock(application_id, actor)
         _check_version(application, version)
         decision = Decision.objects.create(
-            application=application, round=application.round, reviewer=actor,
-            outcome=Outcome.REOPEN, reason=reason, based_on_version=application.version,
+            application=application,
+            round=application.round,
+            reviewer=actor,
+            outcome=Outcome.REOPEN,
+            reason=reason,
+            based_on_version=application.version,
             submitted_at=application.submitted_at,
         )
         application.claimed_by = actor
         application.claim_expires_at = now + lease()
         try:
-            transition(application, to_state=S.IN_REVIEW, as_role=PROVINCE, actor=actor,
-                       request=request, reason=f"考区重新审核：{reason}",
-                       data={"decision": decision.pk})
+            transition(
+                application,
+                to_state=S.IN_REVIEW,
+                as_role=PROVINCE,
+                actor=actor,
+                request=request,
+                reason=f"考区重新审核：{reason}",
+                data={"decision": decision.pk},
+            )
         except TransitionError as exc:
             raise ReviewError("TRANSITION", exc.message, 409) from exc
     return decision
 
 
-def log_phone_call(*, application_id: int, reviewer: User, outcome: str, note: str = "",
-                   request: HttpRequest | None = None) -> PhoneCall:
+def log_phone_call(
+    *,
+    application_id: int,
+    reviewer: User,
+    outcome: str,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> PhoneCall:
     note = (note or "").strip()[:500]
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         if outcome not in PhoneCall.Outcome.values:
-            raise ReviewError("BAD_OUTCOME", "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。")
-        call = PhoneCall.objects.create(application=application, reviewer=reviewer,
-                                        outcome=outcome, note=note)
-        record(action="review.phone_call", actor=reviewer, request=request, application=application,
-               target=f"phone_call:{call.pk}",
-               summary=f"电话联系考生：{call.get_outcome_display()}" + (f"，{note}" if note else ""),
-               data={"outcome": outcome})
+            raise ReviewError(
+                "BAD_OUTCOME", "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。"
+            )
+        call = PhoneCall.objects.create(
+            application=application, reviewer=reviewer, outcome=outcome, note=note
+        )
+        record(
+            action="review.phone_call",
+            actor=reviewer,
+            request=request,
+            application=application,
+            target=f"phone_call:{call.pk}",
+            summary=f"电话联系考生：{call.get_outcome_display()}" + (f"，{note}" if note else ""),
+            data={"outcome": outcome},
+        )
     return call
 
 
 # --- the supplement deadline (commands) ---------------------------------------------------
 
 
-def send_deadline_reminders(*, now: dt.datetime | None = None, within: dt.timedelta | None = None) -> int:
+def send_deadline_reminders(
+    *, now: dt.datetime | None = None, within: dt.timedelta | None = None
+) -> int:
     """Tell candidates whose supplement deadline is near, once per request."""
     now = now or timezone.now()
     within = within or dt.timedelta(hours=settings.REVIEW_REMINDER_HOURS)
     due = Application.objects.filter(
-        state=S.CHANGES_REQUESTED, supplement_deadline__gt=now,
+        state=S.CHANGES_REQUESTED,
+        supplement_deadline__gt=now,
         supplement_deadline__lte=now + within,
     ).values_list("pk", flat=True)
     sent = 0
     for application_id in list(due):
         with transaction.atomic():
-            application = (Application.objects.select_for_update(of=("self",))
-                           .select_related("candidate__user").get(pk=application_id))
-            decision = (Decision.objects.filter(application=application,
-                                                outcome=Outcome.REQUEST_CHANGES)
-                        .order_by("-created_at", "-id").first())
-            if (application.state != S.CHANGES_REQUESTED or decision is None
-                    or decision.reminder_sent_at is not None):
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("candidate__user")
+                .get(pk=application_id)
+            )
+            decision = (
+                Decision.objects.filter(application=application, outcome=Outcome.REQUEST_CHANGES)
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            if (
+                application.state != S.CHANGES_REQUESTED
+                or decision is None
+                or decision.reminder_sent_at is not None
+            ):
                 continue
             deadline = timezone.localtime(application.supplement_deadline)
             notify_candidate(
-                application=application, kind="supplement_reminder",
+                application=application,
+                kind="supplement_reminder",
                 subject="补充材料即将截止",
-                body=(f"请在 {deadline:%Y年%m月%d日 %H:%M} 前更换审核人员标记的材料并重新提交审核。"
-                      "逾期后图片将重新锁定，材料按现有内容进入审核。"),
+                body=(
+                    f"请在 {deadline:%Y年%m月%d日 %H:%M} 前更换审核人员标记的材料并重新提交审核。"
+                    "逾期后图片将重新锁定，材料按现有内容进入审核。"
+                ),
             )
             decision.reminder_sent_at = now
             decision.save(update_fields=["reminder_sent_at"])
-            record(action="review.deadline_reminder", application=application,
-                   target=f"application:{application.pk}", summary="发送补充截止提醒")
+            record(
+                action="review.deadline_reminder",
+                application=application,
+                target=f"application:{application.pk}",
+                summary="发送补充截止提醒",
+            )
             sent += 1
     return sent
 
@@ -482,25 +635,39 @@ def close_expired_supplements(*, now: dt.datetime | None = None) -> int:
     closed = 0
     for application_id in list(due):
         with transaction.atomic():
-            application = (Application.objects.select_for_update(of=("self",))
-                           .select_related("candidate__user", "candidate__exam").get(pk=application_id))
-            if (application.state != S.CHANGES_REQUESTED or application.supplement_deadline is None
-                    or application.supplement_deadline >= now):
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("candidate__user", "candidate__exam")
+                .get(pk=application_id)
+            )
+            if (
+                application.state != S.CHANGES_REQUESTED
+                or application.supplement_deadline is None
+                or application.supplement_deadline >= now
+            ):
                 continue
             application.images.filter(unlocked=True).update(unlocked=False)
             application.unlocked_items = []
             application.round += 1
             application.submitted_at = now
             application.supplement_deadline = None
-            transition(application, to_state=S.SUBMITTED, as_role=SYSTEM, actor=None,
-                       reason="补充截止时间已过", data={"deadline_closed": True,
-                                                   "round": application.round},
-                       notify=False)
+            transition(
+                application,
+                to_state=S.SUBMITTED,
+                as_role=SYSTEM,
+                actor=None,
+                reason="补充截止时间已过",
+                data={"deadline_closed": True, "round": application.round},
+                notify=False,
+            )
             notify_candidate(
-                application=application, kind="supplement_closed",
+                application=application,
+                kind="supplement_closed",
                 subject="补充材料已截止，图片已重新锁定",
-                body=("补充材料的截止时间已过，被标记的图片已重新锁定，不能再修改。"
-                      "您的材料已按现有内容重新进入审核，审核结果将通过站内信和短信通知您。"),
+                body=(
+                    "补充材料的截止时间已过，被标记的图片已重新锁定，不能再修改。"
+                    "您的材料已按现有内容重新进入审核，审核结果将通过站内信和短信通知您。"
+                ),
             )
             closed += 1
     return closed

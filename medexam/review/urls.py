@@ -19,6 +19,9 @@ urlpatterns = [
     path("applications/<int:pk>/reassign/", views.reassign, name="reassign"),
     path("applications/<int:pk>/calls/", views.phone_call, name="phone_call"),
     path("applications/<int:pk>/audit/", audit_views.application_log, name="audit_log"),
-    path("applications/<int:pk>/audit/export/", audit_views.application_log_export,
-         name="audit_export"),
+    path(
+        "applications/<int:pk>/audit/export/",
+        audit_views.application_log_export,
+        name="audit_export",
+    ),
 ]

@@ -29,7 +29,8 @@ def scoped_application(request: HttpRequest, pk: int) -> Application:
     application = (
         services.scoped_applications(request.user)
         .select_related("candidate__exam", "candidate__exam_site", "candidate__user", "claimed_by")
-        .filter(pk=pk).first()
+        .filter(pk=pk)
+        .first()
     )
     if application is None:
         raise Http404
@@ -50,16 +51,25 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "review/queue.html", {
-        "page": page,
-        "filters": filters,
-        "states": [(v, label) for v, label in S.choices if v != S.DRAFT],
-        "rules": sorted(set(services.scoped_applications(request.user).exclude(rule_code="")
-                            .values_list("rule_code", flat=True))),
-        "query": query.urlencode(),
-        "waiting": services.waiting_applications(request.user).count(),
-        "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
-    })
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "states": [(v, label) for v, label in S.choices if v != S.DRAFT],
+            "rules": sorted(
+                set(
+                    services.scoped_applications(request.user)
+                    .exclude(rule_code="")
+                    .values_list("rule_code", flat=True)
+                )
+            ),
+            "query": query.urlencode(),
+            "waiting": services.waiting_applications(request.user).count(),
+            "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
+        },
+    )
 
 
 @reviewer_required
@@ -80,8 +90,12 @@ def queue_export(request: HttpRequest) -> HttpResponse:
         return redirect("review:queue")
     filters = selectors.QueueFilters.from_query(request.GET)
     file = export_queue(selectors.queue(request.user, filters), fmt=fmt)
-    record(action="queue.exported", request=request, summary=f"导出审核队列（{fmt}）",
-           data={"format": fmt, "filters": request.GET.dict()})
+    record(
+        action="queue.exported",
+        request=request,
+        summary=f"导出审核队列（{fmt}）",
+        data={"format": fmt, "filters": request.GET.dict()},
+    )
     return _download(file)
 
 
@@ -103,22 +117,31 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     view = selectors.review_page(app, request.user)
     reviewers = []
     if request.user.role == User.Role.PROVINCE_REVIEWER:
-        reviewers = list(User.objects.filter(
-            role=User.Role.SITE_REVIEWER, exam_site_id=app.candidate.exam_site_id, is_active=True))
-    return render(request, "review/application.html", {
-        "app": app,
-        "candidate": app.candidate,
-        "view": view,
-        "ev": view.page.evaluation,
-        "reasons": ReplacementReason.choices,
-        "call_outcomes": PhoneCall.Outcome.choices,
-        "outcomes": Decision.Outcome,
-        "can_decide": app.state == S.IN_REVIEW and not view.held_by_other,
-        "is_province": request.user.role == User.Role.PROVINCE_REVIEWER,
-        "can_reopen": request.user.role == User.Role.PROVINCE_REVIEWER
-        and app.state in (S.APPROVED, S.REJECTED, S.ONSITE_PENDING),
-        "reviewers": reviewers,
-    })
+        reviewers = list(
+            User.objects.filter(
+                role=User.Role.SITE_REVIEWER,
+                exam_site_id=app.candidate.exam_site_id,
+                is_active=True,
+            )
+        )
+    return render(
+        request,
+        "review/application.html",
+        {
+            "app": app,
+            "candidate": app.candidate,
+            "view": view,
+            "ev": view.page.evaluation,
+            "reasons": ReplacementReason.choices,
+            "call_outcomes": PhoneCall.Outcome.choices,
+            "outcomes": Decision.Outcome,
+            "can_decide": app.state == S.IN_REVIEW and not view.held_by_other,
+            "is_province": request.user.role == User.Role.PROVINCE_REVIEWER,
+            "can_reopen": request.user.role == User.Role.PROVINCE_REVIEWER
+            and app.state in (S.APPROVED, S.REJECTED, S.ONSITE_PENDING),
+            "reviewers": reviewers,
+        },
+    )
 
 
 def _refusal(request: HttpRequest, exc: services.ReviewError, pk: int) -> HttpResponse:
@@ -154,14 +177,20 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
-    image_uuids = [str(u) for u in app.images.filter(status="active").values_list("uuid", flat=True)]
+    image_uuids = [
+        str(u) for u in app.images.filter(status="active").values_list("uuid", flat=True)
+    ]
     item_codes = list(app.candidate.exam.items.values_list("code", flat=True))
     flags = flags_from_post(request.POST, image_uuids=image_uuids, item_codes=item_codes)
     try:
         decision = services.decide(
-            application_id=pk, reviewer=request.user, version=version_from_post(request.POST),
-            outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", ""),
-            flags=flags, request=request,
+            application_id=pk,
+            reviewer=request.user,
+            version=version_from_post(request.POST),
+            outcome=request.POST.get("outcome", ""),
+            reason=request.POST.get("reason", ""),
+            flags=flags,
+            request=request,
         )
     except services.ReviewError as exc:
         return _refusal(request, exc, pk)
@@ -174,9 +203,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def onsite(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.record_onsite_check(
-            application_id=pk, reviewer=request.user, version=version_from_post(request.POST),
-            passed=request.POST.get("passed") == "1", note=request.POST.get("note", ""),
-            request=request)
+            application_id=pk,
+            reviewer=request.user,
+            version=version_from_post(request.POST),
+            passed=request.POST.get("passed") == "1",
+            note=request.POST.get("note", ""),
+            request=request,
+        )
     except services.ReviewError as exc:
         return _refusal(request, exc, pk)
     messages.success(request, "已记录现场审核结果，并已通知考生。")
@@ -187,9 +220,13 @@ def onsite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        services.reopen(application_id=pk, actor=request.user,
-                        version=version_from_post(request.POST),
-                        reason=request.POST.get("reason", ""), request=request)
+        services.reopen(
+            application_id=pk,
+            actor=request.user,
+            version=version_from_post(request.POST),
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
     except services.ReviewError as exc:
         return _refusal(request, exc, pk)
     messages.success(request, "已重新进入审核，由您领取。")
@@ -205,7 +242,9 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请选择要分配给的审核人员。")
         return redirect(_detail(pk))
     try:
-        services.reassign(application_id=pk, actor=request.user, to_reviewer=target, request=request)
+        services.reassign(
+            application_id=pk, actor=request.user, to_reviewer=target, request=request
+        )
     except services.ReviewError as exc:
         return _refusal(request, exc, pk)
     messages.success(request, f"已分配给 {target}。")
@@ -216,9 +255,13 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def phone_call(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        services.log_phone_call(application_id=pk, reviewer=request.user,
-                                outcome=request.POST.get("outcome", ""),
-                                note=request.POST.get("note", ""), request=request)
+        services.log_phone_call(
+            application_id=pk,
+            reviewer=request.user,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+            request=request,
+        )
     except services.ReviewError as exc:
         return _refusal(request, exc, pk)
     messages.success(request, "已记录电话联系。")
@@ -236,10 +279,14 @@ def _exam_for(user: User) -> Exam | None:
 
 @reviewer_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/statistics.html", {
-        "stats": selectors.statistics(request.user),
-        "exam": _exam_for(request.user),
-    })
+    return render(
+        request,
+        "review/statistics.html",
+        {
+            "stats": selectors.statistics(request.user),
+            "exam": _exam_for(request.user),
+        },
+    )
 
 
 @reviewer_required
@@ -248,10 +295,14 @@ def results_export(request: HttpRequest) -> HttpResponse:
     if exam is None:
         raise Http404
     try:
-        file = exports.export_results(exam=exam, fmt=request.GET.get("format", "xlsx"),
-                                      user=request.user, request=request, source="review")
+        file = exports.export_results(
+            exam=exam,
+            fmt=request.GET.get("format", "xlsx"),
+            user=request.user,
+            request=request,
+            source="review",
+        )
     except exports.ExportError as exc:
         messages.error(request, exc.message)
         return redirect("review:statistics")
     return _download(file)
-

@@ -59,7 +59,9 @@ def update_trial_segments(
             Application.objects.select_for_update().filter(candidate_id=candidate_id).first()
         )
         candidate = (
-            Candidate.objects.select_for_update(of=("self",)).select_related("exam").get(pk=candidate_id)
+            Candidate.objects.select_for_update(of=("self",))
+            .select_related("exam")
+            .get(pk=candidate_id)
         )
         if actor.pk != candidate.user_id:
             raise TrialSegmentsError("NOT_YOURS", "只能修改本人的试用期信息。")

@@ -11,8 +11,7 @@ from tests.candidates.helpers import csv_bytes, make_exam, row
 @pytest.fixture
 def imported_candidate(db):
     exam = make_exam()
-    import_candidates(exam=exam, data=csv_bytes([row(1, 手机号码="13912345678")]),
-                      filename="a.csv")
+    import_candidates(exam=exam, data=csv_bytes([row(1, 手机号码="13912345678")]), filename="a.csv")
     return Candidate.objects.get()
 
 

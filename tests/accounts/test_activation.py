@@ -30,7 +30,8 @@ def test_masking_keeps_first_and_last_four():
 
 
 def test_an_imported_candidate_activates_by_sms_code_and_logs_in(
-        client, imported_candidate, sms_outbox, post_committed):
+    client, imported_candidate, sms_outbox, post_committed
+):
     id_number = imported_candidate.id_number
     login = reverse("accounts:login")
     assert client.post(login, {"username": id_number, "password": NEW_PASSWORD}).status_code == 200
@@ -43,8 +44,10 @@ def test_an_imported_candidate_activates_by_sms_code_and_logs_in(
     assert "139****5678" in page.content.decode()
     assert id_number not in page.content.decode()
 
-    response = client.post(reverse("accounts:activate_password"), {
-        "code": code_in(sms), "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("accounts:activate_password"),
+        {"code": code_in(sms), "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
     assert response.status_code == 302 and response["Location"] == login
 
     response = client.post(login, {"username": id_number, "password": NEW_PASSWORD})
@@ -63,8 +66,12 @@ def test_an_expired_code_is_refused(imported_candidate, sms_outbox, send_code):
     sent_at = timezone.now() - dt.timedelta(minutes=11)
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE, now=sent_at)
     with pytest.raises(AccountError) as exc:
-        set_password_with_code(subject=sent.subject, code=code_in(sms_outbox()[0]),
-                               password=NEW_PASSWORD, purpose=ACTIVATE)
+        set_password_with_code(
+            subject=sent.subject,
+            code=code_in(sms_outbox()[0]),
+            password=NEW_PASSWORD,
+            purpose=ACTIVATE,
+        )
     assert exc.value.code == "code_expired" and "重新获取" in exc.value.message
     imported_candidate.user.refresh_from_db()
     assert not imported_candidate.user.has_usable_password()
@@ -73,26 +80,30 @@ def test_an_expired_code_is_refused(imported_candidate, sms_outbox, send_code):
 def test_a_code_works_once(imported_candidate, sms_outbox, send_code):
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE)
     code = code_in(sms_outbox()[0])
-    set_password_with_code(subject=sent.subject, code=code, password=NEW_PASSWORD,
-                           purpose=ACTIVATE)
+    set_password_with_code(subject=sent.subject, code=code, password=NEW_PASSWORD, purpose=ACTIVATE)
     with pytest.raises(AccountError, match="过期或尚未获取"):
-        set_password_with_code(subject=sent.subject, code=code, password="Another-Pass-77",
-                               purpose=ACTIVATE)
+        set_password_with_code(
+            subject=sent.subject, code=code, password="Another-Pass-77", purpose=ACTIVATE
+        )
 
 
-def test_wrong_codes_are_counted_and_then_the_code_is_dead(imported_candidate, sms_outbox, send_code):
+def test_wrong_codes_are_counted_and_then_the_code_is_dead(
+    imported_candidate, sms_outbox, send_code
+):
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE)
     right = code_in(sms_outbox()[0])
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     for _attempt in range(MAX_ATTEMPTS):
         with pytest.raises(AccountError) as exc:
-            set_password_with_code(subject=sent.subject, code=wrong, password=NEW_PASSWORD,
-                                   purpose=ACTIVATE)
+            set_password_with_code(
+                subject=sent.subject, code=wrong, password=NEW_PASSWORD, purpose=ACTIVATE
+            )
         assert exc.value.code == "wrong_code"
     assert "还可以再试 4 次" not in exc.value.message
     with pytest.raises(AccountError) as exc:
-        set_password_with_code(subject=sent.subject, code=right, password=NEW_PASSWORD,
-                               purpose=ACTIVATE)
+        set_password_with_code(
+            subject=sent.subject, code=right, password=NEW_PASSWORD, purpose=ACTIVATE
+        )
     assert exc.value.code == "too_many_attempts"
 
 
@@ -103,10 +114,12 @@ def test_a_new_code_replaces_the_previous_one(imported_candidate, sms_outbox, se
     first, second = (code_in(m) for m in sms_outbox())
     if first != second:
         with pytest.raises(AccountError):
-            set_password_with_code(subject=sent.subject, code=first, password=NEW_PASSWORD,
-                                   purpose=ACTIVATE)
-    set_password_with_code(subject=sent.subject, code=second, password=NEW_PASSWORD,
-                           purpose=ACTIVATE)
+            set_password_with_code(
+                subject=sent.subject, code=first, password=NEW_PASSWORD, purpose=ACTIVATE
+            )
+    set_password_with_code(
+        subject=sent.subject, code=second, password=NEW_PASSWORD, purpose=ACTIVATE
+    )
 
 
 def test_codes_are_rate_limited_per_minute_and_per_hour(imported_candidate, sms_outbox, send_code):
@@ -137,25 +150,30 @@ def test_unknown_id_numbers_get_the_same_answer_and_the_same_limits(client, db, 
     assert "秒后再重新获取" in response.content.decode()
 
 
-def test_a_weak_password_is_refused_and_the_code_stays_usable(imported_candidate, sms_outbox, send_code):
+def test_a_weak_password_is_refused_and_the_code_stays_usable(
+    imported_candidate, sms_outbox, send_code
+):
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE)
     code = code_in(sms_outbox()[0])
     with pytest.raises(AccountError) as exc:
-        set_password_with_code(subject=sent.subject, code=code, password="12345678",
-                               purpose=ACTIVATE)
+        set_password_with_code(
+            subject=sent.subject, code=code, password="12345678", purpose=ACTIVATE
+        )
     assert exc.value.code == "weak_password"
-    set_password_with_code(subject=sent.subject, code=code, password=NEW_PASSWORD,
-                           purpose=ACTIVATE)
+    set_password_with_code(subject=sent.subject, code=code, password=NEW_PASSWORD, purpose=ACTIVATE)
 
 
 def test_forgotten_password_page_resets_an_active_account(
-        client, imported_candidate, sms_outbox, post_committed):
+    client, imported_candidate, sms_outbox, post_committed
+):
     user = imported_candidate.user
     user.set_password("Old-Password-11")
     user.save()
     post_committed(reverse("accounts:reset"), {"id_number": imported_candidate.id_number})
-    client.post(reverse("accounts:reset_password"), {
-        "code": code_in(sms_outbox()[0]), "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    client.post(
+        reverse("accounts:reset_password"),
+        {"code": code_in(sms_outbox()[0]), "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert AuditEntry.objects.filter(action="account.password_reset").count() == 1

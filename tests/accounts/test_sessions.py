@@ -30,7 +30,9 @@ def test_a_live_session_keeps_the_candidate_logged_in(client, candidate, passwor
 
 def test_an_expired_session_is_not_accepted(client, candidate, password):
     key = _log_in(client, candidate, password)
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
 
     response = client.get(reverse("materials:materials"))
 

@@ -19,20 +19,31 @@ def _token(user) -> str:
 
 @pytest.fixture
 def official_token(api_exam):
-    return _token(User.objects.create(username="liaoning-official",
-                                      role=User.Role.PROVINCE_REVIEWER, province="liaoning"))
+    return _token(
+        User.objects.create(
+            username="liaoning-official", role=User.Role.PROVINCE_REVIEWER, province="liaoning"
+        )
+    )
 
 
 @pytest.fixture
 def other_province_token(api_exam):
-    return _token(User.objects.create(username="jilin-official",
-                                      role=User.Role.PROVINCE_REVIEWER, province="jilin"))
+    return _token(
+        User.objects.create(
+            username="jilin-official", role=User.Role.PROVINCE_REVIEWER, province="jilin"
+        )
+    )
 
 
 @pytest.fixture
 def site_reviewer_token(api_exam):
-    return _token(User.objects.create(username="shenyang-reviewer", role=User.Role.SITE_REVIEWER,
-                                      exam_site=api_exam.sites.get(name="沈阳市")))
+    return _token(
+        User.objects.create(
+            username="shenyang-reviewer",
+            role=User.Role.SITE_REVIEWER,
+            exam_site=api_exam.sites.get(name="沈阳市"),
+        )
+    )
 
 
 @pytest.fixture

@@ -57,20 +57,27 @@ def test_site_reviewers_cannot_use_the_api(api, site_reviewer_token):
 
 def test_officials_of_another_province_see_nothing_of_this_exam(api, other_province_token):
     for method, url, extra in (
-            ("get", app_url(), {}), ("get", results_url(), {}),
-            ("post", import_url(), {"data": {"file": upload(xlsx_bytes([row(9)]))}})):
+        ("get", app_url(), {}),
+        ("get", results_url(), {}),
+        ("post", import_url(), {"data": {"file": upload(xlsx_bytes([row(9)]))}}),
+    ):
         assert api(method, url, token=other_province_token, **extra).status_code == 404
     assert not Candidate.objects.filter(registration_no="22210000009").exists()
 
 
 def test_application_state_with_masked_id_number(api, official_token):
     Application.objects.filter(candidate__registration_no="22210000001").update(
-        state="changes_requested", route="online", rule_code="R7")
+        state="changes_requested", route="online", rule_code="R7"
+    )
     response = api("get", app_url(), token=official_token)
     assert response.status_code == 200
     body = response.json()
     assert (body["state"], body["state_label"], body["route"], body["rule"]) == (
-        "changes_requested", "需补充/更换材料", "online", "R7")
+        "changes_requested",
+        "需补充/更换材料",
+        "online",
+        "R7",
+    )
     assert body["id_number_masked"] == "2101" + "*" * 10 + resident_id(1)[-4:]
     assert resident_id(1) not in response.content.decode()
 
@@ -81,19 +88,31 @@ def test_unknown_registration_number_is_a_404_in_chinese(api, official_token):
 
 
 def test_import_through_the_api_uses_the_same_rules(api, official_token):
-    bad = api("post", import_url(), token=official_token,
-              data={"file": upload(xlsx_bytes([row(3), row(4, 手机号码="1")]))})
+    bad = api(
+        "post",
+        import_url(),
+        token=official_token,
+        data={"file": upload(xlsx_bytes([row(3), row(4, 手机号码="1")]))},
+    )
     assert bad.status_code == 422
     assert [(e["line"], e["code"]) for e in bad.json()["errors"]] == [(3, "phone_invalid")]
     assert not Candidate.objects.filter(registration_no="22210000003").exists()
 
-    good = api("post", import_url(), token=official_token,
-               data={"file": upload(xlsx_bytes([row(1), row(2, 考点="大连市"), row(3)]))})
+    good = api(
+        "post",
+        import_url(),
+        token=official_token,
+        data={"file": upload(xlsx_bytes([row(1), row(2, 考点="大连市"), row(3)]))},
+    )
     assert good.status_code == 201
     assert (good.json()["created"], good.json()["unchanged"]) == (1, 2)
 
-    dry = api("post", import_url(), token=official_token,
-              data={"file": upload(csv_bytes([row(5)]), "a.csv"), "dry_run": "true"})
+    dry = api(
+        "post",
+        import_url(),
+        token=official_token,
+        data={"file": upload(csv_bytes([row(5)]), "a.csv"), "dry_run": "true"},
+    )
     assert dry.status_code == 200 and dry.json()["created"] == 1
     assert not Candidate.objects.filter(registration_no="22210000005").exists()
 
@@ -102,8 +121,9 @@ def test_results_as_json_pages_csv_and_xlsx(api, official_token, api_exam):
     import_candidates_more(api_exam)
     first = api("get", results_url(), token=official_token, data={"limit": 2}).json()
     assert [r["registration_no"] for r in first["results"]] == ["22210000001", "22210000002"]
-    second = api("get", results_url(), token=official_token,
-                 data={"limit": 2, "after": first["next_after"]}).json()
+    second = api(
+        "get", results_url(), token=official_token, data={"limit": 2, "after": first["next_after"]}
+    ).json()
     assert [r["registration_no"] for r in second["results"]] == ["22210000003"]
     assert second["next_after"] is None
 
@@ -111,8 +131,9 @@ def test_results_as_json_pages_csv_and_xlsx(api, official_token, api_exam):
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response["Content-Disposition"].startswith("attachment;") and len(lines) == 4
 
-    response = api("get", results_url(), token=official_token,
-                   data={"format": "xlsx", "state": "approved"})
+    response = api(
+        "get", results_url(), token=official_token, data={"format": "xlsx", "state": "approved"}
+    )
     assert load_workbook(io.BytesIO(response.content)).active.max_row == 1
 
 
@@ -149,8 +170,13 @@ def test_application_reasons_come_from_the_latest_decision(api, official_token):
 
     application = Application.objects.get(candidate__registration_no="22210000001")
     reviewer = User.objects.create(username="rv", role=User.Role.SITE_REVIEWER)
-    Decision.objects.create(application=application, round=1, reviewer=reviewer,
-                            outcome=Decision.Outcome.REJECT, based_on_version=1,
-                            reason="不符合报名条件")
+    Decision.objects.create(
+        application=application,
+        round=1,
+        reviewer=reviewer,
+        outcome=Decision.Outcome.REJECT,
+        based_on_version=1,
+        reason="不符合报名条件",
+    )
     body = api("get", app_url(), token=official_token).json()
     assert body["reasons"] == ["不符合报名条件"]

@@ -13,8 +13,7 @@ from medexam.api.models import ApiToken
 from tests.candidates.helpers import make_exam
 
 schema = schemathesis.pytest.from_fixture("api_schema")
-FUZZ = settings(max_examples=25, deadline=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture
@@ -32,8 +31,9 @@ def api_schema(db):
 @pytest.fixture
 def token(db):
     make_exam()
-    user = User.objects.create(username="fuzz-official", role=User.Role.PROVINCE_REVIEWER,
-                               province="liaoning")
+    user = User.objects.create(
+        username="fuzz-official", role=User.Role.PROVINCE_REVIEWER, province="liaoning"
+    )
     return ApiToken.issue(user=user, name="fuzz")[1]
 
 
@@ -41,8 +41,9 @@ def token(db):
 @schema.parametrize()
 @FUZZ
 def test_random_requests_never_cause_a_server_error(case, token):
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                           checks=[not_a_server_error])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error]
+    )
 
 
 @pytest.mark.django_db
@@ -52,5 +53,6 @@ def test_random_requests_against_a_real_exam_never_cause_a_server_error(case, to
     # Random exam slugs mostly meet the 404; pin the real one so the handlers run.
     if "exam" in (case.path_parameters or {}):
         case.path_parameters["exam"] = "import-test-2022"
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                           checks=[not_a_server_error])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error]
+    )

@@ -32,8 +32,10 @@ def test_the_database_refuses_updates_and_deletes_on_postgresql(candidate):
     if connection.vendor != "postgresql":
         pytest.skip("the trigger exists on PostgreSQL only")
     entry = record(action="test.entry", summary="original")
-    for sql in ("UPDATE audit_auditentry SET summary = 'forged' WHERE id = %s",
-                "DELETE FROM audit_auditentry WHERE id = %s"):
+    for sql in (
+        "UPDATE audit_auditentry SET summary = 'forged' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql, [entry.pk])
@@ -42,7 +44,8 @@ def test_the_database_refuses_updates_and_deletes_on_postgresql(candidate):
 
 
 def test_province_reads_and_exports_the_log_of_an_application(
-        client, province_reviewer, site_reviewer, application):
+    client, province_reviewer, site_reviewer, application
+):
     client.force_login(site_reviewer)
     client.get(reverse("materials:image", args=[image(application).uuid]))
     client.force_login(province_reviewer)
@@ -63,10 +66,17 @@ def test_every_transition_of_a_round_trip_is_logged(application, site_reviewer):
 
     services.claim_application(application_id=application.pk, reviewer=site_reviewer)
     application.refresh_from_db()
-    services.decide(application_id=application.pk, reviewer=site_reviewer,
-                    version=application.version, outcome="approve")
-    moves = list(AuditEntry.objects.filter(action="application.transition", application=application)
-                 .values_list("data__from", "data__to"))
+    services.decide(
+        application_id=application.pk,
+        reviewer=site_reviewer,
+        version=application.version,
+        outcome="approve",
+    )
+    moves = list(
+        AuditEntry.objects.filter(
+            action="application.transition", application=application
+        ).values_list("data__from", "data__to")
+    )
     assert moves == [("draft", "submitted"), ("submitted", "in_review"), ("in_review", "approved")]
     decided = AuditEntry.objects.filter(action="application.transition").last()
     assert decided.actor == site_reviewer and decided.actor_site == "沈阳市"

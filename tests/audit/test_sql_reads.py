@@ -22,8 +22,13 @@ def _raw(model, fields, pk):
 
 def test_every_field_comes_back_as_the_orm_gives_it(candidate):
     saved = AuditEntry.objects.create(
-        action="image.uploaded", actor=candidate.user, actor_role="candidate", ip="10.1.2.3",
-        application=candidate.application, target="image:x", summary="上传 身份证明",
+        action="image.uploaded",
+        actor=candidate.user,
+        actor_role="candidate",
+        ip="10.1.2.3",
+        application=candidate.application,
+        target="image:x",
+        summary="上传 身份证明",
         data={"item": "id_proof", "sizes": [1, 2], "名": "值"},
     )
     fields = tuple(f.name for f in AuditEntry._meta.concrete_fields)
@@ -38,8 +43,9 @@ def test_every_field_comes_back_as_the_orm_gives_it(candidate):
 
 
 def test_some_fields_in_any_order_leave_the_others_deferred(candidate):
-    saved = AuditEntry.objects.create(action="a.b", actor=candidate.user, summary="s",
-                                      data={"k": 1})
+    saved = AuditEntry.objects.create(
+        action="a.b", actor=candidate.user, summary="s", data={"k": 1}
+    )
     fields = ("data", "summary", "id")  # not the model's order
     built = instance(AuditEntry, fields, _raw(AuditEntry, fields, saved.pk))
 

@@ -31,7 +31,9 @@ def camera_photo(seed: int = 7) -> bytes:
     orientation 6, sensor noise, high quality — several megabytes. Upright, its top-left
     corner is solid red: that is how the test tells upright from turned or mirrored."""
     # Drawn small and enlarged, with grain added in integers: a few seconds, not fifteen.
-    small = Image.open(io.BytesIO(document_image(seed=seed, size=(1000, 750), max_bytes=10_000_000)))
+    small = Image.open(
+        io.BytesIO(document_image(seed=seed, size=(1000, 750), max_bytes=10_000_000))
+    )
     upright = small.resize((4000, 3000), Image.Resampling.BILINEAR)
     ImageDraw.Draw(upright).rectangle([0, 0, 600, 600], fill=RED)
     pixels = np.asarray(upright, dtype=np.int16)
@@ -51,7 +53,7 @@ def open_materials(page, live_server, candidate, password):
 
 
 def form_for(page, item: str, slot: str = ""):
-    selector = f'#item-{item} form.upload-form'
+    selector = f"#item-{item} form.upload-form"
     return page.locator(selector + (f'[data-slot="{slot}"]' if slot else ""))
 
 
@@ -151,7 +153,9 @@ def test_a_network_failure_keeps_the_photo_for_a_manual_retry(
     assert UploadedImage.objects.filter(application=candidate.application).count() == 1
 
 
-def test_an_error_on_one_item_keeps_the_others(page, live_server, candidate, password, jpeg, tmp_path):
+def test_an_error_on_one_item_keeps_the_others(
+    page, live_server, candidate, password, jpeg, tmp_path
+):
     kept = upload(candidate, jpeg(5), slot="front")
     heic = tmp_path / "IMG_0002.HEIC"
     heic.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 2000)
@@ -200,7 +204,10 @@ def test_the_page_carries_the_intake_messages_and_no_inline_code(
 ):
     open_materials(page, live_server, candidate, password)
     violations: list[str] = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.reload()
 
     messages = json.loads(page.locator("#upload-messages").text_content())
@@ -223,7 +230,8 @@ def test_the_check_page_lists_every_item_warnings_to_confirm_and_what_will_lock(
     doubtful = upload(candidate, jpeg(9), item="diploma")
     # A borderline photo, as the intake marks one: accepted, with a warning to confirm.
     UploadedImage.objects.filter(pk=doubtful.pk).update(
-        warnings=[{"code": "BLURRY", "message": WARN_MESSAGES["BLURRY"]}], warnings_confirmed=False)
+        warnings=[{"code": "BLURRY", "message": WARN_MESSAGES["BLURRY"]}], warnings_confirmed=False
+    )
     open_materials(page, live_server, candidate, password)
     page.get_by_role("link", name="提交审核").first.click()
     page.wait_for_load_state()
@@ -231,7 +239,10 @@ def test_the_check_page_lists_every_item_warnings_to_confirm_and_what_will_lock(
     summary = page.locator(".error-summary")
     assert "还不能提交" in summary.inner_text()
     assert "身份证明" in summary.inner_text() and "需 3 张，已传 1 张" in summary.inner_text()
-    assert summary.get_by_role("link", name="毕业证书").get_attribute("href") == f"#image-{doubtful.uuid}"
+    assert (
+        summary.get_by_role("link", name="毕业证书").get_attribute("href")
+        == f"#image-{doubtful.uuid}"
+    )
     assert page.get_by_role("button", name="确认提交审核").is_disabled()
     assert page.locator(".summary-thumbs figure.thumb").count() == 2
     assert "将被锁定" in page.locator("#lock-title + p").inner_text().replace(" ", "")
@@ -244,7 +255,9 @@ def test_the_check_page_lists_every_item_warnings_to_confirm_and_what_will_lock(
     assert UploadedImage.objects.get(pk=doubtful.pk).warnings_confirmed
 
 
-def test_without_javascript_the_plain_form_still_uploads(browser, live_server, candidate, password, jpeg, tmp_path):
+def test_without_javascript_the_plain_form_still_uploads(
+    browser, live_server, candidate, password, jpeg, tmp_path
+):
     from tests.browser.support import PHONE
 
     photo = tmp_path / "front.jpg"
@@ -305,7 +318,9 @@ def test_a_dropped_file_is_taken_and_a_deleted_image_frees_its_place(
         """b64 => { const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
                     const dt = new DataTransfer();
                     dt.items.add(new File([bytes], "scan.jpg", {type: "image/jpeg"}));
-                    return dt; }""", b64)
+                    return dt; }""",
+        b64,
+    )
     waiting.dispatch_event("drop", {"dataTransfer": transfer})
     fitted(waiting)
 
@@ -322,8 +337,10 @@ def test_a_dropped_file_is_taken_and_a_deleted_image_frees_its_place(
 # rotations; the mirrored tags 2, 4, 5, 7 do not come from phone cameras, and Chromium 156
 # was seen here to ignore tag 2 while honouring the rest: those stay the browser's call).
 STORED_AS = {
-    1: None, 3: Image.Transpose.ROTATE_180,
-    6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270,
+    1: None,
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,
+    8: Image.Transpose.ROTATE_270,
 }
 
 
@@ -348,9 +365,11 @@ def test_every_camera_orientation_is_shown_and_fitted_upright(
 
         assert "1000×700 像素" in said, (orientation, said)
         corner = form.locator(".fit-canvas").evaluate(
-            "c => Array.from(c.getContext('2d').getImageData(3, 3, 1, 1).data)")
+            "c => Array.from(c.getContext('2d').getImageData(3, 3, 1, 1).data)"
+        )
         far = form.locator(".fit-canvas").evaluate(
-            "c => Array.from(c.getContext('2d').getImageData(c.width - 4, c.height - 4, 1, 1).data)")
+            "c => Array.from(c.getContext('2d').getImageData(c.width - 4, c.height - 4, 1, 1).data)"
+        )
         assert corner[0] > 150 and corner[1] < 90 and corner[2] < 90, (orientation, corner)
         assert not (far[0] > 150 and far[1] < 90), (orientation, far)
 
@@ -360,7 +379,9 @@ def test_confirming_a_warning_keeps_a_photo_waiting_elsewhere(
 ):
     doubtful = upload(candidate, jpeg(15), slot="front")
     UploadedImage.objects.filter(pk=doubtful.pk).update(
-        warnings=[{"code": "TOO_DARK", "message": WARN_MESSAGES["TOO_DARK"]}], warnings_confirmed=False)
+        warnings=[{"code": "TOO_DARK", "message": WARN_MESSAGES["TOO_DARK"]}],
+        warnings_confirmed=False,
+    )
     photo = tmp_path / "diploma.jpg"
     photo.write_bytes(jpeg(16))
     open_materials(page, live_server, candidate, password)
@@ -369,7 +390,9 @@ def test_confirming_a_warning_keeps_a_photo_waiting_elsewhere(
     fitted(waiting)
 
     page.locator(f"#image-{doubtful.uuid}").get_by_role("button", name="确认图片无误").click()
-    page.locator(f"#image-{doubtful.uuid}").get_by_role("button", name="确认图片无误").wait_for(state="detached")
+    page.locator(f"#image-{doubtful.uuid}").get_by_role("button", name="确认图片无误").wait_for(
+        state="detached"
+    )
 
     assert "已确认" in page.locator("#item-id_proof .item-announce").inner_text()
     assert UploadedImage.objects.get(pk=doubtful.pk).warnings_confirmed

@@ -17,9 +17,18 @@ def test_inserted_rows_get_model_defaults():
 def test_callable_defaults_are_drawn_per_row(candidate, exam):
     # UploadedImage.uuid is a unique uuid4 default: one shared value would break the insert.
     item = exam.items.first()
-    common = {"application_id": candidate.application.pk, "item_id": item.pk, "file": "x.jpg",
-              "format": "JPEG", "width": 10, "height": 10, "size": 1, "original_size": 1,
-              "original_sha256": "0" * 64, "uploaded_by_id": candidate.user_id}
+    common = {
+        "application_id": candidate.application.pk,
+        "item_id": item.pk,
+        "file": "x.jpg",
+        "format": "JPEG",
+        "width": 10,
+        "height": 10,
+        "size": 1,
+        "original_size": 1,
+        "original_sha256": "0" * 64,
+        "uploaded_by_id": candidate.user_id,
+    }
     insert_rows(UploadedImage, [{**common, "position": 0}, {**common, "position": 1}])
     uuids = set(UploadedImage.objects.values_list("uuid", flat=True))
     assert len(uuids) == 2

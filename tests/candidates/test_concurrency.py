@@ -33,5 +33,7 @@ def test_two_imports_of_the_same_file_at_once_create_each_candidate_once():
 
     # The exam row lock serialises them: one creates, the other finds nothing to do.
     assert sorted((r.created, r.unchanged, len(r.errors)) for r in reports) == [
-        (0, 40, 0), (40, 0, 0)]
+        (0, 40, 0),
+        (40, 0, 0),
+    ]
     assert Candidate.objects.filter(exam=exam).count() == 40

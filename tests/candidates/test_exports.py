@@ -18,12 +18,20 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def imported(import_exam):
-    import_candidates(exam=import_exam, filename="a.csv", data=csv_bytes(
-        [row(1), row(2, 考点="大连市"), row(3, 姓名="=HYPERLINK(\"x\")")]))
+    import_candidates(
+        exam=import_exam,
+        filename="a.csv",
+        data=csv_bytes([row(1), row(2, 考点="大连市"), row(3, 姓名='=HYPERLINK("x")')]),
+    )
     decided = dt.datetime(2022, 2, 10, 1, 30, tzinfo=dt.UTC)
     Application.objects.filter(candidate__registration_no="22210000001").update(
-        state="approved", route="online", rule_code="R7", decided_at=decided,
-        submitted_at=decided - dt.timedelta(days=1), first_submitted_at=decided - dt.timedelta(days=2))
+        state="approved",
+        route="online",
+        rule_code="R7",
+        decided_at=decided,
+        submitted_at=decided - dt.timedelta(days=1),
+        first_submitted_at=decided - dt.timedelta(days=2),
+    )
     return import_exam
 
 
@@ -34,11 +42,31 @@ def read_csv(content: bytes) -> list[list[str]]:
 def test_csv_export_has_one_row_per_candidate_with_state_route_rule_and_times(imported):
     result = export_results(exam=imported, fmt="csv")
     lines = read_csv(result.content)
-    assert lines[0][:9] == ["报名号", "姓名", "考点", "报考类别", "审核状态", "状态代码",
-                            "审核方式", "适用规则", "审核意见"]
-    assert lines[1] == ["22210000001", "考生1", "沈阳市", "临床执业医师", "审核通过", "approved",
-                        "线上审核", "R7", "", "2022-02-08 09:30:00", "2022-02-09 09:30:00",
-                        "2022-02-10 09:30:00"]
+    assert lines[0][:9] == [
+        "报名号",
+        "姓名",
+        "考点",
+        "报考类别",
+        "审核状态",
+        "状态代码",
+        "审核方式",
+        "适用规则",
+        "审核意见",
+    ]
+    assert lines[1] == [
+        "22210000001",
+        "考生1",
+        "沈阳市",
+        "临床执业医师",
+        "审核通过",
+        "approved",
+        "线上审核",
+        "R7",
+        "",
+        "2022-02-08 09:30:00",
+        "2022-02-09 09:30:00",
+        "2022-02-10 09:30:00",
+    ]
     assert [line[0] for line in lines[1:]] == ["22210000001", "22210000002", "22210000003"]
     assert result.filename.endswith(".csv")
     assert AuditEntry.objects.filter(action="results.exported").count() == 1
@@ -47,7 +75,7 @@ def test_csv_export_has_one_row_per_candidate_with_state_route_rule_and_times(im
 def test_export_never_contains_id_numbers_and_defuses_formulas(imported):
     content = export_results(exam=imported, fmt="csv").content.decode("utf-8-sig")
     assert "210102" not in content
-    assert read_csv(content.encode("utf-8-sig"))[3][1] == "'=HYPERLINK(\"x\")"
+    assert read_csv(content.encode("utf-8-sig"))[3][1] == '\'=HYPERLINK("x")'
 
 
 def test_xlsx_export_opens_in_excel_with_the_same_rows(imported):
@@ -58,22 +86,32 @@ def test_xlsx_export_opens_in_excel_with_the_same_rows(imported):
 
 
 def test_site_reviewers_export_only_their_own_site(imported):
-    reviewer = User.objects.create(username="dalian", role=User.Role.SITE_REVIEWER,
-                                   exam_site=imported.sites.get(name="大连市"))
+    reviewer = User.objects.create(
+        username="dalian", role=User.Role.SITE_REVIEWER, exam_site=imported.sites.get(name="大连市")
+    )
     lines = read_csv(export_results(exam=imported, fmt="csv", user=reviewer).content)
     assert [line[0] for line in lines[1:]] == ["22210000002"]
 
 
 def test_province_officials_of_another_province_export_nothing(imported):
-    other = User.objects.create(username="jilin", role=User.Role.PROVINCE_REVIEWER,
-                                province="jilin")
+    other = User.objects.create(
+        username="jilin", role=User.Role.PROVINCE_REVIEWER, province="jilin"
+    )
     assert read_csv(export_results(exam=imported, fmt="csv", user=other).content)[1:] == []
 
 
 def test_export_command_writes_the_file(imported, tmp_path):
     target = tmp_path / "out.xlsx"
-    call_command("export_results", "--exam", imported.slug, "--format", "xlsx",
-                 "-o", str(target), stdout=io.StringIO())
+    call_command(
+        "export_results",
+        "--exam",
+        imported.slug,
+        "--format",
+        "xlsx",
+        "-o",
+        str(target),
+        stdout=io.StringIO(),
+    )
     sheet = load_workbook(target).active
     assert sheet.max_row == 4
 
@@ -85,12 +123,25 @@ def test_import_command_refuses_a_bad_file_and_lists_lines(import_exam, tmp_path
     path.write_bytes(csv_bytes([row(1), row(2, 手机号码="12")]))
     err = io.StringIO()
     with pytest.raises(CommandError, match="导入被拒绝"):
-        call_command("import_candidates", str(path), "--exam", import_exam.slug,
-                     stderr=err, stdout=io.StringIO())
+        call_command(
+            "import_candidates",
+            str(path),
+            "--exam",
+            import_exam.slug,
+            stderr=err,
+            stdout=io.StringIO(),
+        )
     assert "第 3 行「手机号码」" in err.getvalue()
     out = io.StringIO()
-    call_command("import_candidates", str(path), "--exam", import_exam.slug, "--good-only",
-                 stdout=out, stderr=io.StringIO())
+    call_command(
+        "import_candidates",
+        str(path),
+        "--exam",
+        import_exam.slug,
+        "--good-only",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     assert "新增 1" in out.getvalue()
 
 
@@ -99,9 +150,14 @@ def test_the_reviewers_reason_travels_with_the_result(imported):
 
     application = Application.objects.get(candidate__registration_no="22210000002")
     reviewer = User.objects.create(username="r", role=User.Role.SITE_REVIEWER)
-    Decision.objects.create(application=application, round=1, reviewer=reviewer,
-                            outcome=Decision.Outcome.REJECT, based_on_version=1,
-                            reason="毕业时间晚于报名截止日期，不符合报名条件")
+    Decision.objects.create(
+        application=application,
+        round=1,
+        reviewer=reviewer,
+        outcome=Decision.Outcome.REJECT,
+        based_on_version=1,
+        reason="毕业时间晚于报名截止日期，不符合报名条件",
+    )
     Application.objects.filter(pk=application.pk).update(state="rejected")
     lines = read_csv(export_results(exam=imported, fmt="csv").content)
     assert lines[2][4] == "审核不通过"

@@ -36,8 +36,12 @@ def test_it_imports_candidates_with_accounts_and_draft_applications(import_exam,
     assert first.graduation_date == dt.date(2021, 7, 1)
     assert first.chsi_verifiable is True
     assert first.trial_segments == [
-        {"institution": "沈阳市第一医院", "start": "2021-08-01", "end": "2022-01-20",
-         "status": "completed"},
+        {
+            "institution": "沈阳市第一医院",
+            "start": "2021-08-01",
+            "end": "2022-01-20",
+            "status": "completed",
+        },
         {"institution": "", "start": "2022-01-20", "end": "2022-08-01", "status": "pledged"},
     ]
     assert Candidate.objects.get(registration_no="22210000002").extra_exam == "pediatrics"
@@ -49,12 +53,26 @@ def test_it_imports_candidates_with_accounts_and_draft_applications(import_exam,
 
 
 def test_xlsx_cells_typed_as_numbers_and_dates_are_read(import_exam):
-    report = run(import_exam, [row(1, 手机号码=13800000001, 毕业时间=dt.datetime(2020, 6, 30),
-                                   资格审核通过年份=2021, 考点=2101)], fmt="xlsx")
+    report = run(
+        import_exam,
+        [
+            row(
+                1,
+                手机号码=13800000001,
+                毕业时间=dt.datetime(2020, 6, 30),
+                资格审核通过年份=2021,
+                考点=2101,
+            )
+        ],
+        fmt="xlsx",
+    )
     assert report.errors == []
     candidate = Candidate.objects.get()
     assert (candidate.phone, candidate.graduation_date, candidate.passed_review_years) == (
-        "13800000001", dt.date(2020, 6, 30), [2021])
+        "13800000001",
+        dt.date(2020, 6, 30),
+        [2021],
+    )
 
 
 def test_id_number_stored_as_excel_number_is_refused_not_truncated(import_exam):
@@ -71,14 +89,27 @@ def test_gbk_encoded_csv_from_chinese_excel_is_read(import_exam):
 
 
 BAD = [
-    ({"证件号码": resident_id(1)[:-1] + ("0" if resident_id(1)[-1] != "0" else "1")},
-     "证件号码", "id_number_invalid", "校验位"),
+    (
+        {"证件号码": resident_id(1)[:-1] + ("0" if resident_id(1)[-1] != "0" else "1")},
+        "证件号码",
+        "id_number_invalid",
+        "校验位",
+    ),
     ({"证件号码": "21010219951332001X"}, "证件号码", "id_number_invalid", "出生日期"),
     ({"证件号码": "2101021995"}, "证件号码", "id_number_invalid", "18 位"),
     ({"证件类型": "护照", "证件号码": "E12-345"}, "证件号码", "id_number_format", "护照"),
-    ({"证件类型": "港澳居民来往内地通行证", "证件号码": "X1234567"}, "证件号码",
-     "id_number_format", "H 或 M"),
-    ({"证件类型": "台湾居民来往大陆通行证", "证件号码": "1234"}, "证件号码", "id_number_format", "8 位"),
+    (
+        {"证件类型": "港澳居民来往内地通行证", "证件号码": "X1234567"},
+        "证件号码",
+        "id_number_format",
+        "H 或 M",
+    ),
+    (
+        {"证件类型": "台湾居民来往大陆通行证", "证件号码": "1234"},
+        "证件号码",
+        "id_number_format",
+        "8 位",
+    ),
     ({"证件类型": "驾驶证"}, "证件类型", "invalid_choice", "居民身份证"),
     ({"手机号码": "0245566778"}, "手机号码", "phone_invalid", "11 位"),
     ({"姓名": ""}, "姓名", "required", "不能为空"),
@@ -100,7 +131,8 @@ BAD = [
 
 @pytest.mark.parametrize(("override", "column", "code", "words"), BAD)
 def test_every_bad_value_is_reported_with_line_column_and_reason(
-        import_exam, override, column, code, words):
+    import_exam, override, column, code, words
+):
     report = run(import_exam, [row(1), row(2, **override), row(3)])
 
     assert [(e.line, e.column, e.code) for e in report.errors] == [(3, column, code)]
@@ -110,10 +142,13 @@ def test_every_bad_value_is_reported_with_line_column_and_reason(
 
 
 def test_duplicates_inside_the_file_name_the_first_line(import_exam):
-    report = run(import_exam, [row(1), row(2, 报名号="22210000001"),
-                               row(3, 证件号码=resident_id(1))])
+    report = run(
+        import_exam, [row(1), row(2, 报名号="22210000001"), row(3, 证件号码=resident_id(1))]
+    )
     assert [(e.line, e.code) for e in report.errors] == [
-        (3, "duplicate_registration_no"), (4, "duplicate_id_number")]
+        (3, "duplicate_registration_no"),
+        (4, "duplicate_id_number"),
+    ]
     assert "第 2 行" in report.errors[0].message
 
 
@@ -142,7 +177,9 @@ def test_all_or_nothing_unless_good_rows_only_is_asked_for(import_exam):
     partial = run(import_exam, rows, good_only=True)
     assert partial.applied is True and partial.created == 2 and partial.bad_lines == [3]
     assert sorted(Candidate.objects.values_list("registration_no", flat=True)) == [
-        "22210000001", "22210000003"]
+        "22210000001",
+        "22210000003",
+    ]
 
 
 def test_dry_run_reports_but_writes_nothing(import_exam):
@@ -170,12 +207,17 @@ def test_an_updated_row_updates_the_candidate_and_records_what_changed(import_ex
     run(import_exam, [row(1), row(2)])
     candidate = Candidate.objects.get(registration_no="22210000001")
 
-    report = run(import_exam, [row(1, 手机号码="13912345678", 考点="大连市", 姓名="新名字"), row(2)])
+    report = run(
+        import_exam, [row(1, 手机号码="13912345678", 考点="大连市", 姓名="新名字"), row(2)]
+    )
 
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     candidate.refresh_from_db()
     assert (candidate.phone, candidate.exam_site.name, candidate.name) == (
-        "13912345678", "大连市", "新名字")
+        "13912345678",
+        "大连市",
+        "新名字",
+    )
     assert candidate.user.display_name == "新名字"
     entry = AuditEntry.objects.get(action="candidate.updated")
     assert entry.application == candidate.application

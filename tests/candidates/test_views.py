@@ -20,8 +20,10 @@ def admin_client(client):
 
 
 def post_file(client, exam, rows, mode="all"):
-    return client.post(IMPORT, {"exam": exam.pk, "mode": mode,
-                                "file": SimpleUploadedFile("报名.xlsx", xlsx_bytes(rows))})
+    return client.post(
+        IMPORT,
+        {"exam": exam.pk, "mode": mode, "file": SimpleUploadedFile("报名.xlsx", xlsx_bytes(rows))},
+    )
 
 
 def test_the_page_lives_where_the_url_name_says():
@@ -36,8 +38,11 @@ def test_anonymous_users_are_sent_to_login(client, import_exam):
 @pytest.mark.parametrize("role", [User.Role.CANDIDATE, User.Role.SITE_REVIEWER])
 def test_candidates_and_site_reviewers_are_refused(client, import_exam, role):
     client.force_login(User.objects.create(username="someone", role=role))
-    for url in (IMPORT, reverse("candidates:export") + f"?exam={import_exam.pk}&format=csv",
-                reverse("candidates:template")):
+    for url in (
+        IMPORT,
+        reverse("candidates:export") + f"?exam={import_exam.pk}&format=csv",
+        reverse("candidates:template"),
+    ):
         response = client.get(url)
         assert response.status_code == 403 and "无权访问" in response.content.decode()
     response = post_file(client, import_exam, [row(1)])
@@ -52,14 +57,16 @@ def test_an_administrator_imports_an_excel_file(admin_client, import_exam):
 
 
 def test_a_bad_file_is_refused_with_every_bad_line_listed(admin_client, import_exam):
-    response = post_file(admin_client, import_exam,
-                         [row(1), row(2, 手机号码="12"), row(3, 考点="火星")])
+    response = post_file(
+        admin_client, import_exam, [row(1), row(2, 手机号码="12"), row(3, 考点="火星")]
+    )
     page = response.content.decode()
     assert response.status_code == 422
     assert "第 3 行" in page and "第 4 行" in page and "未导入任何数据" in page
     assert Candidate.objects.count() == 0
-    response = post_file(admin_client, import_exam,
-                         [row(1), row(2, 手机号码="12")], mode="good_only")
+    response = post_file(
+        admin_client, import_exam, [row(1), row(2, 手机号码="12")], mode="good_only"
+    )
     assert response.status_code == 200 and Candidate.objects.count() == 1
 
 
@@ -74,25 +81,28 @@ def test_changes_are_shown_masked(admin_client, import_exam):
 
 
 def test_officials_cannot_import_into_another_provinces_exam(client, import_exam):
-    client.force_login(User.objects.create(username="jl", role=User.Role.PROVINCE_REVIEWER,
-                                           province="jilin"))
+    client.force_login(
+        User.objects.create(username="jl", role=User.Role.PROVINCE_REVIEWER, province="jilin")
+    )
     assert client.get(IMPORT).status_code == 403
 
 
 def test_province_officials_import_into_their_own_province(client, import_exam):
-    client.force_login(User.objects.create(username="ln", role=User.Role.PROVINCE_REVIEWER,
-                                           province="liaoning"))
+    client.force_login(
+        User.objects.create(username="ln", role=User.Role.PROVINCE_REVIEWER, province="liaoning")
+    )
     assert post_file(client, import_exam, [row(1)]).status_code == 200
     assert Candidate.objects.count() == 1
 
 
 def test_results_and_template_download(admin_client, import_exam):
     post_file(admin_client, import_exam, [row(1)])
-    response = admin_client.get(reverse("candidates:export"),
-                                {"exam": import_exam.pk, "format": "xlsx"})
+    response = admin_client.get(
+        reverse("candidates:export"), {"exam": import_exam.pk, "format": "xlsx"}
+    )
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[1][0] == "22210000001"
     template = admin_client.get(reverse("candidates:template"))
     header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
-    assert list(header)[:len(HEADER[:7])] == HEADER[:7]
+    assert list(header)[: len(HEADER[:7])] == HEADER[:7]

@@ -17,7 +17,9 @@ from medexam.materials.intake.quality import TILE, _second_differences, _tile_to
     st.sampled_from([1, 50, 90, 95, 99]),
 )
 def test_percentile_is_numpys_linear_percentile(values, q):
-    assert abs(percentile(values, q) - float(np.percentile(values, q))) <= 1e-9 * max(1.0, values.max())
+    assert abs(percentile(values, q) - float(np.percentile(values, q))) <= 1e-9 * max(
+        1.0, values.max()
+    )
 
 
 def _second_differences_2d(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,11 +8,22 @@ from medexam.materials.models import Application, UploadedImage
 ID_SLOTS = ("front", "back", "selfie")
 
 
-def upload(candidate, data: bytes, item: str = "id_proof", slot: str = "", name: str = "photo.jpg",
-           **kwargs) -> UploadedImage:
+def upload(
+    candidate,
+    data: bytes,
+    item: str = "id_proof",
+    slot: str = "",
+    name: str = "photo.jpg",
+    **kwargs,
+) -> UploadedImage:
     return services.upload_image(
-        application_id=candidate.application.pk, item_code=item, data=data, client_name=name,
-        actor=candidate.user, slot=slot, **kwargs,
+        application_id=candidate.application.pk,
+        item_code=item,
+        data=data,
+        client_name=name,
+        actor=candidate.user,
+        slot=slot,
+        **kwargs,
     ).image
 
 
@@ -34,7 +45,9 @@ def fill_required(candidate, jpeg) -> None:
 
 
 def submit(candidate) -> Application:
-    return services.submit_application(application_id=candidate.application.pk, actor=candidate.user)
+    return services.submit_application(
+        application_id=candidate.application.pk, actor=candidate.user
+    )
 
 
 def stored_files(root: Path) -> list[Path]:

@@ -13,8 +13,6 @@ from tests.races import needs_postgres, run_together
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, needs_postgres]
 
 
-
-
 def test_eight_uploads_into_one_free_place_store_exactly_one(candidate, jpeg, _private_storage):
     # `other` takes 10: fill 9, then race 8 uploads for the last place.
     for seed in range(9):
@@ -37,8 +35,11 @@ def test_uploads_racing_a_submit_land_before_the_lock_or_are_refused(candidate, 
     extra = [jpeg(200 + i) for i in range(6)]
 
     workers = [lambda d=d: upload(candidate, d, item="other") for d in extra]
-    workers.append(lambda: services.submit_application(
-        application_id=candidate.application.pk, actor=candidate.user))
+    workers.append(
+        lambda: services.submit_application(
+            application_id=candidate.application.pk, actor=candidate.user
+        )
+    )
     outcomes = run_together(workers)
 
     application = Application.objects.get(pk=candidate.application.pk)
@@ -56,10 +57,12 @@ def test_uploads_racing_a_submit_land_before_the_lock_or_are_refused(candidate, 
 def test_two_deletes_of_the_same_image_remove_it_once(candidate, jpeg):
     image = upload(candidate, jpeg(1), slot="front")
 
-    outcomes = run_together([
-        lambda: services.delete_image(image_uuid=image.uuid, actor=candidate.user)
-        for _ in range(4)
-    ])
+    outcomes = run_together(
+        [
+            lambda: services.delete_image(image_uuid=image.uuid, actor=candidate.user)
+            for _ in range(4)
+        ]
+    )
 
     assert sum(1 for o in outcomes if o is None) == 1
     assert sum(1 for o in outcomes if isinstance(o, services.MaterialsError)) == 3
@@ -69,10 +72,12 @@ def test_two_deletes_of_the_same_image_remove_it_once(candidate, jpeg):
 def test_viewers_racing_for_a_new_thumbnail_leave_one_file(candidate, jpeg, _private_storage):
     image = upload(candidate, jpeg(1), slot="front")
 
-    names = run_together([
-        lambda: services.ensure_thumbnail(UploadedImage.objects.get(pk=image.pk))
-        for _ in range(6)
-    ])
+    names = run_together(
+        [
+            lambda: services.ensure_thumbnail(UploadedImage.objects.get(pk=image.pk))
+            for _ in range(6)
+        ]
+    )
 
     image.refresh_from_db()
     assert names == [image.thumbnail.name] * 6, names

@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 def test_closing_an_exam_year_deletes_its_images_files_included(
     candidate, other_candidate, jpeg, _private_storage, django_capture_on_commit_callbacks, capsys
 ):
-    for image in (upload(candidate, jpeg(1), slot="front"),
-                  upload(other_candidate, jpeg(2), item="other")):
+    for image in (
+        upload(candidate, jpeg(1), slot="front"),
+        upload(other_candidate, jpeg(2), item="other"),
+    ):
         services.ensure_thumbnail(image)  # as the candidate's page would have
     assert len(stored_files(_private_storage)) == 4
 

@@ -36,7 +36,9 @@ def test_it_stores_the_image_under_a_server_chosen_name(candidate, jpeg, _privat
     assert "passwd" not in image.file.name and "张伟" not in image.file.name
     assert image.file.name.endswith(".jpg")
     files = stored_files(_private_storage)
-    assert [f.name for f in files if not f.name.endswith(".thumb.jpg")] == [image.file.name.split("/")[-1]]
+    assert [f.name for f in files if not f.name.endswith(".thumb.jpg")] == [
+        image.file.name.split("/")[-1]
+    ]
     assert image.slot == "front" and image.position == 0
 
 
@@ -75,8 +77,9 @@ def test_it_refuses_an_upload_beyond_the_item_cap(candidate, jpeg, _private_stor
     assert len(stored_files(_private_storage)) == 3
 
 
-def test_deleting_in_draft_removes_row_and_file_after_commit(candidate, jpeg, _private_storage,
-                                                             django_capture_on_commit_callbacks):
+def test_deleting_in_draft_removes_row_and_file_after_commit(
+    candidate, jpeg, _private_storage, django_capture_on_commit_callbacks
+):
     image = upload(candidate, jpeg(1), slot="front")
     services.ensure_thumbnail(image)
     assert len(stored_files(_private_storage)) == 2  # image + thumbnail
@@ -134,8 +137,9 @@ def test_submitting_twice_is_refused(candidate, jpeg):
 def _request_replacement(candidate, reviewer, image, items=()):
     application = Application.objects.get(pk=candidate.application.pk)
     transition(application, to_state=S.IN_REVIEW, as_role=REVIEWER, actor=reviewer)
-    services.unlock_for_replacement(application, flagged={image.pk: ("unclear", "看不清")},
-                                    item_codes=list(items))
+    services.unlock_for_replacement(
+        application, flagged={image.pk: ("unclear", "看不清")}, item_codes=list(items)
+    )
     application.supplement_deadline = timezone.now() + timedelta(days=3)
     transition(application, to_state=S.CHANGES_REQUESTED, as_role=REVIEWER, actor=reviewer)
     return application
@@ -171,7 +175,8 @@ def test_after_the_supplement_deadline_flagged_images_are_locked(candidate, jpeg
     front = candidate.application.images.get(slot="front")
     application = _request_replacement(candidate, site_reviewer, front)
     Application.objects.filter(pk=application.pk).update(
-        supplement_deadline=timezone.now() - timedelta(minutes=1))
+        supplement_deadline=timezone.now() - timedelta(minutes=1)
+    )
 
     with pytest.raises(MaterialsError) as refused:
         services.delete_image(image_uuid=front.uuid, actor=candidate.user)
@@ -195,12 +200,22 @@ def test_uploads_are_refused_after_the_upload_window_closes(candidate, jpeg, exa
 
 def test_a_retried_upload_with_the_same_key_stores_one_image(candidate, jpeg, _private_storage):
     data = jpeg(1)
-    first = services.upload_image(application_id=candidate.application.pk, item_code="other",
-                                  data=data, client_name="a.jpg", actor=candidate.user,
-                                  idempotency_key="k-123")
-    retry = services.upload_image(application_id=candidate.application.pk, item_code="other",
-                                  data=data, client_name="a.jpg", actor=candidate.user,
-                                  idempotency_key="k-123")
+    first = services.upload_image(
+        application_id=candidate.application.pk,
+        item_code="other",
+        data=data,
+        client_name="a.jpg",
+        actor=candidate.user,
+        idempotency_key="k-123",
+    )
+    retry = services.upload_image(
+        application_id=candidate.application.pk,
+        item_code="other",
+        data=data,
+        client_name="a.jpg",
+        actor=candidate.user,
+        idempotency_key="k-123",
+    )
 
     assert first.created and not retry.created
     assert retry.image.pk == first.image.pk
@@ -208,8 +223,9 @@ def test_a_retried_upload_with_the_same_key_stores_one_image(candidate, jpeg, _p
     assert len(stored_files(_private_storage)) == 1
 
 
-def test_a_crash_after_the_file_is_written_leaves_no_file_and_no_row(candidate, jpeg, monkeypatch,
-                                                                    _private_storage):
+def test_a_crash_after_the_file_is_written_leaves_no_file_and_no_row(
+    candidate, jpeg, monkeypatch, _private_storage
+):
     def crash(**kwargs):
         raise RuntimeError("process died half-way")
 
@@ -223,8 +239,9 @@ def test_a_crash_after_the_file_is_written_leaves_no_file_and_no_row(candidate, 
     assert stored_files(_private_storage) == []
 
 
-def test_a_full_disk_gets_a_clear_answer_and_leaves_nothing(candidate, jpeg, monkeypatch,
-                                                            _private_storage):
+def test_a_full_disk_gets_a_clear_answer_and_leaves_nothing(
+    candidate, jpeg, monkeypatch, _private_storage
+):
     def disk_full(self, name, content):
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -275,8 +292,11 @@ def test_every_upload_and_delete_is_in_the_audit_log(candidate, jpeg):
     image = upload(candidate, jpeg(1), slot="front")
     services.delete_image(image_uuid=image.uuid, actor=candidate.user)
 
-    actions = list(AuditEntry.objects.filter(application=candidate.application)
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(application=candidate.application).values_list(
+            "action", flat=True
+        )
+    )
     assert actions == ["image.uploaded", "image.deleted"]
 
 
@@ -290,7 +310,9 @@ def test_an_unknown_item_is_refused_and_leaves_no_file(candidate, jpeg, _private
     assert UploadedImage.objects.count() == 0
 
 
-def test_a_duplicate_names_each_other_use_once_and_in_the_right_list(candidate, other_candidate, jpeg):
+def test_a_duplicate_names_each_other_use_once_and_in_the_right_list(
+    candidate, other_candidate, jpeg
+):
     data = jpeg(1)
     theirs = upload(other_candidate, data, item="other")
     first = upload(candidate, data, item="other")
@@ -310,8 +332,9 @@ def test_a_picture_used_widely_names_five_other_applications_never_the_candidate
 ):
     data = jpeg(1)
     own = [upload(candidate, data, item="other") for _ in range(3)]
-    others = [upload(CandidateFactory(exam=exam, exam_site=dalian), data, item="other")
-              for _ in range(7)]
+    others = [
+        upload(CandidateFactory(exam=exam, exam_site=dalian), data, item="other") for _ in range(7)
+    ]
 
     latest = upload(candidate, data, item="other")
 
@@ -331,5 +354,8 @@ def test_an_exam_without_an_upload_deadline_costs_the_upload_no_extra_reads(cand
     # The upload's one read already brought the (absent) deadline: neither the candidate
     # nor the exam is read again.
     candidate_table = candidate._meta.db_table
-    assert not [q for q in queries.captured_queries if f'FROM "{candidate_table}"' in q["sql"]
-                and "materials_application" not in q["sql"]]
+    assert not [
+        q
+        for q in queries.captured_queries
+        if f'FROM "{candidate_table}"' in q["sql"] and "materials_application" not in q["sql"]
+    ]

@@ -21,8 +21,9 @@ def login(client, candidate, password):
 
 
 def test_a_candidate_logs_in_with_the_id_number_in_either_case(client, candidate, password):
-    response = client.post(reverse("accounts:login"),
-                           {"username": candidate.id_number.lower(), "password": password})
+    response = client.post(
+        reverse("accounts:login"), {"username": candidate.id_number.lower(), "password": password}
+    )
 
     assert response.status_code == 302
     page = client.get(reverse("materials:registration"))
@@ -30,8 +31,9 @@ def test_a_candidate_logs_in_with_the_id_number_in_either_case(client, candidate
 
 
 def test_a_wrong_password_gets_a_chinese_answer(client, candidate):
-    response = client.post(reverse("accounts:login"),
-                           {"username": candidate.id_number, "password": "wrong-password"})
+    response = client.post(
+        reverse("accounts:login"), {"username": candidate.id_number, "password": "wrong-password"}
+    )
 
     assert "证件号码（或用户名）与密码不匹配" in response.content.decode()
 
@@ -56,7 +58,8 @@ def test_an_upload_error_is_shown_and_keeps_the_other_images(client, candidate, 
 
     response = client.post(
         reverse("materials:upload", args=["id_proof"]),
-        {"slot": "back", "image": _file(b"GIF89a" + b"\0" * 400, "back.jpg")}, follow=True,
+        {"slot": "back", "image": _file(b"GIF89a" + b"\0" * 400, "back.jpg")},
+        follow=True,
     )
 
     html = response.content.decode()
@@ -68,12 +71,16 @@ def test_an_upload_error_is_shown_and_keeps_the_other_images(client, candidate, 
 def test_the_upload_endpoint_answers_json_for_scripts(client, candidate, password, jpeg):
     login(client, candidate, password)
 
-    ok = client.post(reverse("materials:upload", args=["id_proof"]),
-                     {"slot": "front", "image": _file(jpeg(1), "front.jpg")},
-                     headers={"X-Requested-With": "fetch"})
-    refused = client.post(reverse("materials:upload", args=["id_proof"]),
-                          {"slot": "front", "image": _file(jpeg(2), "front.jpg")},
-                          headers={"X-Requested-With": "fetch"})
+    ok = client.post(
+        reverse("materials:upload", args=["id_proof"]),
+        {"slot": "front", "image": _file(jpeg(1), "front.jpg")},
+        headers={"X-Requested-With": "fetch"},
+    )
+    refused = client.post(
+        reverse("materials:upload", args=["id_proof"]),
+        {"slot": "front", "image": _file(jpeg(2), "front.jpg")},
+        headers={"X-Requested-With": "fetch"},
+    )
 
     assert ok.status_code == 200 and ok.json()["ok"] is True
     image = ok.json()["image"]
@@ -85,7 +92,11 @@ def test_the_upload_endpoint_answers_json_for_scripts(client, candidate, passwor
         shown = client.get(url)
         assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
     assert refused.status_code == 409
-    assert refused.json() == {"ok": False, "code": "SLOT_TAKEN", "message": refused.json()["message"]}
+    assert refused.json() == {
+        "ok": False,
+        "code": "SLOT_TAKEN",
+        "message": refused.json()["message"],
+    }
 
 
 def _raw(client, item, data, *, slot="", name="photo.jpg", key="", csrf=True, **extra):
@@ -96,8 +107,9 @@ def _raw(client, item, data, *, slot="", name="photo.jpg", key="", csrf=True, **
         headers["Idempotency-Key"] = key
     if csrf:
         headers["X-CSRFToken"] = client.cookies["csrftoken"].value
-    return client.generic("POST", url, data, content_type="application/octet-stream",
-                          headers=headers, **extra)
+    return client.generic(
+        "POST", url, data, content_type="application/octet-stream", headers=headers, **extra
+    )
 
 
 def test_the_script_sends_the_picture_as_the_body(csrf_client, candidate, password, jpeg):
@@ -127,7 +139,9 @@ def test_a_script_upload_without_the_token_is_refused(csrf_client, candidate, pa
     assert not UploadedImage.objects.exists()
 
 
-def test_a_huge_script_upload_is_refused_before_it_is_read(csrf_client, candidate, password, _private_storage):
+def test_a_huge_script_upload_is_refused_before_it_is_read(
+    csrf_client, candidate, password, _private_storage
+):
     login(csrf_client, candidate, password)
     csrf_client.get(reverse("materials:materials"))
 
@@ -139,7 +153,9 @@ def test_a_huge_script_upload_is_refused_before_it_is_read(csrf_client, candidat
     assert stored_files(_private_storage) == []
 
 
-def test_submitting_from_the_page_locks_and_hides_the_delete_buttons(client, candidate, password, jpeg):
+def test_submitting_from_the_page_locks_and_hides_the_delete_buttons(
+    client, candidate, password, jpeg
+):
     fill_required(candidate, jpeg)
     login(client, candidate, password)
     check = client.get(reverse("materials:submit")).content.decode()
@@ -159,8 +175,9 @@ def test_a_replayed_delete_after_submission_is_refused(client, candidate, passwo
     login(client, candidate, password)
     submit(candidate)
 
-    response = client.post(reverse("materials:delete", args=[image.uuid]),
-                           headers={"X-Requested-With": "fetch"})
+    response = client.post(
+        reverse("materials:delete", args=[image.uuid]), headers={"X-Requested-With": "fetch"}
+    )
 
     assert response.status_code == 409
     assert "已锁定" in response.json()["message"]
@@ -176,18 +193,22 @@ def test_a_candidate_gets_404_for_another_candidates_image_and_actions(
     theirs = upload(other_candidate, jpeg(1), slot="front")
     login(client, candidate, password)
 
-    for url in (reverse("materials:image", args=[theirs.uuid]),
-                reverse("materials:thumbnail", args=[theirs.uuid])):
+    for url in (
+        reverse("materials:image", args=[theirs.uuid]),
+        reverse("materials:thumbnail", args=[theirs.uuid]),
+    ):
         assert client.get(url).status_code == 404
-    delete = client.post(reverse("materials:delete", args=[theirs.uuid]),
-                         headers={"X-Requested-With": "fetch"})
+    delete = client.post(
+        reverse("materials:delete", args=[theirs.uuid]), headers={"X-Requested-With": "fetch"}
+    )
     assert delete.status_code == 404
     assert UploadedImage.objects.filter(pk=theirs.pk).exists()
     assert not AuditEntry.objects.filter(action="image.viewed").exists()
 
 
-def test_reviewers_see_only_their_sites_images(client, candidate, site_reviewer,
-                                               other_site_reviewer, province_reviewer, password, jpeg):
+def test_reviewers_see_only_their_sites_images(
+    client, candidate, site_reviewer, other_site_reviewer, province_reviewer, password, jpeg
+):
     image = upload(candidate, jpeg(1), slot="front")
     url = reverse("materials:image", args=[image.uuid])
 
@@ -230,7 +251,9 @@ def test_the_thumbnail_is_made_on_first_view_and_then_reused(
     assert image.thumbnail.name.endswith(".thumb.jpg")
     assert second["Content-Type"] == "image/jpeg" and b"".join(second.streaming_content) == first
     assert len(stored_files(_private_storage)) == 2  # the picture and one thumbnail
-    assert AuditEntry.objects.filter(action="image.viewed", target=f"image:{image.uuid}").count() == 2
+    assert (
+        AuditEntry.objects.filter(action="image.viewed", target=f"image:{image.uuid}").count() == 2
+    )
 
 
 def test_a_thumbnail_that_cannot_be_made_falls_back_to_the_picture(

@@ -39,8 +39,12 @@ class FlakyBackend:
 
 
 def notify(candidate, kind="approved", subject="审核通过"):
-    return notify_candidate(application=candidate.application, kind=kind, subject=subject,
-                            body="您的报名材料已审核通过。")
+    return notify_candidate(
+        application=candidate.application,
+        kind=kind,
+        subject=subject,
+        body="您的报名材料已审核通过。",
+    )
 
 
 def test_notify_queues_one_sms_beside_the_in_app_message(candidate):
@@ -99,7 +103,8 @@ def test_a_newer_decision_holds_back_the_older_sms(candidate, settings):
     report = deliver_outbox(backend=FileSMSBackend())
     assert (report.sent, report.superseded) == (1, 0)
     assert [line["body"] for line in sent_lines(settings)] == [
-        "【医师资格考试】审核通过。详情请登录考生服务系统查看站内信。"]
+        "【医师资格考试】审核通过。详情请登录考生服务系统查看站内信。"
+    ]
     assert OutboxMessage.objects.order_by("id").first().status == Status.SUPERSEDED
     # Both stay in the inbox: the history is not rewritten, only the texts are held back.
     assert Message.objects.filter(recipient=candidate.user).count() == 2

@@ -30,8 +30,9 @@ def test_parallel_workers_send_each_message_once(exam, shenyang):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's")
     for candidate in CandidateFactory.create_batch(12, exam=exam, exam_site=shenyang):
-        notify_candidate(application=candidate.application, kind="approved", subject="审核通过",
-                         body="审核通过")
+        notify_candidate(
+            application=candidate.application, kind="approved", subject="审核通过", body="审核通过"
+        )
     backend = CountingBackend()
     barrier = threading.Barrier(4)
 

@@ -6,8 +6,12 @@ from tests.factories import CandidateFactory, UserFactory
 
 @pytest.fixture
 def second_site_reviewer(shenyang):
-    return UserFactory(username="reviewer-shenyang-2", role=User.Role.SITE_REVIEWER,
-                       exam_site=shenyang, display_name="沈阳审核员二")
+    return UserFactory(
+        username="reviewer-shenyang-2",
+        role=User.Role.SITE_REVIEWER,
+        exam_site=shenyang,
+        display_name="沈阳审核员二",
+    )
 
 
 @pytest.fixture

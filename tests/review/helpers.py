@@ -55,8 +55,9 @@ def claimed(application: Application, reviewer) -> Application:
 
 
 def image(application: Application, item: str = "id_proof", slot: str = "") -> UploadedImage:
-    images = UploadedImage.objects.filter(application=application, item__code=item,
-                                          status=UploadedImage.Status.ACTIVE)
+    images = UploadedImage.objects.filter(
+        application=application, item__code=item, status=UploadedImage.Status.ACTIVE
+    )
     if slot:
         images = images.filter(slot=slot)
     return images.order_by("position").first()
@@ -65,8 +66,12 @@ def image(application: Application, item: str = "id_proof", slot: str = "") -> U
 def request_replacement(application, reviewer, *images_to_flag, reason="unclear", note="") -> None:
     application = fresh(application)
     services.decide(
-        application_id=application.pk, reviewer=reviewer, version=application.version,
+        application_id=application.pk,
+        reviewer=reviewer,
+        version=application.version,
         outcome="request_changes",
-        flags=[services.Flag(reason=reason, note=note, image_uuid=str(img.uuid))
-               for img in images_to_flag],
+        flags=[
+            services.Flag(reason=reason, note=note, image_uuid=str(img.uuid))
+            for img in images_to_flag
+        ],
     )

@@ -14,8 +14,15 @@ from tests.review.helpers import fresh, image, submitted_with_images
 pytestmark = pytest.mark.django_db
 
 GET_PAGES = ["review:application", "review:audit_log", "review:audit_export"]
-POST_PAGES = ["review:claim", "review:release", "review:decide", "review:onsite", "review:reopen",
-              "review:reassign", "review:phone_call"]
+POST_PAGES = [
+    "review:claim",
+    "review:release",
+    "review:decide",
+    "review:onsite",
+    "review:reopen",
+    "review:reassign",
+    "review:phone_call",
+]
 
 
 @pytest.fixture
@@ -29,14 +36,19 @@ def login(client, user):
 
 
 def test_site_reviewer_gets_404_for_another_sites_pages_and_files(
-        client, site_reviewer, dalian_application):
+    client, site_reviewer, dalian_application
+):
     login(client, site_reviewer)
     pk = dalian_application.pk
     for name in GET_PAGES:
         assert client.get(reverse(name, args=[pk])).status_code == 404, name
     for name in POST_PAGES:
-        assert client.post(reverse(name, args=[pk]), {"version": 1, "outcome": "approve",
-                                                      "reason": "x"}).status_code == 404, name
+        assert (
+            client.post(
+                reverse(name, args=[pk]), {"version": 1, "outcome": "approve", "reason": "x"}
+            ).status_code
+            == 404
+        ), name
     img = image(dalian_application)
     assert client.get(reverse("materials:image", args=[img.uuid])).status_code == 404
     assert client.get(reverse("materials:thumbnail", args=[img.uuid])).status_code == 404
@@ -44,8 +56,9 @@ def test_site_reviewer_gets_404_for_another_sites_pages_and_files(
     assert not AuditEntry.objects.filter(action="image.viewed").exists()
 
 
-def test_the_queue_lists_only_the_reviewers_site(client, site_reviewer, dalian_application,
-                                                 candidate, jpeg):
+def test_the_queue_lists_only_the_reviewers_site(
+    client, site_reviewer, dalian_application, candidate, jpeg
+):
     mine = submitted_with_images(candidate, jpeg)
     body = login(client, site_reviewer).get(reverse("review:queue")).content.decode()
     assert candidate.registration_no in body
@@ -61,7 +74,8 @@ def test_the_queue_shows_masked_id_numbers(client, site_reviewer, candidate, jpe
 
 
 def test_site_reviewer_sees_own_sites_application_and_its_images(
-        client, site_reviewer, candidate, jpeg):
+    client, site_reviewer, candidate, jpeg
+):
     application = submitted_with_images(candidate, jpeg)
     login(client, site_reviewer)
     response = client.get(reverse("review:application", args=[application.pk]))
@@ -73,7 +87,11 @@ def test_site_reviewer_sees_own_sites_application_and_its_images(
     assert client.get(reverse("materials:image", args=[img.uuid])).status_code == 200
     viewed = AuditEntry.objects.get(action="image.viewed")
     assert (viewed.actor, viewed.actor_role, viewed.actor_site, viewed.ip) == (
-        site_reviewer, "site_reviewer", "沈阳市", "127.0.0.1")
+        site_reviewer,
+        "site_reviewer",
+        "沈阳市",
+        "127.0.0.1",
+    )
     assert viewed.target == f"image:{img.uuid}"
     # Site reviewers do not read the audit log; the province does.
     assert client.get(reverse("review:audit_log", args=[application.pk])).status_code == 404
@@ -81,9 +99,13 @@ def test_site_reviewer_sees_own_sites_application_and_its_images(
 
 def test_province_reviewer_sees_every_site(client, province_reviewer, dalian_application):
     login(client, province_reviewer)
-    assert client.get(reverse("review:application", args=[dalian_application.pk])).status_code == 200
-    assert dalian_application.candidate.registration_no in client.get(
-        reverse("review:queue")).content.decode()
+    assert (
+        client.get(reverse("review:application", args=[dalian_application.pk])).status_code == 200
+    )
+    assert (
+        dalian_application.candidate.registration_no
+        in client.get(reverse("review:queue")).content.decode()
+    )
 
 
 @pytest.mark.parametrize("role", [User.Role.CANDIDATE, User.Role.ADMIN])
@@ -91,7 +113,9 @@ def test_candidates_and_administrators_get_404_on_review_pages(client, role, dal
     login(client, UserFactory(role=role))
     for name in ("review:queue", "review:statistics", "review:queue_export"):
         assert client.get(reverse(name)).status_code == 404, name
-    assert client.get(reverse("review:application", args=[dalian_application.pk])).status_code == 404
+    assert (
+        client.get(reverse("review:application", args=[dalian_application.pk])).status_code == 404
+    )
     assert client.post(reverse("review:next")).status_code == 404
 
 
@@ -101,17 +125,23 @@ def test_anonymous_users_are_sent_to_login(client, dalian_application):
 
 
 def test_a_decision_posted_from_the_page_unlocks_the_flagged_image(
-        client, site_reviewer, candidate, jpeg):
+    client, site_reviewer, candidate, jpeg
+):
     application = submitted_with_images(candidate, jpeg)
     login(client, site_reviewer)
     client.post(reverse("review:claim", args=[application.pk]))
     application = fresh(application)
     back = image(application, slot="back")
-    response = client.post(reverse("review:decide", args=[application.pk]), {
-        "version": application.version, "outcome": "request_changes",
-        f"verdict-{back.uuid}": "replace", f"reason-{back.uuid}": "unclear",
-        f"note-{back.uuid}": "看不清",
-    })
+    response = client.post(
+        reverse("review:decide", args=[application.pk]),
+        {
+            "version": application.version,
+            "outcome": "request_changes",
+            f"verdict-{back.uuid}": "replace",
+            f"reason-{back.uuid}": "unclear",
+            f"note-{back.uuid}": "看不清",
+        },
+    )
     assert response.status_code == 302
     back.refresh_from_db()
     assert back.unlocked and back.replacement_reason == "unclear"
@@ -123,22 +153,30 @@ def test_a_stale_page_is_told_to_refresh(client, site_reviewer, candidate, jpeg)
     login(client, site_reviewer)
     client.post(reverse("review:claim", args=[application.pk]))
     old_version = fresh(application).version
-    client.post(reverse("review:decide", args=[application.pk]),
-                {"version": old_version, "outcome": "approve"})
-    response = client.post(reverse("review:decide", args=[application.pk]),
-                           {"version": old_version, "outcome": "reject", "reason": "x"}, follow=True)
+    client.post(
+        reverse("review:decide", args=[application.pk]),
+        {"version": old_version, "outcome": "approve"},
+    )
+    response = client.post(
+        reverse("review:decide", args=[application.pk]),
+        {"version": old_version, "outcome": "reject", "reason": "x"},
+        follow=True,
+    )
     assert "请刷新页面查看最新状态" in response.content.decode()
     assert fresh(application).state == "approved"
 
 
-def test_statistics_and_exports_answer_in_scope(client, site_reviewer, province_reviewer,
-                                                candidate, other_candidate, jpeg):
+def test_statistics_and_exports_answer_in_scope(
+    client, site_reviewer, province_reviewer, candidate, other_candidate, jpeg
+):
     submitted_with_images(candidate, jpeg)
     submitted_with_images(other_candidate, jpeg)
     login(client, site_reviewer)
     page = client.get(reverse("review:statistics")).content.decode()
     assert "沈阳市" in page and "大连市" not in page
-    csv = client.get(reverse("review:queue_export") + "?state=all&format=csv").content.decode("utf-8-sig")
+    csv = client.get(reverse("review:queue_export") + "?state=all&format=csv").content.decode(
+        "utf-8-sig"
+    )
     assert candidate.registration_no in csv and candidate.id_number not in csv
     results = client.get(reverse("review:results_export") + "?format=csv")
     assert results.status_code == 200

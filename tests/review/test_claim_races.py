@@ -15,13 +15,16 @@ from tests.review.helpers import mark_submitted
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, needs_postgres]
 
 
-
-
 @pytest.mark.parametrize(("reviewers", "waiting"), [(6, 4), (4, 6)])
 def test_simultaneous_next_gives_every_reviewer_a_different_application(
-        exam, shenyang, reviewers, waiting):
-    staff = [UserFactory(role=User.Role.SITE_REVIEWER, exam_site=shenyang) for _ in range(reviewers)]
-    for i, candidate in enumerate(CandidateFactory.create_batch(waiting, exam=exam, exam_site=shenyang)):
+    exam, shenyang, reviewers, waiting
+):
+    staff = [
+        UserFactory(role=User.Role.SITE_REVIEWER, exam_site=shenyang) for _ in range(reviewers)
+    ]
+    for i, candidate in enumerate(
+        CandidateFactory.create_batch(waiting, exam=exam, exam_site=shenyang)
+    ):
         mark_submitted(candidate, minutes_ago=100 - i)
 
     outcomes = run_together([lambda r=r: services.claim_next(reviewer=r) for r in staff])
@@ -34,16 +37,19 @@ def test_simultaneous_next_gives_every_reviewer_a_different_application(
     assert len(set(holders.values_list("claimed_by", flat=True))) == min(reviewers, waiting)
     # The oldest ones were taken first.
     oldest = list(Application.objects.order_by("submitted_at").values_list("pk", flat=True))
-    assert sorted(claimed) == sorted(oldest[:min(reviewers, waiting)])
+    assert sorted(claimed) == sorted(oldest[: min(reviewers, waiting)])
 
 
 def test_two_reviewers_claiming_one_application_one_wins(exam, shenyang):
     a, b = (UserFactory(role=User.Role.SITE_REVIEWER, exam_site=shenyang) for _ in range(2))
     application = mark_submitted(CandidateFactory(exam=exam, exam_site=shenyang))
 
-    outcomes = run_together([
-        lambda r=r: services.claim_application(application_id=application.pk, reviewer=r)
-        for r in (a, b)])
+    outcomes = run_together(
+        [
+            lambda r=r: services.claim_application(application_id=application.pk, reviewer=r)
+            for r in (a, b)
+        ]
+    )
 
     won = [o for o in outcomes if isinstance(o, Application)]
     lost = [o for o in outcomes if isinstance(o, services.ReviewError)]

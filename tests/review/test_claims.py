@@ -19,7 +19,10 @@ S = Application.State
 @pytest.fixture
 def waiting(shenyang_candidates):
     # The last candidate submitted first: "next" must follow submission time, not ids.
-    return [mark_submitted(c, minutes_ago=10 - 3 * i) for i, c in enumerate(reversed(shenyang_candidates))]
+    return [
+        mark_submitted(c, minutes_ago=10 - 3 * i)
+        for i, c in enumerate(reversed(shenyang_candidates))
+    ]
 
 
 def test_next_claims_the_oldest_waiting_application(waiting, site_reviewer):
@@ -32,7 +35,8 @@ def test_next_claims_the_oldest_waiting_application(waiting, site_reviewer):
 
 
 def test_two_reviewers_pressing_next_get_different_applications(
-        waiting, site_reviewer, second_site_reviewer):
+    waiting, site_reviewer, second_site_reviewer
+):
     first = services.claim_next(reviewer=site_reviewer)
     second = services.claim_next(reviewer=second_site_reviewer)
     assert [first.pk, second.pk] == [waiting[0].pk, waiting[1].pk]
@@ -45,10 +49,12 @@ def test_next_gives_back_what_the_reviewer_held(waiting, site_reviewer):
 
 
 def test_an_expired_lease_returns_the_application_to_the_queue(
-        waiting, site_reviewer, second_site_reviewer):
+    waiting, site_reviewer, second_site_reviewer
+):
     first = services.claim_next(reviewer=site_reviewer)
     Application.objects.filter(pk=first.pk).update(
-        claim_expires_at=timezone.now() - dt.timedelta(seconds=1))
+        claim_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     taken = services.claim_application(application_id=first.pk, reviewer=second_site_reviewer)
     assert fresh(taken).claimed_by == second_site_reviewer
 
@@ -68,17 +74,21 @@ def test_next_never_leaves_the_reviewers_site(other_candidate, site_reviewer):
 
 
 def test_the_province_reassigns_and_site_reviewers_cannot(
-        waiting, site_reviewer, second_site_reviewer, other_site_reviewer, province_reviewer):
+    waiting, site_reviewer, second_site_reviewer, other_site_reviewer, province_reviewer
+):
     application = services.claim_next(reviewer=site_reviewer)
     with pytest.raises(services.ReviewError):
-        services.reassign(application_id=application.pk, actor=site_reviewer,
-                          to_reviewer=second_site_reviewer)
+        services.reassign(
+            application_id=application.pk, actor=site_reviewer, to_reviewer=second_site_reviewer
+        )
     with pytest.raises(services.ReviewError) as out:
-        services.reassign(application_id=application.pk, actor=province_reviewer,
-                          to_reviewer=other_site_reviewer)
+        services.reassign(
+            application_id=application.pk, actor=province_reviewer, to_reviewer=other_site_reviewer
+        )
     assert out.value.code == "OUT_OF_SCOPE"
-    services.reassign(application_id=application.pk, actor=province_reviewer,
-                      to_reviewer=second_site_reviewer)
+    services.reassign(
+        application_id=application.pk, actor=province_reviewer, to_reviewer=second_site_reviewer
+    )
     assert fresh(application).claimed_by == second_site_reviewer
 
 
@@ -114,8 +124,9 @@ def test_phone_calls_are_logged_on_the_application(waiting, site_reviewer):
     from medexam.audit.models import AuditEntry
 
     application = waiting[0]
-    services.log_phone_call(application_id=application.pk, reviewer=site_reviewer,
-                            outcome="no_answer", note="下午再打")
+    services.log_phone_call(
+        application_id=application.pk, reviewer=site_reviewer, outcome="no_answer", note="下午再打"
+    )
     call = application.phone_calls.get()
     assert (call.reviewer, call.outcome, call.note) == (site_reviewer, "no_answer", "下午再打")
     entry = AuditEntry.objects.get(action="review.phone_call")

@@ -37,8 +37,10 @@ def in_review(candidate, jpeg, site_reviewer):
 
 def lock_map(application):
     application = fresh(application)
-    return {img.pk: image_is_locked(application, img)
-            for img in UploadedImage.objects.filter(application=application).select_related("item")}
+    return {
+        img.pk: image_is_locked(application, img)
+        for img in UploadedImage.objects.filter(application=application).select_related("item")
+    }
 
 
 def test_request_changes_unlocks_exactly_the_flagged_image(in_review, site_reviewer):
@@ -58,7 +60,9 @@ def test_request_changes_unlocks_exactly_the_flagged_image(in_review, site_revie
     assert (back.replacement_reason, back.replacement_note) == ("unclear", "反面模糊")
 
 
-def test_the_candidate_can_replace_only_the_flagged_image(in_review, site_reviewer, candidate, jpeg):
+def test_the_candidate_can_replace_only_the_flagged_image(
+    in_review, site_reviewer, candidate, jpeg
+):
     back, front = image(in_review, slot="back"), image(in_review, slot="front")
     request_replacement(in_review, site_reviewer, back)
 
@@ -74,12 +78,17 @@ def test_the_candidate_can_replace_only_the_flagged_image(in_review, site_review
     assert new.replaces_id == back.pk
 
     application = resubmit(candidate)
-    assert (application.state, application.round, application.is_resubmission) == (S.SUBMITTED, 2, True)
+    assert (application.state, application.round, application.is_resubmission) == (
+        S.SUBMITTED,
+        2,
+        True,
+    )
     assert all(lock_map(application).values())
 
 
 def test_re_review_shows_each_replaced_image_beside_its_replacement(
-        in_review, site_reviewer, candidate, jpeg):
+    in_review, site_reviewer, candidate, jpeg
+):
     back = image(in_review, slot="back")
     request_replacement(in_review, site_reviewer, back)
     materials.delete_image(image_uuid=back.uuid, actor=candidate.user)
@@ -94,12 +103,18 @@ def test_re_review_shows_each_replaced_image_beside_its_replacement(
 
 def test_a_decision_from_a_stale_page_does_not_overwrite_a_newer_one(in_review, site_reviewer):
     version = in_review.version
-    services.decide(application_id=in_review.pk, reviewer=site_reviewer, version=version,
-                    outcome="approve")
+    services.decide(
+        application_id=in_review.pk, reviewer=site_reviewer, version=version, outcome="approve"
+    )
 
     with pytest.raises(services.ReviewError) as stale:
-        services.decide(application_id=in_review.pk, reviewer=site_reviewer, version=version,
-                        outcome="reject", reason="不符合")
+        services.decide(
+            application_id=in_review.pk,
+            reviewer=site_reviewer,
+            version=version,
+            outcome="reject",
+            reason="不符合",
+        )
 
     assert stale.value.code == "STALE"
     assert fresh(in_review).state == S.APPROVED
@@ -108,24 +123,37 @@ def test_a_decision_from_a_stale_page_does_not_overwrite_a_newer_one(in_review, 
 
 def test_a_reviewer_cannot_decide_what_another_holds(in_review, second_site_reviewer):
     with pytest.raises(services.ReviewError) as held:
-        services.decide(application_id=in_review.pk, reviewer=second_site_reviewer,
-                        version=in_review.version, outcome="approve")
+        services.decide(
+            application_id=in_review.pk,
+            reviewer=second_site_reviewer,
+            version=in_review.version,
+            outcome="approve",
+        )
     assert held.value.code == "HELD"
     assert "沈阳审核员" in held.value.message
 
 
-@pytest.mark.parametrize(("outcome", "reason", "flag", "code"), [
-    ("reject", "", False, "REASON_REQUIRED"),
-    ("approve", "", True, "FLAGS_WITH_OUTCOME"),
-    ("request_changes", "", False, "NO_FLAGS"),
-    ("onsite", "", False, "NOT_OFFLINE"),  # the candidate is on the online route (R7)
-    ("maybe", "", False, "BAD_OUTCOME"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "reason", "flag", "code"),
+    [
+        ("reject", "", False, "REASON_REQUIRED"),
+        ("approve", "", True, "FLAGS_WITH_OUTCOME"),
+        ("request_changes", "", False, "NO_FLAGS"),
+        ("onsite", "", False, "NOT_OFFLINE"),  # the candidate is on the online route (R7)
+        ("maybe", "", False, "BAD_OUTCOME"),
+    ],
+)
 def test_refused_decisions_change_nothing(in_review, site_reviewer, outcome, reason, flag, code):
     flags = [services.Flag(reason="unclear", image_uuid=str(image(in_review).uuid))] if flag else []
     with pytest.raises(services.ReviewError) as refused:
-        services.decide(application_id=in_review.pk, reviewer=site_reviewer,
-                        version=in_review.version, outcome=outcome, reason=reason, flags=flags)
+        services.decide(
+            application_id=in_review.pk,
+            reviewer=site_reviewer,
+            version=in_review.version,
+            outcome=outcome,
+            reason=reason,
+            flags=flags,
+        )
     assert refused.value.code == code
     assert fresh(in_review).state == S.IN_REVIEW
     assert all(lock_map(in_review).values())
@@ -138,20 +166,31 @@ def test_other_reason_needs_a_note(in_review, site_reviewer):
 
 
 def test_approval_tells_the_candidate_in_app_and_by_sms(in_review, site_reviewer, candidate):
-    services.decide(application_id=in_review.pk, reviewer=site_reviewer,
-                    version=in_review.version, outcome="approve")
+    services.decide(
+        application_id=in_review.pk,
+        reviewer=site_reviewer,
+        version=in_review.version,
+        outcome="approve",
+    )
     message = Message.objects.filter(recipient=candidate.user).first()
     assert message.subject == "审核通过"
     sms = OutboxMessage.objects.get(message=message)
     assert sms.phone == candidate.phone and "审核通过" in sms.body
-    assert AuditEntry.objects.filter(action="application.transition",
-                                     data__to="approved").count() == 1
+    assert (
+        AuditEntry.objects.filter(action="application.transition", data__to="approved").count() == 1
+    )
 
 
 def test_the_changes_message_names_the_items_the_reasons_and_the_deadline(
-        in_review, site_reviewer, candidate):
-    request_replacement(in_review, site_reviewer, image(in_review, slot="back"),
-                        reason="expired", note="身份证已过期")
+    in_review, site_reviewer, candidate
+):
+    request_replacement(
+        in_review,
+        site_reviewer,
+        image(in_review, slot="back"),
+        reason="expired",
+        note="身份证已过期",
+    )
     message = Message.objects.filter(recipient=candidate.user, kind="changes_requested").get()
     assert "身份证明（反面）需更换：证件过期，身份证已过期" in message.body
     assert "前完成更换并重新提交审核" in message.body
@@ -160,48 +199,78 @@ def test_the_changes_message_names_the_items_the_reasons_and_the_deadline(
 
 def test_items_can_be_opened_for_additions(in_review, site_reviewer, candidate, jpeg):
     application = fresh(in_review)
-    services.decide(application_id=application.pk, reviewer=site_reviewer,
-                    version=application.version, outcome="request_changes",
-                    flags=[services.Flag(reason="incomplete", item_code="other", note="补传成绩单")])
+    services.decide(
+        application_id=application.pk,
+        reviewer=site_reviewer,
+        version=application.version,
+        outcome="request_changes",
+        flags=[services.Flag(reason="incomplete", item_code="other", note="补传成绩单")],
+    )
     assert fresh(in_review).unlocked_items == ["other"]
     assert all(lock_map(in_review).values())  # no existing image unlocked
     assert upload(candidate, jpeg(904), item="other").item.code == "other"
 
 
 def test_offline_route_goes_onsite_then_closes_with_the_check_of_originals(
-        candidate, jpeg, site_reviewer):
+    candidate, jpeg, site_reviewer
+):
     application = submitted_with_images(candidate, jpeg)
     Application.objects.filter(pk=application.pk).update(route="offline")
     application = claimed(application, site_reviewer)
-    services.decide(application_id=application.pk, reviewer=site_reviewer,
-                    version=application.version, outcome="onsite")
+    services.decide(
+        application_id=application.pk,
+        reviewer=site_reviewer,
+        version=application.version,
+        outcome="onsite",
+    )
     application = fresh(application)
     assert application.state == S.ONSITE_PENDING
 
     with pytest.raises(services.ReviewError):
-        services.record_onsite_check(application_id=application.pk, reviewer=site_reviewer,
-                                     version=application.version, passed=False)
-    services.record_onsite_check(application_id=application.pk, reviewer=site_reviewer,
-                                 version=application.version, passed=True)
+        services.record_onsite_check(
+            application_id=application.pk,
+            reviewer=site_reviewer,
+            version=application.version,
+            passed=False,
+        )
+    services.record_onsite_check(
+        application_id=application.pk,
+        reviewer=site_reviewer,
+        version=application.version,
+        passed=True,
+    )
     assert fresh(application).state == S.APPROVED
     assert Decision.objects.last().outcome == "onsite_approved"
 
 
 def test_the_province_reopens_a_closed_decision(in_review, site_reviewer, province_reviewer):
-    services.decide(application_id=in_review.pk, reviewer=site_reviewer,
-                    version=in_review.version, outcome="approve")
+    services.decide(
+        application_id=in_review.pk,
+        reviewer=site_reviewer,
+        version=in_review.version,
+        outcome="approve",
+    )
     application = fresh(in_review)
     with pytest.raises(services.ReviewError):
-        services.reopen(application_id=application.pk, actor=site_reviewer,
-                        version=application.version, reason="复核")
-    services.reopen(application_id=application.pk, actor=province_reviewer,
-                    version=application.version, reason="学历存疑，复核")
+        services.reopen(
+            application_id=application.pk,
+            actor=site_reviewer,
+            version=application.version,
+            reason="复核",
+        )
+    services.reopen(
+        application_id=application.pk,
+        actor=province_reviewer,
+        version=application.version,
+        reason="学历存疑，复核",
+    )
     application = fresh(application)
     assert application.state == S.IN_REVIEW and application.claimed_by == province_reviewer
 
 
 def test_after_the_deadline_flagged_images_lock_again_and_the_candidate_is_told(
-        in_review, site_reviewer, candidate, jpeg):
+    in_review, site_reviewer, candidate, jpeg
+):
     back = image(in_review, slot="back")
     request_replacement(in_review, site_reviewer, back)
     later = fresh(in_review).supplement_deadline + dt.timedelta(minutes=1)

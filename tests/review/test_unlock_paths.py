@@ -23,8 +23,11 @@ def flagged(candidate, jpeg, site_reviewer):
 
 
 def active_uuids(application):
-    return set(UploadedImage.objects.filter(application=application, status="active")
-               .values_list("uuid", flat=True))
+    return set(
+        UploadedImage.objects.filter(application=application, status="active").values_list(
+            "uuid", flat=True
+        )
+    )
 
 
 def test_every_unflagged_image_refuses_deletion_by_page_and_fetch(client, candidate, flagged):
@@ -43,9 +46,14 @@ def test_uploads_go_only_into_the_reopened_place(client, candidate, flagged, jpe
     client.force_login(candidate.user)
 
     def post(slot, seed, item="id_proof"):
-        return client.post(reverse("materials:upload", args=[item]), {
-            "image": SimpleUploadedFile("p.jpg", jpeg(seed), content_type="image/jpeg"),
-            "slot": slot}, **FETCH)
+        return client.post(
+            reverse("materials:upload", args=[item]),
+            {
+                "image": SimpleUploadedFile("p.jpg", jpeg(seed), content_type="image/jpeg"),
+                "slot": slot,
+            },
+            **FETCH,
+        )
 
     assert post("front", 301).json()["code"] in ("SLOT_TAKEN", "LOCKED")
     assert post("back", 302).json()["code"] == "SLOT_TAKEN"  # still in place: delete first
@@ -63,7 +71,8 @@ def test_uploads_go_only_into_the_reopened_place(client, candidate, flagged, jpe
 
 
 def test_a_duplicate_warning_links_to_the_other_use_in_scope_only(
-        client, candidate, other_candidate, jpeg, other_site_reviewer, province_reviewer):
+    client, candidate, other_candidate, jpeg, other_site_reviewer, province_reviewer
+):
     mine = submitted_with_images(candidate, jpeg)
     theirs = submitted_with_images(other_candidate, jpeg)  # the same pictures, at Dalian
     dup = image(theirs)

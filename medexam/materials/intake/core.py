@@ -440,8 +440,16 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
     fmt = decoded.format
     if rejects:
         code = next(c for c in _PRIORITY if c in rejects)
-        return _refused(code, rejects[code], size=size, sha=sha, format=fmt, width=width,
-                        height=height, metrics=metrics)
+        return _refused(
+            code,
+            rejects[code],
+            size=size,
+            sha=sha,
+            format=fmt,
+            width=width,
+            height=height,
+            metrics=metrics,
+        )
     findings = tuple(Finding(c, warns[c]) for c in _PRIORITY if c in warns)
     verdict, code, message = "accept", "OK", msg.MESSAGES["OK"]
     if findings:
@@ -470,8 +478,13 @@ def make_thumbnail(content: bytes) -> bytes:
     and brought down with an integer reduce(), ~6x cheaper than a full decode and resample."""
     with Image.open(io.BytesIO(content), formats=["JPEG", "PNG"]) as im:
         if im.format == "JPEG":
-            im.draft("RGB", (max(1, im.width * THUMB_SIDE // max(im.size)),
-                             max(1, im.height * THUMB_SIDE // max(im.size))))
+            im.draft(
+                "RGB",
+                (
+                    max(1, im.width * THUMB_SIDE // max(im.size)),
+                    max(1, im.height * THUMB_SIDE // max(im.size)),
+                ),
+            )
         im.load()
         thumb = im if im.mode in ("L", "RGB") else im.convert("RGB")
         factor = max(thumb.size) // 320

@@ -13,9 +13,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--exam", required=True, help="考试标识，例如 liaoning-2022")
         parser.add_argument("--format", choices=sorted(FORMATS), default="xlsx")
-        parser.add_argument("--output", "-o", help="输出文件路径（默认按考试和时间命名，写在当前目录）")
-        parser.add_argument("--state", action="append", choices=Application.State.values,
-                            help="只导出这些状态（可重复）；默认全部")
+        parser.add_argument(
+            "--output", "-o", help="输出文件路径（默认按考试和时间命名，写在当前目录）"
+        )
+        parser.add_argument(
+            "--state",
+            action="append",
+            choices=Application.State.values,
+            help="只导出这些状态（可重复）；默认全部",
+        )
 
     def handle(self, *args, **options):
         try:

@@ -14,8 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="报名数据文件（.xlsx、.xls 或 .csv，第 1 行为表头）")
         parser.add_argument("--exam", required=True, help="考试标识，例如 liaoning-2022")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入任何数据")
-        parser.add_argument("--good-only", action="store_true",
-                            help="只导入无问题的行，有问题的行跳过并列出")
+        parser.add_argument(
+            "--good-only", action="store_true", help="只导入无问题的行，有问题的行跳过并列出"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -24,18 +25,28 @@ class Command(BaseCommand):
         try:
             exam = Exam.objects.get(slug=options["exam"])
         except Exam.DoesNotExist:
-            slugs = ", ".join(Exam.objects.values_list("slug", flat=True)) or "（无，请先运行 load_exam）"
+            slugs = (
+                ", ".join(Exam.objects.values_list("slug", flat=True))
+                or "（无，请先运行 load_exam）"
+            )
             raise CommandError(f"没有考试 {options['exam']}。已有的考试：{slugs}") from None
         report = import_candidates(
-            exam=exam, data=path.read_bytes(), filename=path.name,
-            source=ImportRun.Source.COMMAND, dry_run=options["dry_run"],
+            exam=exam,
+            data=path.read_bytes(),
+            filename=path.name,
+            source=ImportRun.Source.COMMAND,
+            dry_run=options["dry_run"],
             good_only=options["good_only"],
         )
         for error in report.errors:
             self.stderr.write(str(error))
         for registration_no, changes in report.changes.items():
-            described = "；".join(f"{label}: {old} → {new}" for label, (old, new) in changes.items())
+            described = "；".join(
+                f"{label}: {old} → {new}" for label, (old, new) in changes.items()
+            )
             self.stdout.write(f"更新 {registration_no}：{described}")
         self.stdout.write(report.summary())
         if report.errors and not report.applied and not report.dry_run:
-            raise CommandError("导入被拒绝：请修改以上各行后重新导入，或加 --good-only 只导入无问题的行。")
+            raise CommandError(
+                "导入被拒绝：请修改以上各行后重新导入，或加 --good-only 只导入无问题的行。"
+            )

@@ -33,14 +33,16 @@ class Command(BaseCommand):
         logins_file = settings.VAR_DIR / "demo-logins.tsv"
         write_logins(logins_file, exam=exam)
         url = f"http://{addrport}/"
-        self.stdout.write(self.style.SUCCESS(
-            "\n医师资格考试考生服务系统 (demo) is ready\n"
-            f"  open:              {url}\n"
-            f"  candidate login:   {logins.candidate_id_number} / {CANDIDATE_PASSWORD}"
-            f"  ({logins.candidate_name}, {url}accounts/login/)\n"
-            f"  reviewer login:    {logins.reviewer_username} / {REVIEWER_PASSWORD}\n"
-            f"  province reviewer: {logins.province_username} / {REVIEWER_PASSWORD}\n"
-            f"  all demo candidates (some already submitted): {logins_file}\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\n医师资格考试考生服务系统 (demo) is ready\n"
+                f"  open:              {url}\n"
+                f"  candidate login:   {logins.candidate_id_number} / {CANDIDATE_PASSWORD}"
+                f"  ({logins.candidate_name}, {url}accounts/login/)\n"
+                f"  reviewer login:    {logins.reviewer_username} / {REVIEWER_PASSWORD}\n"
+                f"  province reviewer: {logins.province_username} / {REVIEWER_PASSWORD}\n"
+                f"  all demo candidates (some already submitted): {logins_file}\n"
+            )
+        )
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)

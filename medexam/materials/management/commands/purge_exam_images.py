@@ -9,8 +9,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("exam", help="exam slug, e.g. liaoning-2022")
-        parser.add_argument("--close-exam", action="store_true",
-                            help="close the exam first (candidates can no longer log in)")
+        parser.add_argument(
+            "--close-exam",
+            action="store_true",
+            help="close the exam first (candidates can no longer log in)",
+        )
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, exam: str, close_exam: bool, dry_run: bool, **options):

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, older_than_minutes: int, dry_run: bool, **options):
-        removed = sweep_orphan_files(older_than=dt.timedelta(minutes=older_than_minutes),
-                                     dry_run=dry_run)
+        removed = sweep_orphan_files(
+            older_than=dt.timedelta(minutes=older_than_minutes), dry_run=dry_run
+        )
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(f"{verb} {len(removed)} orphan file(s)")

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--limit", type=int, default=200)
-        parser.add_argument("--loop", action="store_true", help="一直运行，每隔 --interval 秒检查一次")
+        parser.add_argument(
+            "--loop", action="store_true", help="一直运行，每隔 --interval 秒检查一次"
+        )
         parser.add_argument("--interval", type=float, default=5.0)
 
     def handle(self, *args, limit, loop, interval, **options):

@@ -41,9 +41,12 @@ INSTALLED_APPS = [
     "medexam.messaging",
     "medexam.review",
     "medexam.demo",
+    "medexam.files",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency per view (Prometheus); first and last, so it times it all.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +57,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medexam.middleware.SecurityHeadersMiddleware",
+    # A lost database connection, Redis or storage down: 503 "please retry" (medexam.faults).
+    "medexam.faults.DependencyFailureMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "medexam.urls"
@@ -151,6 +157,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# A deleted row's file stays this long (files.models.PendingDeletion): longer than the
+# interval between backups plus one backup's duration, so that any backup restores with
+# every file its rows name (README, "Backups").
+FILE_DELETE_GRACE_SECONDS = env_int("MEDEXAM_FILE_DELETE_GRACE_HOURS", 48) * 3600
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "medexam" / "static"]
@@ -189,14 +199,39 @@ SECURE_PROXY_SSL_HEADER = (
 )
 
 # --- Logging: no personal data in logs (ID numbers never reach a log line) -------------
+LOG_FORMAT = env_str("MEDEXAM_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("MEDEXAM_LOG_FORMAT must be 'plain' or 'json'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "medexam.logs.Plain",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        # One JSON object per line, extra fields (event, component, …) included.
+        "json": {"()": "medexam.logs.JsonLines"},
+    },
+    "filters": {
+        "mask_personal_data": {"()": "medexam.logs.MaskPersonalData"},
+        "skip_dependency_failures": {"()": "medexam.faults.SkipDependencyFailures"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["mask_personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("MEDEXAM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["skip_dependency_failures"]},
+    },
 }
+# Prometheus scrapes each node at /metrics from these addresses only.
+METRICS_ALLOWED_IPS = env_list("MEDEXAM_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 MEDEXAM_DEFAULT_EXAM = env_str("MEDEXAM_DEFAULT_EXAM", "liaoning-2022")
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "medexam.review",
     "medexam.demo",
     "medexam.files",
+    "medexam.ops",
 ]
 
 MIDDLEWARE = [

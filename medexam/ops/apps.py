@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    """Running the product on many machines: database roles, backups and restores."""
+
+    name = "medexam.ops"
+    label = "ops"

@@ -132,8 +132,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 class SkipDependencyFailures(logging.Filter):
     """For django.request: a dependency failure already has its own line (above); its
-    traceback at ERROR would page someone for every request during a failover."""
+    traceback, and Django's "Service Unavailable" line for every 503, at ERROR would page
+    someone for every request during a failover."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 503:
+            return False
         error = record.exc_info[1] if record.exc_info else None
         return component_of(error) is None

@@ -7,6 +7,7 @@ a real secret key is required, cookies are secure, HSTS is on.
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
 from medexam.env import env_bool, env_int, env_list, env_str
@@ -121,6 +122,22 @@ SESSION_ENGINE = "medexam.accounts.sessions"
 # Candidate images are private: they live in the "private" storage, never under a public
 # URL, and are served only by a view that checks who asks (medexam.materials.views).
 STORAGE_BACKEND = env_str("MEDEXAM_STORAGE", "local")
+# Every object private; names are never reused (a fresh UUID each); files are served by the
+# app after its access check and audit, never by a URL to the bucket (README, "Storage").
+S3_OPTIONS = {
+    "default_acl": "private",
+    "querystring_auth": True,
+    "querystring_expire": 60,
+    "file_overwrite": False,
+    # A dead endpoint answers "please retry" within seconds instead of holding a worker.
+    "client_config": BotoConfig(
+        connect_timeout=env_int("MEDEXAM_S3_CONNECT_TIMEOUT", 3),
+        read_timeout=env_int("MEDEXAM_S3_READ_TIMEOUT", 10),
+        retries={"mode": "standard", "max_attempts": 2},
+        # "path" for MinIO or Ceph behind one host name, "virtual" for Aliyun OSS.
+        s3={"addressing_style": env_str("MEDEXAM_S3_ADDRESSING_STYLE", "auto")},
+    ),
+}
 PRIVATE_MEDIA_ROOT = Path(env_str("MEDEXAM_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 if STORAGE_BACKEND == "local":
     _private = {
@@ -141,10 +158,7 @@ elif STORAGE_BACKEND == "s3":
             "region_name": env_str("MEDEXAM_S3_REGION", "") or None,
             "access_key": env_str("MEDEXAM_S3_ACCESS_KEY", "") or None,
             "secret_key": env_str("MEDEXAM_S3_SECRET_KEY", "") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 60,
-            "file_overwrite": False,
+            **S3_OPTIONS,
         },
     }
 else:

@@ -1,6 +1,5 @@
 import pytest
 from django.core.management import CommandError, call_command
-
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry

@@ -23,10 +23,14 @@ database and the bucket: every acknowledged image must be a row whose object exi
 may point at a missing object. Figures go to stdout; the last two lines are
 `acknowledged_after_kill: N` and `lost: N dangling: N`.
 
-Not in network namespaces: the nodes listen on separate loopback ports (the shared
-PostgreSQL and Redis listen on 127.0.0.1 only, which a namespace cannot reach without
-reconfiguring them). Each node is still a separate set of processes that shares no file,
-memory or socket with another.
+With `--netns` (the default as root) every node runs in a network namespace of its own,
+`cluster-n1`, `cluster-n2`…, with its own address (10.86.N.2, a veth pair to 10.86.N.1 on this
+machine): a node cannot reach another node's loopback, only what it is given. It reaches
+PostgreSQL through its Unix socket (a file, which namespaces do not separate), Redis and the
+S3 server through TCP relays HAProxy runs on 10.86.N.1 (the shared servers listen on
+127.0.0.1 only, and are not reconfigured). `--no-netns` runs the nodes on loopback ports.
+The namespaces and links are removed at the end, and any left by an interrupted run at the
+start.
 """
 
 from __future__ import annotations
@@ -36,19 +40,27 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import upload as bench  # noqa: E402 - bench/upload.py: images, HTTP client, login
+from upload import bench_images  # noqa: E402 - the same document photos as bench/upload.py
 
-ROOT = bench.ROOT
-PY = bench.PY
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+CANDIDATE_PASSWORD = "Demo@2022"  # medexam.demo.seeding.CANDIDATE_PASSWORD
+CANDIDATES_PER_CONNECTION = 3
 PG = os.environ.get("MEDEXAM_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("MEDEXAM_BENCH_REDIS", "redis://127.0.0.1:6379/6")
 PORT_BASE = int(os.environ.get("MEDEXAM_BENCH_PORT_BASE", "8620"))
@@ -62,26 +74,34 @@ def port(offset: int) -> int:
 # --- the pieces ---------------------------------------------------------------------------
 
 
+def listening(host: str, number: int) -> bool:
+    try:
+        with socket.create_connection((host, number), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 class Proc:
-    def __init__(self, name: str, argv: list[str], env: dict, log: Path, wait_port: int | None):
+    def __init__(
+        self, name: str, argv: list[str], env: dict, log: Path, wait: tuple[str, int] | None
+    ):
         self.name = name
+        if wait and listening(*wait):
+            sys.exit(f"{wait[0]}:{wait[1]} for {name} is taken: is an earlier run still up?")
         self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(  # noqa: S603
             argv, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: a "machine" to kill whole
         )  # fmt: skip
-        if wait_port:
+        if wait:
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+            while not listening(*wait):
                 if self.proc.poll() is not None:
                     sys.exit(f"{name} exited with {self.proc.returncode}; see {log}")
-                try:
-                    with bench.socket.create_connection(("127.0.0.1", wait_port), timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                sys.exit(f"{name} did not listen on {wait_port}")
+                if time.monotonic() > deadline:
+                    sys.exit(f"{name} did not listen on {wait[0]}:{wait[1]}")
+                time.sleep(0.2)
 
     def kill_group(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -105,8 +125,62 @@ def run(argv: list[str], env: dict) -> str:
     return done.stdout
 
 
-def haproxy_config(front: int, nodes: list[int], stats: int) -> str:
-    servers = "\n".join(f"  server n{i + 1} 127.0.0.1:{p} check" for i, p in enumerate(nodes))
+def sh(*argv: str, check: bool = True) -> None:
+    subprocess.run(argv, check=check, capture_output=True)  # noqa: S603
+
+
+# --- network namespaces ------------------------------------------------------------------------
+
+NETNS_PREFIX = "cluster-n"
+
+
+def node_net(index: int) -> tuple[str, str, str]:
+    """(namespace, this machine's address on its link, the node's own address)."""
+    return f"{NETNS_PREFIX}{index}", f"10.86.{index}.1", f"10.86.{index}.2"
+
+
+def remove_namespaces() -> None:
+    found = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout  # noqa: S607
+    for line in found.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        if name.startswith(NETNS_PREFIX) and name[len(NETNS_PREFIX) :].isdigit():
+            sh("ip", "link", "del", f"clh{name[len(NETNS_PREFIX) :]}", check=False)
+            sh("ip", "netns", "del", name, check=False)
+
+
+def add_namespace(index: int) -> None:
+    name, host_ip, node_ip = node_net(index)
+    sh("ip", "netns", "add", name)
+    sh("ip", "link", "add", f"clh{index}", "type", "veth", "peer", "name", f"cln{index}")
+    sh("ip", "link", "set", f"cln{index}", "netns", name)
+    sh("ip", "addr", "add", f"{host_ip}/24", "dev", f"clh{index}")
+    sh("ip", "link", "set", f"clh{index}", "up")
+    sh("ip", "netns", "exec", name, "ip", "addr", "add", f"{node_ip}/24", "dev", f"cln{index}")
+    sh("ip", "netns", "exec", name, "ip", "link", "set", f"cln{index}", "up")
+    sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+
+
+# --- HAProxy: the balancer, and the relays into the namespaces ----------------------------------
+
+
+def haproxy_config(cluster: Cluster) -> str:
+    servers = "\n".join(
+        f"  server {name} {host}:{number} check" for name, host, number in cluster.nodes
+    )
+    relays = ""
+    for index, (_, host_ip, _) in enumerate(cluster.links, start=1):
+        relays += f"""
+frontend relay_redis_{index}
+  mode tcp
+  bind {host_ip}:{RELAY_REDIS}
+  default_backend redis
+
+frontend relay_s3_{index}
+  mode tcp
+  bind {host_ip}:{RELAY_S3}
+  default_backend s3
+"""
+    redis_host, redis_port = REDIS.split("//", 1)[1].split("/", 1)[0].split(":")
     return f"""global
   maxconn 4000
   log stderr format short local0 notice
@@ -126,13 +200,13 @@ defaults
   retry-on conn-failure empty-response response-timeout
 
 frontend www
-  bind 127.0.0.1:{front}
+  bind 127.0.0.1:{cluster.front}
   # Metrics are scraped from each node directly, never through the public entry.
   http-request deny if {{ path_beg /metrics }}
   default_backend app
 
 frontend stats
-  bind 127.0.0.1:{stats}
+  bind 127.0.0.1:{cluster.stats}
   stats enable
   stats uri /stats
 
@@ -146,6 +220,14 @@ backend app
   timeout check 5s
   default-server inter 1s fall 3 rise 2
 {servers}
+{relays}
+backend redis
+  mode tcp
+  server redis {redis_host}:{redis_port}
+
+backend s3
+  mode tcp
+  server s3 127.0.0.1:{cluster.s3_port}
 """
 
 
@@ -153,12 +235,22 @@ backend app
 class Cluster:
     folder: Path
     database: str
-    env: dict
+    netns: bool
+    env: dict = field(default_factory=dict)
+    owner_env: dict = field(default_factory=dict)
     procs: dict = field(default_factory=dict)
-    nodes: list = field(default_factory=list)  # (name, port)
+    nodes: list = field(default_factory=list)  # (name, host, port)
+    links: list = field(default_factory=list)  # node_net() of each namespace
+    front: int = 0
+    stats: int = 0
+    s3_port: int = 0
 
 
-def psql(sql: str, database: str = "postgres") -> str:
+RELAY_REDIS = port(3)
+RELAY_S3 = port(4)
+
+
+def psql(sql: str, database: str = "postgres"):
     import psycopg
 
     with psycopg.connect(f"{PG}/{database}", autocommit=True) as conn:
@@ -170,7 +262,7 @@ def build(cluster: Cluster, args) -> None:
     folder, database = cluster.folder, cluster.database
     tag = database.rsplit("_", 1)[1]
     owner, app = f"{database}_owner", f"{database}_app"
-    s3_port, front, stats = port(0), port(1), port(2)
+    cluster.s3_port, cluster.front, cluster.stats = port(0), port(1), port(2)
     bucket = f"medexam-{tag}"
     base = {
         **os.environ,
@@ -180,26 +272,29 @@ def build(cluster: Cluster, args) -> None:
         "MEDEXAM_VAR_DIR": str(folder),
         "MEDEXAM_SECURE_COOKIES": "0",
         "MEDEXAM_HSTS_SECONDS": "0",
-        "MEDEXAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MEDEXAM_ALLOWED_HOSTS": ",".join(
+            ["127.0.0.1", "localhost"] + [node_net(i)[2] for i in range(1, args.nodes + 1)]
+        ),
         "MEDEXAM_LOG_LEVEL": "WARNING",
         "MEDEXAM_LOG_FORMAT": "json",
         "MEDEXAM_SMS_FILE": str(folder / "sms.log"),
         "MEDEXAM_STORAGE": "s3",
         "MEDEXAM_S3_BUCKET": bucket,
-        "MEDEXAM_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+        "MEDEXAM_S3_ENDPOINT_URL": f"http://127.0.0.1:{cluster.s3_port}",
         "MEDEXAM_S3_REGION": "us-east-1",
         "MEDEXAM_S3_ACCESS_KEY": "bench",
         "MEDEXAM_S3_SECRET_KEY": "bench-secret",
         "MEDEXAM_S3_ADDRESSING_STYLE": "path",
         "MEDEXAM_REDIS_URL": REDIS,
         "MEDEXAM_CACHE_PREFIX": f"bench-{tag}",
-        "GLIBC_TUNABLES": bench.GLIBC_TUNABLES,
+        "GLIBC_TUNABLES": GLIBC_TUNABLES,
     }
     cluster.env = base
     moto = Path(PY).with_name("moto_server")
     cluster.procs["s3"] = Proc(
-        "s3", [str(moto), "-H", "127.0.0.1", "-p", str(s3_port)], base, folder / "s3.log", s3_port
-    )
+        "s3", [str(moto), "-H", "127.0.0.1", "-p", str(cluster.s3_port)], base,
+        folder / "s3.log", ("127.0.0.1", cluster.s3_port),
+    )  # fmt: skip
     import boto3
 
     boto3.client(
@@ -209,49 +304,86 @@ def build(cluster: Cluster, args) -> None:
 
     psql(f'CREATE DATABASE "{database}"')
     as_super = {**base, "DATABASE_URL": f"{PG}/{database}"}
-    run(
-        [PY, "-m", "medexam", "db_roles", "--owner", owner, "--app", app, "--bootstrap", "--apply"],
-        as_super,
-    )
+    roles = ["--owner", owner, "--app", app]
+    run([PY, "-m", "medexam", "db_roles", *roles, "--bootstrap", "--apply"], as_super)
     host = PG.split("@", 1)[1]
     as_owner = {**base, "DATABASE_URL": f"postgres://{owner}@{host}/{database}"}
     run([PY, "-m", "medexam", "migrate", "--noinput", "-v0"], as_owner)
-    run([PY, "-m", "medexam", "db_roles", "--owner", owner, "--app", app, "--apply"], as_owner)
+    run([PY, "-m", "medexam", "db_roles", *roles, "--apply"], as_owner)
     run([PY, "-m", "medexam", "demo_data", "--candidates", str(args.candidates)], as_owner)
     run([PY, "-m", "medexam", "collectstatic", "--noinput", "-v0"], as_owner)
-    cluster.env = {**base, "DATABASE_URL": f"postgres://{app}@{host}/{database}"}
     cluster.owner_env = as_owner
+    cluster.env = {**base, "DATABASE_URL": f"postgres://{app}@{host}/{database}"}
 
-    node_ports = [port(10 + i) for i in range(args.nodes)]
-    for i, node_port in enumerate(node_ports):
-        name = f"node{i + 1}"
+    if cluster.netns:
+        remove_namespaces()
+        for index in range(1, args.nodes + 1):
+            add_namespace(index)
+            cluster.links.append(node_net(index))
+    for index in range(1, args.nodes + 1):
+        name = f"node{index}"
+        if cluster.netns:
+            cluster.nodes.append((name, node_net(index)[2], 8000))
+        else:
+            cluster.nodes.append((name, "127.0.0.1", port(10 + index)))
+    config = folder / "haproxy.cfg"
+    config.write_text(haproxy_config(cluster))
+    cluster.procs["haproxy"] = Proc(
+        "haproxy", ["haproxy", "-db", "-f", str(config)], base, folder / "haproxy.log",
+        ("127.0.0.1", cluster.front),
+    )  # fmt: skip
+
+    for index, (name, host, number) in enumerate(cluster.nodes, start=1):
         env = {
             **cluster.env,
             "PROMETHEUS_MULTIPROC_DIR": str(folder / f"{name}-metrics"),
             "WEB_CONCURRENCY": str(args.workers),
         }
+        prefix = []
+        if cluster.netns:
+            namespace, host_ip, _ = node_net(index)
+            # Inside its namespace a node sees only its link: PostgreSQL by its socket file,
+            # Redis and S3 through the relays on this machine's end of the link.
+            env["DATABASE_URL"] = f"postgres://{app}@%2Fvar%2Frun%2Fpostgresql/{database}"
+            env["MEDEXAM_REDIS_URL"] = f"redis://{host_ip}:{RELAY_REDIS}/{REDIS.rsplit('/', 1)[1]}"
+            env["MEDEXAM_S3_ENDPOINT_URL"] = f"http://{host_ip}:{RELAY_S3}"
+            prefix = ["ip", "netns", "exec", namespace]
         argv = [
-            PY, "-m", "gunicorn", "-c", "python:medexam.gunicorn_config", "medexam.wsgi",
-            "--bind", f"127.0.0.1:{node_port}", "--backlog", "2048",
+            *prefix, PY, "-m", "gunicorn", "-c", "python:medexam.gunicorn_config",
+            "medexam.wsgi", "--bind", f"{host}:{number}", "--backlog", "2048",
             "--log-level", "warning",
         ]  # fmt: skip
-        cluster.procs[name] = Proc(name, argv, env, folder / f"{name}.log", node_port)
-        cluster.nodes.append((name, node_port))
+        cluster.procs[name] = Proc(name, argv, env, folder / f"{name}.log", (host, number))
     cluster.procs["worker"] = Proc(
         "worker", [PY, "-m", "medexam", "send_outbox", "--loop"], cluster.env,
         folder / "worker.log", None,
     )  # fmt: skip
-    config = folder / "haproxy.cfg"
-    config.write_text(haproxy_config(front, node_ports, stats))
-    cluster.procs["haproxy"] = Proc(
-        "haproxy", ["haproxy", "-db", "-f", str(config)], base, folder / "haproxy.log", front
+
+
+def demo_data(cluster: Cluster, count: int) -> tuple[list[tuple[str, int]], list[str]]:
+    """The items without named slots ("其他" first: ~70 places per candidate) and the ID
+    numbers of `count` demo candidates with a resident ID."""
+    code = (
+        "import json; from medexam.rules.models import MaterialItem; "
+        "from medexam.candidates.models import Candidate; "
+        "items = [(i.code, i.max_count) for i in MaterialItem.objects"
+        ".filter(exam__slug='liaoning-2022').order_by('order') if not i.slots]; "
+        "ids = list(Candidate.objects.filter(id_type='resident_id').order_by('id')"
+        ".values_list('id_number', flat=True)); print('DATA=' + json.dumps([items, ids]))"
     )
-    cluster.front, cluster.stats = front, stats
+    out = run([PY, "-m", "medexam", "shell", "-c", code], cluster.owner_env)
+    items, ids = json.loads(next(x for x in out.splitlines() if x.startswith("DATA="))[5:])
+    items.sort(key=lambda pair: pair[0] != "other")
+    if len(ids) < count:
+        sys.exit(f"only {len(ids)} demo candidates with a resident ID; need {count}")
+    return [tuple(pair) for pair in items], ids[:count]
 
 
 def teardown(cluster: Cluster) -> None:
     for proc in reversed(list(cluster.procs.values())):
         proc.stop()
+    if cluster.netns:
+        remove_namespaces()
     try:
         psql(f'DROP DATABASE IF EXISTS "{cluster.database}" WITH (FORCE)')
         for role in (f"{cluster.database}_app", f"{cluster.database}_owner"):
@@ -260,17 +392,187 @@ def teardown(cluster: Cluster) -> None:
         print(f"cleanup: {error}", file=sys.stderr)
 
 
-async def wait_all_up(cluster: Cluster, timeout: float = 30) -> None:
+# --- a small HTTP/1.1 client, as the page's script talks to the server -------------------------
+
+
+class HttpError(Exception):
+    pass
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+async def http(
+    host: str, number: int, method: str, path: str, *, headers: dict, body: bytes = b""
+) -> Response:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}",
+        "Connection: close",
+        f"Content-Length: {len(body)}",
+    ]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    async with asyncio.timeout(60):
+        reader, writer = await asyncio.open_connection(host, number)
+        try:
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            await writer.drain()
+            raw = await reader.read(-1)
+        finally:
+            writer.close()
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        raise HttpError("no response")
+    status_line, *header_lines = raw[:end].decode("latin-1").split("\r\n")
+    parsed = [
+        (n.strip().lower(), v.strip()) for n, _, v in (h.partition(":") for h in header_lines)
+    ]
+    return Response(int(status_line.split(" ", 2)[1]), parsed, raw[end + 4 :])
+
+
+class Session:
+    def __init__(self, host: str, number: int):
+        self.host, self.port = host, number
+        self.cookies: dict[str, str] = {}
+
+    async def request(self, method: str, path: str, body: bytes = b"", **headers) -> Response:
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = await http(self.host, self.port, method, path, headers=headers, body=body)
+        for name, value in response.headers:
+            if name == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return response
+
+    async def log_in(self, id_number: str) -> None:
+        await self.request("GET", "/accounts/login/")
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), "username": id_number,
+             "password": CANDIDATE_PASSWORD}
+        ).encode()  # fmt: skip
+        r = await self.request(
+            "POST",
+            "/accounts/login/",
+            form,
+            **{"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if r.status != 302 or "sessionid" not in self.cookies:
+            raise HttpError(f"login failed: HTTP {r.status}")
+
+
+@dataclass
+class Candidate:
+    session: Session
+    id_number: str
+    items: list
+    place: int = 0  # index into items
+    used: int = 0  # images in the current item
+    uploaded: list = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.place >= len(self.items)
+
+
+def upload_headers(csrf: str, key: str) -> dict:
+    """What medexam/static/medexam/upload.js sends with a picture (the picture is the body)."""
+    return {
+        "Content-Type": "application/octet-stream",
+        "X-Requested-With": "fetch",
+        "X-CSRFToken": csrf,
+        "Idempotency-Key": key,
+        "X-File-Name": "photo.jpg",
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+async def wait_all_up(cluster: Cluster, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        r = await bench.http(cluster.stats, "GET", "/stats;csv", headers={})
+        r = await http("127.0.0.1", cluster.stats, "GET", "/stats;csv", headers={})
         rows = [
-            line.split(",") for line in r.body.decode().splitlines() if line.startswith("app,n")
+            line.split(",") for line in r.body.decode().splitlines() if line.startswith("app,node")
         ]
         if rows and all(row[17].startswith("UP") for row in rows):
             return
         await asyncio.sleep(0.5)
     sys.exit("not every node became healthy behind HAProxy")
+
+
+# --- CPU of every process --------------------------------------------------------------------
+
+
+class CpuMeter(threading.Thread):
+    """CPU seconds per part (each node, HAProxy, S3, the worker, PostgreSQL's backends of
+    this database, the load client), sampled from /proc twice a second, so that the killed
+    node's CPU up to its death is counted too. A process keeps its last sample after it
+    exits; the window is what each part used between start() and stop()."""
+
+    def __init__(self, cluster: Cluster):
+        super().__init__(daemon=True)
+        self.groups = {proc.proc.pid: name for name, proc in cluster.procs.items()}
+        self.database = cluster.database
+        self.seen: dict[int, tuple[str, float]] = {}
+        self.baseline: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def sample(self) -> dict[int, tuple[str, float]]:
+        found = {}
+        me = os.getpid()
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            pgid, cpu = int(fields[2]), (int(fields[11]) + int(fields[12])) / CLK_TCK
+            name = self.groups.get(pgid)
+            if name is None and pid == me:
+                name = "load client"
+            if name is None and "postgres" in stat[: stat.rindex(")")]:
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if f" {self.database} ".encode() in cmdline:
+                    name = "PostgreSQL"
+            if name is not None:
+                found[pid] = (name, cpu)
+        return found
+
+    def run(self):
+        while not self.done.wait(0.5):
+            self.seen.update(self.sample())
+
+    def start(self):
+        first = self.sample()
+        self.baseline = {pid: cpu for pid, (_, cpu) in first.items()}
+        self.seen.update(first)
+        super().start()
+
+    def stop(self) -> dict[str, float]:
+        self.done.set()
+        self.join()
+        self.seen.update(self.sample())
+        totals: dict[str, float] = {}
+        for pid, (name, cpu) in self.seen.items():
+            totals[name] = totals.get(name, 0.0) + cpu - self.baseline.get(pid, 0.0)
+        return totals
 
 
 # --- the load ------------------------------------------------------------------------------
@@ -283,7 +585,6 @@ class Upload:
     status: int
     image: str | None
     attempts: int
-    key: str
 
 
 @dataclass
@@ -291,56 +592,72 @@ class Load:
     uploads: list = field(default_factory=list)
     failed_attempts: list = field(default_factory=list)  # (time, what) seen by the client
     deletes: int = 0
+    cpu: dict = field(default_factory=dict)
 
 
-async def upload_once(pool: bench.CandidatePool, image: bytes, load: Load) -> Upload:
-    """One picture, retried with the same key as the page's script does."""
-    client = pool.clients[pool.current]
-    while client.full:
-        pool.current = (pool.current + 1) % len(pool.clients)
-        client = pool.clients[pool.current]
-    code, cap = client.items[client.place]
+async def upload_once(candidate: Candidate, image: bytes, load: Load) -> Upload:
+    """One picture, retried with the same idempotency key as the page's script does."""
+    code, cap = candidate.items[candidate.place]
     key = secrets.token_hex(16)
-    started = time.monotonic()
-    attempts = 0
+    started, attempts, r, status = time.monotonic(), 0, None, 0
     for delay in (*RETRY_DELAYS, None):
         attempts += 1
         try:
-            r = await client.session.request(
+            r = await candidate.session.request(
                 "POST", f"/candidate/materials/{code}/upload/", image,
-                **bench.upload_headers(client.session.csrf, key),
+                **upload_headers(candidate.session.cookies.get("csrftoken", ""), key),
             )  # fmt: skip
             status = r.status
-        except (OSError, bench.HttpError, TimeoutError) as error:
+        except (OSError, HttpError, TimeoutError) as error:
             r, status = None, 0
             load.failed_attempts.append((time.monotonic(), type(error).__name__))
-        if r is not None and status in (502, 503, 504):
-            load.failed_attempts.append((time.monotonic(), f"HTTP {status}"))
-        if r is not None and status not in (502, 503, 504):
-            break
+        else:
+            if status in (502, 503, 504):
+                load.failed_attempts.append((time.monotonic(), f"HTTP {status}"))
+            else:
+                break
         if delay is None:
             break
         await asyncio.sleep(delay)
     image_id = None
     if r is not None and status == 200:
         image_id = r.json()["image"]["id"]
-        client.uploaded.append(image_id)
-        client.used += 1
-        if client.used >= cap:
-            client.place, client.used = client.place + 1, 0
-    return Upload(started, time.monotonic(), status, image_id, attempts, key)
+        candidate.uploaded.append(image_id)
+        candidate.used += 1
+        if candidate.used >= cap:
+            candidate.place, candidate.used = candidate.place + 1, 0
+    return Upload(started, time.monotonic(), status, image_id, attempts)
+
+
+async def clear(candidate: Candidate, load: Load) -> None:
+    """Delete the candidate's images to make room (counted, not timed)."""
+    for image_id in candidate.uploaded:
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": candidate.session.cookies.get("csrftoken", "")}
+        ).encode()
+        r = await candidate.session.request(
+            "POST", f"/candidate/images/{image_id}/delete/", form,
+            **{"Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "fetch"},
+        )  # fmt: skip
+        if r.status == 200:
+            load.deletes += 1
+    candidate.uploaded, candidate.place, candidate.used = [], 0, 0
 
 
 async def drive(cluster: Cluster, args, images: list[bytes], logins: list[str], items) -> tuple:
     load = Load()
-    per = bench.CANDIDATES_PER_CONNECTION
-    pools = [
-        bench.CandidatePool(
-            [bench.ProductClient(cluster.front, logins[c * per + k], items) for k in range(per)]
-        )
+    per = CANDIDATES_PER_CONNECTION
+    groups = [
+        [
+            Candidate(Session("127.0.0.1", cluster.front), logins[c * per + k], items)
+            for k in range(per)
+        ]
         for c in range(args.concurrency)
     ]
-    await asyncio.gather(*(p.login() for p in pools))
+    for group in groups:  # a few at a time: logging in is password hashing
+        await asyncio.gather(*(c.session.log_in(c.id_number) for c in group))
+    meter = CpuMeter(cluster)
+    meter.start()
     start = time.monotonic()
     stop_at = start + args.seconds
     kill_at = start + args.seconds * args.kill_at
@@ -348,32 +665,34 @@ async def drive(cluster: Cluster, args, images: list[bytes], logins: list[str], 
 
     async def killer():
         await asyncio.sleep(kill_at - time.monotonic())
-        name, _ = cluster.nodes[0]
+        name = cluster.nodes[0][0]
         killed["at"] = time.monotonic()
         cluster.procs[name].kill_group()  # the whole node: master and workers, SIGKILL
         killed["name"] = name
 
-    async def connection(index: int, pool: bench.CandidatePool):
+    async def connection(index: int, group: list[Candidate]):
         n = index
         while time.monotonic() < stop_at:
-            if pool.full:
-                await pool.clear()
-                load.deletes = sum(p.deleted for p in pools)
+            open_ones = [c for c in group if not c.full]
+            if not open_ones:
+                for c in group:
+                    await clear(c, load)
+                continue
             n += args.concurrency
-            load.uploads.append(await upload_once(pool, images[n % len(images)], load))
+            load.uploads.append(await upload_once(open_ones[0], images[n % len(images)], load))
 
-    await asyncio.gather(killer(), *(connection(i, p) for i, p in enumerate(pools)))
-    load.deletes = sum(p.deleted for p in pools)
+    await asyncio.gather(killer(), *(connection(i, g) for i, g in enumerate(groups)))
+    load.cpu = meter.stop()
     return load, start, killed
 
 
-async def session_moves(cluster: Cluster, login: str, items) -> bool:
-    """Log in on node A directly, then use that session on node B directly."""
-    (_, first), (_, second) = cluster.nodes[0], cluster.nodes[1]
-    client = bench.ProductClient(first, login, items)
-    await client.login()
-    other = bench.Session(second)
-    other.cookies = dict(client.session.cookies)
+async def session_moves(cluster: Cluster, login: str) -> bool:
+    """Log in on one node directly, then use that session on another node directly."""
+    (_, host_a, port_a), (_, host_b, port_b) = cluster.nodes[0][:3], cluster.nodes[1][:3]
+    first = Session(host_a, port_a)
+    await first.log_in(login)
+    other = Session(host_b, port_b)
+    other.cookies = dict(first.cookies)
     r = await other.request("GET", "/candidate/materials/")
     return r.status == 200  # without the session: a redirect to the login page
 
@@ -405,7 +724,7 @@ def stored_state(cluster: Cluster) -> dict:
 
 
 def pct(values: list[float], q: float) -> float:
-    return bench.percentile(values, q) if values else float("nan")
+    return percentile(values, q) if values else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -416,16 +735,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--kill-at", type=float, default=0.5, help="fraction of the run")
     parser.add_argument("--images", type=int, default=24)
+    parser.add_argument(
+        "--netns",
+        action=argparse.BooleanOptionalAction,
+        default=os.geteuid() == 0 and shutil.which("ip") is not None,
+        help="each node in a network namespace of its own (default as root)",
+    )
     args = parser.parse_args(argv)
     if args.nodes < 2:
         parser.error("a failover needs at least two nodes")
-    args.logins = args.concurrency * bench.CANDIDATES_PER_CONNECTION + 1
+    args.logins = args.concurrency * CANDIDATES_PER_CONNECTION + 1
     args.candidates = args.logins * 3 // 2 + 10  # some demo candidates hold passports
 
-    images = bench.bench_images(args.images)
+    images = bench_images(args.images)
     folder = Path(tempfile.mkdtemp(prefix="medexam-cluster-"))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
-    cluster = Cluster(folder=folder, database=f"cluster_bench_{secrets.token_hex(3)}", env={})
+    cluster = Cluster(
+        folder=folder, database=f"cluster_bench_{secrets.token_hex(3)}", netns=args.netns
+    )
     try:
         build(cluster, args)
         return measure(cluster, args, images)
@@ -434,11 +761,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(cluster: Cluster, args, images: list[bytes]) -> int:
-    install = bench.Installation(env=cluster.owner_env, folder=cluster.folder)
-    items = bench.upload_items(install)
-    logins = bench.candidate_logins(install, args.logins)[: args.logins]
+    items, logins = demo_data(cluster, args.logins)
     asyncio.run(wait_all_up(cluster))
-    moved = asyncio.run(session_moves(cluster, logins[-1], items))
+    moved = asyncio.run(session_moves(cluster, logins[-1]))
     load, start, killed = asyncio.run(drive(cluster, args, images, logins[:-1], items))
     time.sleep(1.0)  # the worker's and the nodes' last commits
     state = stored_state(cluster)
@@ -458,7 +783,9 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
     window_after = args.seconds - window_before
     lat = [u.ended - u.started for u in acked]
 
-    print(f"nodes: {args.nodes} x {args.workers} gunicorn worker(s) behind HAProxy; "
+    where = "each in its own network namespace" if cluster.netns else "on loopback ports"
+    print(f"nodes: {args.nodes} x {args.workers} gunicorn worker(s) behind HAProxy, {where} "
+          f"({', '.join(f'{h}:{p}' for _, h, p in cluster.nodes)}); "
           f"connections: {args.concurrency}; {args.seconds:.0f} s")  # fmt: skip
     print(
         f"session begun on {cluster.nodes[0][0]} continues on {cluster.nodes[1][0]}: {'yes' if moved else 'NO'}"
@@ -473,6 +800,10 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
     print(f"client errors during the failover (attempts, before retrying): {len(failover)} "
           f"{sorted(set(failover))}")  # fmt: skip
     print(f"deletes: {load.deletes}")
+    n = max(len(acked), 1)
+    nodes_cpu = sum(v for k, v in load.cpu.items() if k.startswith("node"))
+    parts = ", ".join(f"{k} {v * 1000 / n:.1f}" for k, v in sorted(load.cpu.items()))
+    print(f"CPU per acknowledged upload (ms): app nodes {nodes_cpu * 1000 / n:.1f}; {parts}")
     print(
         f"rows: {len(rows)}; objects: {len(objects)} (awaiting deletion: {len(pending & objects)})"
     )

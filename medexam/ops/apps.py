@@ -6,3 +6,6 @@ class Config(AppConfig):
 
     name = "medexam.ops"
     label = "ops"
+
+    def ready(self):
+        from medexam.ops import checks  # noqa: F401 - registers the deploy checks

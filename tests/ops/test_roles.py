@@ -11,9 +11,11 @@ from django.db import connection
 from medexam.audit.models import AuditEntry
 from medexam.materials import services as materials
 from medexam.messaging.services import deliver_outbox
-from tests.races import needs_postgres
 from tests.review.helpers import claimed, request_replacement, submitted_with_images
 
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="database roles are PostgreSQL's"
+)
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, needs_postgres]
 
 

@@ -26,7 +26,7 @@ from tests.materials.helpers import upload
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the backup under load uses pg_dump and pg_restore"
 )
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, needs_postgres]
+pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,9 +62,13 @@ class UploadLoad(threading.Thread):
 
 def run_command(*args: str, database: str, media: Path) -> subprocess.CompletedProcess:
     s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{database}"
+    else:
+        url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{database}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{database}",
+        "DATABASE_URL": url,
         "MEDEXAM_PRIVATE_MEDIA_ROOT": str(media),
         "MEDEXAM_SECRET_KEY": "test-only",
         "MEDEXAM_FILE_DELETE_GRACE_HOURS": str(django_settings.FILE_DELETE_GRACE_SECONDS // 3600),
@@ -123,6 +127,8 @@ def check_restored(folder: Path, database: str, media: Path) -> dict:
     return json.loads(check.stdout)
 
 
+@pytest.mark.postgres
+@needs_postgres
 def test_a_backup_taken_under_load_restores_with_every_file(
     candidate, other_candidate, jpeg, tmp_path, restored_database
 ):
@@ -136,6 +142,8 @@ def test_a_backup_taken_under_load_restores_with_every_file(
     assert report["referenced"] >= 6 + 3  # six images, three thumbnails, and the load's
 
 
+@pytest.mark.postgres
+@needs_postgres
 def test_without_the_grace_period_the_same_backup_loses_files(
     candidate, other_candidate, jpeg, tmp_path, restored_database, settings
 ):
@@ -146,3 +154,19 @@ def test_without_the_grace_period_the_same_backup_loses_files(
 
     lost = {image.file.name for image in kept[:3]} | {image.thumbnail.name for image in kept[:3]}
     assert lost <= set(report["missing"])
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the demo's SQLite file")
+def test_the_demo_on_sqlite_backs_up_and_restores(candidate, jpeg, tmp_path):
+    from medexam.ops.backup import backup
+
+    images = [upload(candidate, jpeg(seed), item="other") for seed in (1, 2)]
+    services.ensure_thumbnail(images[0])
+    manifest = backup(tmp_path / "backup", private_storage())
+
+    report = check_restored(
+        tmp_path / "backup", str(tmp_path / "restored.sqlite3"), tmp_path / "restored"
+    )
+
+    assert manifest.files == 3
+    assert report["rows_without_files"] == 0 and report["files"] == 3

@@ -6,42 +6,41 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-HINT_SHARED = "set it before running more than one app node (README, 'Many machines')"
+SHARED = " before running more than one app node (README, 'Many machines')"
+
+
+def _findings():
+    """(is node-local now, what, how to share it, check id)."""
+    yield (
+        settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+        "the database is an SQLite file on this machine",
+        "DATABASE_URL=postgres://…" + SHARED,
+        "medexam.W001",
+    )
+    yield (
+        settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"),
+        "candidates' files are stored on this machine's disk",
+        "MEDEXAM_STORAGE=s3 and the MEDEXAM_S3_* settings" + SHARED,
+        "medexam.W002",
+    )
+    yield (
+        settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"),
+        "the cache is each process's own memory",
+        "MEDEXAM_REDIS_URL=redis://…" + SHARED,
+        "medexam.W003",
+    )
+    yield (
+        settings.SMS_BACKEND.endswith("FileSMSBackend"),
+        "text messages are written to a file on this machine, not sent",
+        "MEDEXAM_SMS_BACKEND: the SMS gateway's backend",
+        "medexam.W004",
+    )
 
 
 @register(Tags.compatibility, deploy=True)
 def node_local_state(app_configs, **kwargs):
-    found = []
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        found.append(
-            Warning(
-                "node-local: the database is an SQLite file on this machine",
-                hint="DATABASE_URL=postgres://… " + HINT_SHARED,
-                id="medexam.W001",
-            )
-        )
-    if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
-        found.append(
-            Warning(
-                "node-local: candidates' files are stored on this machine's disk",
-                hint="MEDEXAM_STORAGE=s3 and the MEDEXAM_S3_* settings: " + HINT_SHARED,
-                id="medexam.W002",
-            )
-        )
-    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-        found.append(
-            Warning(
-                "node-local: the cache is each process's own memory",
-                hint="MEDEXAM_REDIS_URL=redis://… " + HINT_SHARED,
-                id="medexam.W003",
-            )
-        )
-    if settings.SMS_BACKEND.endswith("FileSMSBackend"):
-        found.append(
-            Warning(
-                "node-local: text messages are written to a file on this machine, not sent",
-                hint="MEDEXAM_SMS_BACKEND: the SMS gateway's backend",
-                id="medexam.W004",
-            )
-        )
-    return found
+    return [
+        Warning(f"node-local: {what}", hint=hint, id=check_id)
+        for local, what, hint, check_id in _findings()
+        if local
+    ]

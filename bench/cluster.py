@@ -181,6 +181,12 @@ frontend relay_s3_{index}
   default_backend s3
 """
     redis_host, redis_port = REDIS.split("//", 1)[1].split("/", 1)[0].split(":")
+    retry = (
+        "  retries 2\n  option redispatch 1\n"
+        "  retry-on conn-failure empty-response response-timeout\n"
+        if cluster.balancer_retries
+        else "  retries 0\n"
+    )
     return f"""global
   maxconn 4000
   log stderr format short local0 notice
@@ -195,10 +201,7 @@ defaults
   timeout client 60s
   timeout server 60s
   option http-buffer-request
-  retries 2
-  option redispatch 1
-  retry-on conn-failure empty-response response-timeout
-
+{retry}
 frontend www
   bind 127.0.0.1:{cluster.front}
   # Metrics are scraped from each node directly, never through the public entry.
@@ -241,6 +244,7 @@ class Cluster:
     procs: dict = field(default_factory=dict)
     nodes: list = field(default_factory=list)  # (name, host, port)
     links: list = field(default_factory=list)  # node_net() of each namespace
+    balancer_retries: bool = True
     front: int = 0
     stats: int = 0
     s3_port: int = 0
@@ -741,6 +745,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.geteuid() == 0 and shutil.which("ip") is not None,
         help="each node in a network namespace of its own (default as root)",
     )
+    parser.add_argument(
+        "--balancer-retries",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="HAProxy resends a request whose node died (off: only the client retries)",
+    )
     args = parser.parse_args(argv)
     if args.nodes < 2:
         parser.error("a failover needs at least two nodes")
@@ -751,7 +761,10 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="medexam-cluster-"))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}")
     cluster = Cluster(
-        folder=folder, database=f"cluster_bench_{secrets.token_hex(3)}", netns=args.netns
+        folder=folder,
+        database=f"cluster_bench_{secrets.token_hex(3)}",
+        netns=args.netns,
+        balancer_retries=args.balancer_retries,
     )
     try:
         build(cluster, args)
@@ -789,6 +802,9 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
           f"connections: {args.concurrency}; {args.seconds:.0f} s")  # fmt: skip
     print(
         f"session begun on {cluster.nodes[0][0]} continues on {cluster.nodes[1][0]}: {'yes' if moved else 'NO'}"
+    )
+    print(
+        f"balancer retries a request whose node died: {'yes' if cluster.balancer_retries else 'no'}"
     )
     print(f"killed: {killed.get('name')} (SIGKILL to its process group) at {window_before:.1f} s")
     print(f"acknowledged_before_kill: {len(before)} ({len(before) / window_before:.1f} uploads/s)")

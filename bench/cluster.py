@@ -201,6 +201,7 @@ defaults
   timeout client 60s
   timeout server 60s
   option http-buffer-request
+  option forwardfor
 {retry}
 frontend www
   bind 127.0.0.1:{cluster.front}
@@ -290,6 +291,7 @@ def build(cluster: Cluster, args) -> None:
         "MEDEXAM_S3_SECRET_KEY": "bench-secret",
         "MEDEXAM_S3_ADDRESSING_STYLE": "path",
         "MEDEXAM_REDIS_URL": REDIS,
+        "MEDEXAM_TRUSTED_PROXIES": "127.0.0.1,10.86.0.0/16",
         "MEDEXAM_CACHE_PREFIX": f"bench-{tag}",
         "GLIBC_TUNABLES": GLIBC_TUNABLES,
     }

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request counts and latency per view (Prometheus); first and last, so it times it all.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The client's address from X-Forwarded-For, when the request comes from our proxy.
+    "medexam.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,6 +247,8 @@ LOGGING = {
         "django.request": {"filters": ["skip_dependency_failures"]},
     },
 }
+# The load balancers' addresses (or networks): only their X-Forwarded-For is believed.
+TRUSTED_PROXIES = env_list("MEDEXAM_TRUSTED_PROXIES", [])
 # Prometheus scrapes each node at /metrics from these addresses only.
 METRICS_ALLOWED_IPS = env_list("MEDEXAM_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 

@@ -46,6 +46,13 @@ class Manifest:
     bytes: int = 0
 
 
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} not found: install PostgreSQL's client tools")
+    return found
+
+
 def _pg_env(settings: dict) -> tuple[list[str], dict]:
     args = [
         "--host",
@@ -67,7 +74,7 @@ def dump_database(target: Path) -> None:
     if connection.vendor == "postgresql":
         args, env = _pg_env(settings)
         subprocess.run(  # noqa: S603 - fixed binary, arguments from settings
-            ["pg_dump", "--format=custom", "--file", str(target / DUMP), *args, settings["NAME"]],
+            [_tool("pg_dump"), "--format=custom", "--file", str(target / DUMP), *args, settings["NAME"]],
             check=True,
             env=env,
         )
@@ -115,7 +122,7 @@ def restore_database(source: Path) -> None:
     if connection.vendor == "postgresql":
         args, env = _pg_env(settings)
         subprocess.run(  # noqa: S603
-            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+            [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
              "--dbname", settings["NAME"], *args, str(source / DUMP)],
             check=True,
             env=env,

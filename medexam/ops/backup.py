@@ -74,7 +74,14 @@ def dump_database(target: Path) -> None:
     if connection.vendor == "postgresql":
         args, env = _pg_env(settings)
         subprocess.run(  # noqa: S603 - fixed binary, arguments from settings
-            [_tool("pg_dump"), "--format=custom", "--file", str(target / DUMP), *args, settings["NAME"]],
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--file",
+                str(target / DUMP),
+                *args,
+                settings["NAME"],
+            ],
             check=True,
             env=env,
         )

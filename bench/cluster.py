@@ -729,6 +729,28 @@ def stored_state(cluster: Cluster) -> dict:
     return {"rows": rows, "pending": pending, "objects": objects, "check": check}
 
 
+def tally(load: Load, state: dict, kill: float) -> dict:
+    """What the run's claims rest on: an acknowledged upload (HTTP 200 with an image id) is
+    stored only if its row exists and the row's file is an object in the bucket; a row is
+    dangling if its file or thumbnail is not; an object is an orphan if no row names it and
+    it is not waiting out its deletion grace period."""
+    rows, objects, pending = state["rows"], state["objects"], state["pending"]
+    acked = [u for u in load.uploads if u.status == 200]
+    referenced = {n for f, t in rows.values() for n in (f, t) if n}
+    return {
+        "acked": acked,
+        "before": [u for u in acked if u.ended < kill],
+        "after": [u for u in acked if u.ended >= kill],
+        "dangling": [
+            u for u, (f, t) in rows.items() if f not in objects or (t and t not in objects)
+        ],
+        "orphans": objects - referenced - pending,
+        "not_stored": [u for u in acked if u.image not in rows or rows[u.image][0] not in objects],
+        "failover": [w for t, w in load.failed_attempts if t >= kill],
+        "failed": [u for u in load.uploads if u.status != 200],
+    }
+
+
 def pct(values: list[float], q: float) -> float:
     return percentile(values, q) if values else float("nan")
 
@@ -784,16 +806,11 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
     state = stored_state(cluster)
 
     kill = killed.get("at", float("inf"))
-    acked = [u for u in load.uploads if u.status == 200]
-    before = [u for u in acked if u.ended < kill]
-    after = [u for u in acked if u.ended >= kill]
+    t = tally(load, state, kill)
+    acked, before, after = t["acked"], t["before"], t["after"]
     rows, objects, pending = state["rows"], state["objects"], state["pending"]
-    referenced = {n for f, t in rows.values() for n in (f, t) if n}
-    dangling = [u for u, (f, t) in rows.items() if f not in objects or (t and t not in objects)]
-    orphans = objects - referenced - pending
-    not_stored = [u for u in acked if u.image not in rows or rows[u.image][0] not in objects]
-    failover = [w for t, w in load.failed_attempts if t >= kill]
-    failed = [u for u in load.uploads if u.status != 200]
+    dangling, orphans, not_stored = t["dangling"], t["orphans"], t["not_stored"]
+    failover, failed = t["failover"], t["failed"]
     window_before = kill - start
     window_after = args.seconds - window_before
     lat = [u.ended - u.started for u in acked]

@@ -34,6 +34,9 @@ try:
 except ImportError:  # pragma: no cover - redis is a dependency
     CACHE_ERRORS = ()
 
+# OSErrors that usually mean a wrong path or mode in our code, not a storage outage: they
+# stay 500s with their traceback. A full disk, an I/O error, a refused connection are 503s.
+LIKELY_BUGS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "系统暂时繁忙，刚才的操作没有完成，也没有保存任何内容。请稍后重试；已保存的内容不受影响。"
 UPLOAD_MESSAGE = (
@@ -54,7 +57,7 @@ def component_of(error: BaseException | None) -> str | None:
             return "cache"
         if isinstance(error, db.OperationalError | db.InterfaceError):
             return "database"
-        if isinstance(error, STORAGE_ERRORS):
+        if isinstance(error, STORAGE_ERRORS) and not isinstance(error, LIKELY_BUGS):
             return "storage"
         error = error.__cause__ or error.__context__
     return None

@@ -229,3 +229,24 @@ def test_readiness_reports_each_part(client):
 
     assert body["ok"] is True
     assert {"database", "cache", "storage"} <= set(body["checks"])
+
+
+def test_which_failures_are_a_dependencys_and_which_stay_bugs():
+    import errno
+
+    from django.db import OperationalError
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from medexam.faults import component_of
+
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as disk:
+            raise RuntimeError("wrapped") from disk
+    except RuntimeError as wrapped:
+        assert component_of(wrapped) == "storage"
+    assert component_of(OperationalError("server closed the connection")) == "database"
+    assert component_of(RedisDown("Connection refused")) == "cache"
+    assert component_of(FileNotFoundError("template.html")) is None
+    assert component_of(KeyError("x")) is None

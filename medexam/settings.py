@@ -153,7 +153,7 @@ if STORAGE_BACKEND == "local":
     }
 elif STORAGE_BACKEND == "s3":
     _private = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "medexam.files.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("MEDEXAM_S3_BUCKET", ""),
             "endpoint_url": env_str("MEDEXAM_S3_ENDPOINT_URL", "") or None,

@@ -70,7 +70,7 @@ def s3_storage(settings, s3_server, _private_storage):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     ).create_bucket(Bucket=bucket)
-    storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    storage = {"BACKEND": "medexam.files.storage.PrivateS3Storage", "OPTIONS": options}
     settings.STORAGES = {**settings.STORAGES, "default": storage, "private": storage}
     from django.core.files.storage import default_storage
 

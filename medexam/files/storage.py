@@ -18,20 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import FileSystemStorage, Storage
-
-try:  # the S3 backend is optional at import time (local disk needs none of it)
-    from botocore.exceptions import BotoCoreError, ClientError
-    from storages.backends.s3 import S3Storage
-except ImportError:  # pragma: no cover - django-storages[s3] is a dependency
-    S3Storage = None
-    BotoCoreError = ClientError = ()
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name, is_seekable
 
 # What a storage raises when it, rather than our code, fails: a full or unmounted disk, an
 # unreachable or refusing S3 endpoint, a timed-out read.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = tuple(
-    e for e in (OSError, BotoCoreError, ClientError) if isinstance(e, type)
-)
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -46,14 +40,43 @@ class StoredFile:
     modified: dt.datetime  # aware, UTC
 
 
+class PrivateS3Storage(S3Storage):
+    """django-storages' S3 backend (MEDEXAM_STORAGE=s3), writing a small file with one PUT.
+
+    Its own `_save` goes through s3transfer's upload manager, which costs 4.8 ms of CPU per
+    190 KB image here against 2.1 ms for one `put_object` of the same bytes (against moto's
+    server, 50 saves each): ~2.7 ms of an upload's ~15. Larger files (exports) and gzip keep
+    the library's path, which switches to multipart uploads past 8 MB."""
+
+    single_put_limit = 8 * 1024 * 1024  # s3transfer's default multipart threshold
+
+    def _save(self, name, content):
+        size = getattr(content, "size", None)
+        if self.gzip or size is None or size > self.single_put_limit:
+            return super()._save(name, content)
+        cleaned = clean_name(name)
+        key = self._normalize_name(cleaned)
+        params = self._get_write_parameters(key, content)
+        if is_seekable(content):
+            content.seek(0)
+        body = content.read()
+        self.connection.meta.client.put_object(
+            Bucket=self.bucket_name,
+            Key=key,
+            Body=body.encode() if isinstance(body, str) else body,
+            **params,
+        )
+        return cleaned
+
+
 def is_s3(storage: Storage) -> bool:
-    return S3Storage is not None and isinstance(storage, S3Storage)
+    return isinstance(storage, S3Storage)
 
 
 def _is_missing(error: BaseException) -> bool:
     if isinstance(error, FileNotFoundError):
         return True
-    if ClientError and isinstance(error, ClientError):
+    if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         return code in _MISSING_CODES
     return False

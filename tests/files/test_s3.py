@@ -212,3 +212,18 @@ def test_an_upload_when_storage_is_down_answers_503_and_stores_nothing(
     )
     assert response["Retry-After"]
     assert not UploadedImage.objects.exists()
+
+
+def test_small_and_large_files_arrive_whole_with_their_type_and_private(s3_storage):
+    client = s3_storage.connection.meta.client
+    small = s3_storage.save("images/aa/small.jpg", ContentFile(b"\xff\xd8" + b"x" * 1000))
+    large = s3_storage.save("exports/large.csv", ContentFile(b"a,b\n" * (3 * 1024 * 1024)))
+
+    for name, size, content_type in (
+        (small, 1002, "image/jpeg"),
+        (large, 12 * 1024 * 1024, "text/csv"),
+    ):
+        head = client.head_object(Bucket=s3_storage.bucket_name, Key=name)
+        assert head["ContentLength"] == size and head["ContentType"] == content_type
+        grants = client.get_object_acl(Bucket=s3_storage.bucket_name, Key=name)["Grants"]
+        assert all(g["Grantee"].get("URI", "").endswith("AllUsers") is False for g in grants)

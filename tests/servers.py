@@ -1,6 +1,5 @@
-"""Real servers the tests start for themselves: moto's S3 server, private Redis and
-PostgreSQL instances for the fault tests (which stop them; the shared ones are never
-touched). Each listens on a port the kernel hands out, so suites of several checkouts can
+"""Real servers the tests start for themselves: moto's S3 server and private Redis instances
+for the fault tests (which stop them; the shared one is never touched). Each listens on a port the kernel hands out, so suites of several checkouts can
 run at once on one machine (MEDEXAM_TEST_S3_PORT pins the S3 server's)."""
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -70,45 +68,3 @@ def redis(folder: Path) -> Server:
     port = free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     return Server(argv, port, folder / "redis.log")
-
-
-def postgres_binaries() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
-class PrivatePostgres(Server):
-    """A throwaway PostgreSQL cluster (initdb in a temp folder), trust auth, no fsync."""
-
-    def __init__(self, folder: Path):
-        self.bin = postgres_binaries()
-        if self.bin is None:
-            raise FileNotFoundError("initdb")
-        self.data = Path(tempfile.mkdtemp(prefix="pg-", dir=folder))
-        port = free_port()
-        super().__init__([], port, folder / "postgres.log")
-
-    def _as_postgres(self, argv: list[str]) -> list[str]:
-        # initdb and postgres refuse to run as root: run them as the postgres user then.
-        if os.geteuid() == 0:
-            shutil.chown(self.data, "postgres")
-            return ["runuser", "-u", "postgres", "--", *argv]
-        return argv
-
-    def start(self) -> PrivatePostgres:
-        if not (self.data / "PG_VERSION").exists():
-            subprocess.run(  # noqa: S603
-                self._as_postgres(
-                    [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                     "--auth=trust", "--no-sync"]
-                ),
-                check=True, capture_output=True,
-            )  # fmt: skip
-        self.argv = self._as_postgres(
-            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-h", "127.0.0.1", "-k", str(self.data), "-c", "fsync=off"]
-        )  # fmt: skip
-        return super().start()
-
-    def url(self, name: str = "postgres") -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"

@@ -2,9 +2,13 @@
 
 * /health/live: the process answers (no dependency is asked: a database outage must not make
   every node look dead and be restarted);
-* /health/ready: the node can serve now: the database, the shared cache, the file storage
-  and the task backend each answer within their timeout. 503 with the failing part named
-  (its error class only) otherwise, so the balancer takes the node out of rotation.
+* /health/ready: each dependency asked in turn (the database, the shared cache, the file
+  storage, the task backend), each one's answer and time reported (its error class only).
+  503 when the node cannot serve at all: the database failed. A shared cache, storage or
+  task backend that fails makes the answer 200 with `"degraded": [...]`: the outage is the
+  same on every node, and taking every node out of the balancer for it would turn "uploads
+  answer 503 please-retry, pages work" into "nothing works". `?strict=1` answers 503 for any
+  failure (for monitoring, and for an orchestrator that should hold back a new release).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ def check_storage() -> None:
     check_reachable(private_storage())
 
 
+# Without these the node can serve nothing; the others degrade parts of the site.
+CRITICAL = frozenset({"database"})
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "cache": check_cache,
@@ -61,18 +67,25 @@ def live(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
-    results, ok = {}, True
+    results, failed = {}, []
     for name, check in _checks().items():
         started = time.perf_counter()
         try:
             check()
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-            ok = False
+            failed.append(name)
             results[name] = {"ok": False, "error": type(error).__name__}
         else:
             results[name] = {"ok": True}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return JsonResponse({"ok": ok, "checks": results}, status=200 if ok else 503)
+    serving = not CRITICAL.intersection(failed)
+    strict = request.GET.get("strict") == "1"
+    body = {
+        "ok": not failed if strict else serving,
+        "degraded": [name for name in failed if name not in CRITICAL],
+        "checks": results,
+    }
+    return JsonResponse(body, status=200 if body["ok"] else 503)
 
 
 @never_cache

@@ -156,12 +156,15 @@ def test_redis_down_answers_503_and_after_it_returns_the_retry_stores_one_image(
     failed = send()
     page = client.get(reverse("materials:materials"))
     ready = client.get(reverse("health-ready"))
+    strict = client.get(reverse("health-ready"), {"strict": "1"})
     assert failed.status_code == 503 and failed.json()["code"] == "SERVICE_UNAVAILABLE"
     assert "不会重复上传" in failed.json()["message"]
     assert page.status_code == 503 and "系统繁忙" in page.content.decode()
-    assert ready.status_code == 503
+    # The node stays in the balancer (every node has the same outage), named as degraded.
+    assert ready.status_code == 200 and ready.json()["degraded"] == ["cache"]
     assert ready.json()["checks"]["cache"]["error"] == "ConnectionError"
     assert ready.json()["checks"]["database"]["ok"] is True
+    assert strict.status_code == 503
     assert not UploadedImage.objects.exists()
 
     private_redis.start()  # an empty Redis: the session is still in the database
@@ -205,9 +208,12 @@ def test_storage_down_answers_a_page_for_an_image_and_readiness_says_storage(
 
     page = client.get(reverse("materials:image", args=[image.uuid]))
     ready = client.get(reverse("health-ready"))
+    strict = client.get(reverse("health-ready"), {"strict": "1"})
 
     assert page.status_code == 503 and "系统繁忙" in page.content.decode()
-    assert ready.status_code == 503 and ready.json()["checks"]["storage"]["ok"] is False
+    assert ready.status_code == 200 and ready.json()["degraded"] == ["storage"]
+    assert ready.json()["checks"]["storage"]["ok"] is False
+    assert strict.status_code == 503
 
 
 def test_liveness_asks_no_dependency(client, settings):
@@ -227,8 +233,22 @@ def test_liveness_asks_no_dependency(client, settings):
 def test_readiness_reports_each_part(client):
     body = client.get(reverse("health-ready")).json()
 
-    assert body["ok"] is True
+    assert body["ok"] is True and body["degraded"] == []
     assert {"database", "cache", "storage"} <= set(body["checks"])
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_readiness_fails_when_the_database_does(client):
+    wrapper, fired = terminate_own_backend_on()
+    with connection.execute_wrapper(wrapper):
+        ready = client.get(reverse("health-ready"))
+    close_old_connections()
+
+    assert fired and ready.status_code == 503
+    assert ready.json()["checks"]["database"] == {
+        "ok": False, "error": "OperationalError", "ms": ready.json()["checks"]["database"]["ms"],
+    }  # fmt: skip
 
 
 def test_which_failures_are_a_dependencys_and_which_stay_bugs():

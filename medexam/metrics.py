@@ -36,6 +36,22 @@ class QueueCollector:
     """Queue depths, read from the database at scrape time (one cheap indexed count each)."""
 
     def collect(self):
+        # Read apart from the counters: with the database down the scrape must still bring
+        # the counters of that very outage.
+        from django.db import DatabaseError
+
+        try:
+            families = list(self._queues())
+        except DatabaseError:
+            families = []
+        yield from families
+        yield GaugeMetricFamily(
+            "medexam_queues_readable",
+            "1 if the queue depths above could be read from the database",
+            value=1 if families else 0,
+        )
+
+    def _queues(self):
         from django.db.models import Count
 
         from medexam.files.models import PendingDeletion

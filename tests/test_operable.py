@@ -80,3 +80,34 @@ def test_log_lines_mask_id_and_phone_numbers_wherever_they_come_from():
     assert line["phone"] == "139********"
     assert mask("报名号 22210000009") == "报名号 22210000009"  # not an ID number
     assert mask("21010219900307123X") == "210***************"
+
+
+def test_under_gunicorn_the_scrape_adds_up_every_worker_process(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR (medexam.gunicorn_config): two worker processes count, a
+    third process renders; the scrape sees both counts, even with the database unreadable
+    (an empty SQLite file here: the outage the counters are wanted for)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "medexam.settings",
+        "MEDEXAM_SECRET_KEY": "test-only",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    count = (
+        "import django; django.setup(); from medexam import metrics; "
+        "metrics.UPLOADS.labels(outcome='ok').inc()"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True)  # noqa: S603
+    scrape = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup(); from medexam import metrics; "
+         "import sys; sys.stdout.write(metrics.render().decode())"],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+    assert 'medexam_uploads_total{outcome="ok"} 2.0' in scrape
+    assert "medexam_queues_readable 0.0" in scrape

@@ -17,9 +17,12 @@ What it starts (all on this machine, each on its own port of 8600-8699):
 
 Then it checks that a session begun on one node continues on another, logs candidates in
 through the balancer, uploads 150-200 KB document photos as the page's script does (a
-connection error, 502 or 503 is retried with the same key, as upload.js does), kills one
+connection error, 502 or 503 is retried with the same key, as upload.js does; every tenth
+upload the candidate also deletes an earlier image), takes a backup with
+`python -m medexam backup` from 30 % of the run on (`--no-backup` skips it), kills one
 node's whole process group with SIGKILL half-way, keeps going, and finally checks the
-database and the bucket: every acknowledged image must be a row whose object exists, no row
+database and the bucket, and restores the backup into a fresh database and bucket and runs
+check_storage on it: every acknowledged image must be a row whose object exists, no row
 may point at a missing object. Figures go to stdout; the last two lines are
 `acknowledged_after_kill: N` and `lost: N dangling: N`.
 
@@ -391,6 +394,7 @@ def teardown(cluster: Cluster) -> None:
     if cluster.netns:
         remove_namespaces()
     try:
+        psql(f'DROP DATABASE IF EXISTS "{cluster.database}_restored" WITH (FORCE)')
         psql(f'DROP DATABASE IF EXISTS "{cluster.database}" WITH (FORCE)')
         for role in (f"{cluster.database}_app", f"{cluster.database}_owner"):
             psql(f'DROP ROLE IF EXISTS "{role}"')
@@ -598,7 +602,9 @@ class Load:
     uploads: list = field(default_factory=list)
     failed_attempts: list = field(default_factory=list)  # (time, what) seen by the client
     deletes: int = 0
+    deleted: set = field(default_factory=set)  # images the client itself deleted
     cpu: dict = field(default_factory=dict)
+    backup: dict = field(default_factory=dict)
 
 
 async def upload_once(candidate: Candidate, image: bytes, load: Load) -> Upload:
@@ -635,18 +641,35 @@ async def upload_once(candidate: Candidate, image: bytes, load: Load) -> Upload:
     return Upload(started, time.monotonic(), status, image_id, attempts)
 
 
-async def clear(candidate: Candidate, load: Load) -> None:
-    """Delete the candidate's images to make room (counted, not timed)."""
-    for image_id in candidate.uploaded:
+async def delete_one(candidate: Candidate, image_id: str, load: Load) -> None:
+    """Delete one image as the page does, retried like an upload until the answer is known:
+    200, or 404 (a first attempt that went through before its node died)."""
+    for delay in (*RETRY_DELAYS, None):
         form = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": candidate.session.cookies.get("csrftoken", "")}
         ).encode()
-        r = await candidate.session.request(
-            "POST", f"/candidate/images/{image_id}/delete/", form,
-            **{"Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "fetch"},
-        )  # fmt: skip
-        if r.status == 200:
-            load.deletes += 1
+        try:
+            r = await candidate.session.request(
+                "POST", f"/candidate/images/{image_id}/delete/", form,
+                **{"Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "fetch"},
+            )  # fmt: skip
+            if r.status in (200, 404):
+                load.deleted.add(image_id)
+                load.deletes += r.status == 200
+                break
+        except (OSError, HttpError, TimeoutError):
+            pass
+        if delay is None:
+            break
+        await asyncio.sleep(delay)
+    if image_id in candidate.uploaded:
+        candidate.uploaded.remove(image_id)
+
+
+async def clear(candidate: Candidate, load: Load) -> None:
+    """Delete the candidate's images to make room (counted, not timed)."""
+    for image_id in list(candidate.uploaded):
+        await delete_one(candidate, image_id, load)
     candidate.uploaded, candidate.place, candidate.used = [], 0, 0
 
 
@@ -685,9 +708,29 @@ async def drive(cluster: Cluster, args, images: list[bytes], logins: list[str], 
                     await clear(c, load)
                 continue
             n += args.concurrency
-            load.uploads.append(await upload_once(open_ones[0], images[n % len(images)], load))
+            candidate = open_ones[0]
+            load.uploads.append(await upload_once(candidate, images[n % len(images)], load))
+            # Every tenth upload the candidate also deletes an earlier image: deletions (and
+            # their files' grace period) happen under the load, the kill and the backup too.
+            if n % (10 * args.concurrency) == index and len(candidate.uploaded) > 1:
+                await delete_one(candidate, candidate.uploaded[0], load)
 
-    await asyncio.gather(killer(), *(connection(i, g) for i, g in enumerate(groups)))
+    async def backup():
+        if not args.backup:
+            return
+        await asyncio.sleep(start + args.seconds * args.backup_at - time.monotonic())
+        load.backup["started"] = time.monotonic() - start
+        done = await asyncio.create_subprocess_exec(
+            PY, "-m", "medexam", "backup", "--to", str(cluster.folder / "backup"),
+            env=cluster.owner_env, cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await done.communicate()
+        load.backup["ended"] = time.monotonic() - start
+        load.backup["output"] = (out or err).decode().strip()[-300:]
+        load.backup["ok"] = done.returncode == 0
+
+    await asyncio.gather(killer(), backup(), *(connection(i, g) for i, g in enumerate(groups)))
     load.cpu = meter.stop()
     return load, start, killed
 
@@ -745,10 +788,38 @@ def tally(load: Load, state: dict, kill: float) -> dict:
             u for u, (f, t) in rows.items() if f not in objects or (t and t not in objects)
         ],
         "orphans": objects - referenced - pending,
-        "not_stored": [u for u in acked if u.image not in rows or rows[u.image][0] not in objects],
+        # An image the client deleted itself is gone by request, not lost.
+        "not_stored": [
+            u
+            for u in acked
+            if u.image not in load.deleted
+            and (u.image not in rows or rows[u.image][0] not in objects)
+        ],
         "failover": [w for t, w in load.failed_attempts if t >= kill],
         "failed": [u for u in load.uploads if u.status != 200],
     }
+
+
+def restore_backup(cluster: Cluster) -> dict:
+    """The backup taken under load, restored into a fresh database and a fresh bucket with
+    the product's own commands; then check_storage on the restored copy."""
+    import boto3
+
+    bucket = f"{cluster.env['MEDEXAM_S3_BUCKET']}-restored"
+    boto3.client(
+        "s3", endpoint_url=cluster.env["MEDEXAM_S3_ENDPOINT_URL"], region_name="us-east-1",
+        aws_access_key_id="bench", aws_secret_access_key="bench-secret",
+    ).create_bucket(Bucket=bucket)  # fmt: skip
+    database = f"{cluster.database}_restored"
+    psql(f'CREATE DATABASE "{database}"')
+    env = {**cluster.env, "DATABASE_URL": f"{PG}/{database}", "MEDEXAM_S3_BUCKET": bucket}
+    done = subprocess.run(  # noqa: S603
+        [PY, "-m", "medexam", "restore", "--from", str(cluster.folder / "backup")],
+        env=env, cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    check = json.loads(run([PY, "-m", "medexam", "check_storage", "--json"], env))
+    rows = psql("SELECT count(*) FROM materials_uploadedimage", database)[0][0]
+    return {"restore_exit": done.returncode, "rows": rows, **check}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -775,6 +846,13 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="HAProxy resends a request whose node died (off: only the client retries)",
     )
+    parser.add_argument(
+        "--backup",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="take a backup (python -m medexam backup) under the load, then restore and check it",
+    )
+    parser.add_argument("--backup-at", type=float, default=0.3, help="fraction of the run")
     args = parser.parse_args(argv)
     if args.nodes < 2:
         parser.error("a failover needs at least two nodes")
@@ -804,6 +882,7 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
     load, start, killed = asyncio.run(drive(cluster, args, images, logins[:-1], items))
     time.sleep(1.0)  # the worker's and the nodes' last commits
     state = stored_state(cluster)
+    restored = restore_backup(cluster) if load.backup.get("ok") else None
 
     kill = killed.get("at", float("inf"))
     t = tally(load, state, kill)
@@ -839,6 +918,8 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
     nodes_cpu = sum(v for k, v in load.cpu.items() if k.startswith("node"))
     parts = ", ".join(f"{k} {v * 1000 / n:.1f}" for k, v in sorted(load.cpu.items()))
     print(f"CPU per acknowledged upload (ms): app nodes {nodes_cpu * 1000 / n:.1f}; {parts}")
+    if args.backup:
+        print("  (with --backup: PostgreSQL's and S3's figures include the backup's dump and copy)")
     print(
         f"rows: {len(rows)}; objects: {len(objects)} (awaiting deletion: {len(pending & objects)})"
     )
@@ -849,10 +930,25 @@ def measure(cluster: Cluster, args, images: list[bytes]) -> int:
         f"orphan objects: {len(orphans)} (files of uploads cut off by the kill; the sweep removes them)"
     )
     print(f"acknowledged_but_not_stored: {len(not_stored)}")
+    if args.backup:
+        b = load.backup
+        during = [u for u in acked if b.get("started", 0) <= u.ended - start <= b.get("ended", 0)]
+        print(
+            f"backup under load: taken {b.get('started', 0):.1f}–{b.get('ended', 0):.1f} s into "
+            f"the run, {len(during)} uploads acknowledged meanwhile: "
+            + (
+                f"restored {restored['rows']} image rows, {restored['files']} files; rows "
+                f"without files {restored['rows_without_files']}, files without rows "
+                f"{restored['files_without_rows']}"
+                if restored
+                else f"FAILED: {b.get('output')}"
+            )
+        )
     print(f"machine load average after: {os.getloadavg()}")
     print(f"acknowledged_after_kill: {len(after)}")
     print(f"lost: {len(not_stored)} dangling: {len(dangling)}")
-    return 0 if not not_stored and not dangling and after else 1
+    backup_ok = not args.backup or (restored and restored["rows_without_files"] == 0)
+    return 0 if not not_stored and not dangling and after and backup_ok else 1
 
 
 if __name__ == "__main__":

@@ -98,6 +98,18 @@ def test_a_connection_lost_mid_upload_answers_503_and_the_retry_stores_one_image
     assert UploadedImage.objects.count() == 1
 
 
+def get_with_connection_lost(client, url: str):
+    """GET `url` with the request's database connection terminated at its first statement;
+    then what Django's handler does when a request ends (its test client leaves it out):
+    close the broken connection, so the next request gets a fresh one."""
+    wrapper, fired = terminate_own_backend_on()
+    with connection.execute_wrapper(wrapper):
+        response = client.get(url)
+    assert fired, "the connection was not terminated"
+    close_old_connections()
+    return response
+
+
 def list_files_of(root):
     from django.core.files.storage import default_storage
 
@@ -107,15 +119,11 @@ def list_files_of(root):
 @pytest.mark.django_db(transaction=True)
 @needs_postgres
 def test_a_connection_lost_under_a_page_answers_a_chinese_error_page(candidate_client):
-    wrapper, fired = terminate_own_backend_on()
-    with connection.execute_wrapper(wrapper):
-        page = candidate_client.get(reverse("materials:materials"))
+    page = get_with_connection_lost(candidate_client, reverse("materials:materials"))
 
-    assert fired and page.status_code == 503
+    assert page.status_code == 503
     assert "系统繁忙，请稍后重试" in page.content.decode()
-    # The next request gets a fresh connection and works. (Django's handler closes a broken
-    # connection when a request ends; its test client leaves that out, so do it here.)
-    close_old_connections()
+    # The next request gets a fresh connection and works.
     assert candidate_client.get(reverse("materials:materials")).status_code == 200
 
 
@@ -243,12 +251,9 @@ def test_readiness_reports_each_part(client):
 @pytest.mark.django_db(transaction=True)
 @needs_postgres
 def test_readiness_fails_when_the_database_does(client):
-    wrapper, fired = terminate_own_backend_on()
-    with connection.execute_wrapper(wrapper):
-        ready = client.get(reverse("health-ready"))
-    close_old_connections()
+    ready = get_with_connection_lost(client, reverse("health-ready"))
 
-    assert fired and ready.status_code == 503
+    assert ready.status_code == 503
     assert ready.json()["checks"]["database"] == {
         "ok": False, "error": "OperationalError", "ms": ready.json()["checks"]["database"]["ms"],
     }  # fmt: skip

@@ -186,8 +186,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_AGE = env_int("MEDEXAM_SESSION_SECONDS", 4 * 3600)
-# Database sessions read with one SQL statement (medexam/accounts/sessions.py).
-SESSION_ENGINE = "medexam.accounts.sessions"
+# Every request reads its session. With Redis it is read from the cache, and written through
+# to the database as well (`cached_db`): a Redis restart logs nobody out. Without Redis the
+# database serves it.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Background tasks ---------------------------------------------------------------------
 # (The task engine's settings go here.) Until then: commands run from cron (README).

@@ -12,6 +12,7 @@ every path that does not commit; files of deleted rows are removed only after th
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
@@ -19,14 +20,14 @@ from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from medexam.audit.services import record
-from medexam.materials import intake, upload_reads
+from medexam.materials import intake
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import CANDIDATE, EDITABLE_STATES, TransitionError, transition
 from medexam.rules.models import MaterialItem
-from medexam.sql import insert
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -117,6 +118,63 @@ def _upload_window_closed(application: Application, closes) -> bool:
 # --- upload ------------------------------------------------------------------------------
 
 
+ELSEWHERE_SHOWN = 5  # other applications' uses of the same picture shown to the reviewer
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """What an upload decides on, read under the application's row lock."""
+
+    application: Application
+    upload_closes_at: dt.datetime | None  # the exam's upload window (None: no deadline)
+    item: MaterialItem | None  # None: no such item in the exam
+    images: list[UploadedImage]  # every image of the application, any item, any status
+    elsewhere: list[str]  # UUIDs of up to five live images of other applications, same picture
+
+
+def _lock_upload_target(
+    *,
+    item_code: str,
+    sha256: str,
+    phash: str,
+    application_id: int | None,
+    owner_id: int | None,
+) -> UploadTarget | None:
+    """The application (by id, or the owner's in the active exam), row-locked, and what the
+    upload needs of it. The images are read after the lock, in statements of their own: on
+    PostgreSQL a statement that waited for a row lock still reads other tables as of its
+    own start, and would miss the upload that held the lock."""
+    applications = Application.objects.select_for_update(of=("self",)).select_related(
+        "candidate__exam"
+    )
+    if application_id is not None:
+        application = applications.filter(pk=application_id).first()
+    else:
+        application = (
+            applications.filter(candidate__user_id=owner_id, candidate__exam__is_active=True)
+            .order_by("-candidate__exam__year")
+            .first()
+        )
+    if application is None:
+        return None
+    exam = application.candidate.exam
+    same_picture = Q(original_sha256=sha256) | Q(phash=phash or sha256)
+    return UploadTarget(
+        application=application,
+        upload_closes_at=exam.upload_closes_at,
+        item=MaterialItem.objects.filter(exam_id=exam.pk, code=item_code).first(),
+        images=list(application.images.order_by().defer("metrics", "warnings")),
+        elsewhere=[
+            str(uid)
+            for uid in UploadedImage.objects.filter(
+                same_picture, status=UploadedImage.Status.ACTIVE
+            )
+            .exclude(application_id=application.pk)
+            .values_list("uuid", flat=True)[:ELSEWHERE_SHOWN]
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class UploadResult:
     image: UploadedImage
@@ -138,7 +196,7 @@ def upload_image(
     or (without `application_id`) the actor's own in the active exam.
 
     The hot path of the busiest night: intake runs before any lock and the file is written
-    before it too; under the lock come one read (upload_reads) and two inserts.
+    before it too; under the lock come the reads (`_lock_upload_target`) and two inserts.
     The review thumbnail is made when first shown (`ensure_thumbnail`)."""
     idempotency_key = idempotency_key[:64]
     # CPU-heavy checks run before any lock is taken.
@@ -168,7 +226,7 @@ def upload_image(
                 503,
             ) from exc
         with transaction.atomic():
-            target = upload_reads.lock_upload_target(
+            target = _lock_upload_target(
                 item_code=item_code,
                 sha256=result.sha256,
                 phash=result.phash or "",
@@ -203,28 +261,26 @@ def upload_image(
             )
             warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
             warnings += _duplicate_warnings(all_images, elsewhere, result)
-            image = insert(
-                UploadedImage(
-                    application=application,
-                    item=item,
-                    slot=_slot_code(item, position),
-                    position=position,
-                    round=application.round,
-                    replaces_id=replaced.pk if replaced else None,
-                    file=file_name,
-                    format=result.format or "",
-                    width=result.width or 0,
-                    height=result.height or 0,
-                    size=len(result.content or b""),
-                    original_size=result.bytes,
-                    original_sha256=result.sha256,
-                    phash=result.phash or "",
-                    warnings=warnings,
-                    warnings_confirmed=not warnings,
-                    metrics=result.metrics,
-                    uploaded_by=actor,
-                    idempotency_key=idempotency_key,
-                )
+            image = UploadedImage.objects.create(
+                application=application,
+                item=item,
+                slot=_slot_code(item, position),
+                position=position,
+                round=application.round,
+                replaces_id=replaced.pk if replaced else None,
+                file=file_name,
+                format=result.format or "",
+                width=result.width or 0,
+                height=result.height or 0,
+                size=len(result.content or b""),
+                original_size=result.bytes,
+                original_sha256=result.sha256,
+                phash=result.phash or "",
+                warnings=warnings,
+                warnings_confirmed=not warnings,
+                metrics=result.metrics,
+                uploaded_by=actor,
+                idempotency_key=idempotency_key,
             )
             record(
                 action="image.uploaded",
@@ -239,7 +295,7 @@ def upload_image(
                     "position": position,
                     "size": image.size,
                     "warnings": [w["code"] for w in warnings],
-                    "replaces": replaced.uuid if replaced else None,
+                    "replaces": str(replaced.uuid) if replaced else None,
                 },
             )
     except IntegrityError as exc:
@@ -343,12 +399,12 @@ def _choose_position(
 
 
 def _duplicate_warnings(
-    images: list[upload_reads.ImageRow], elsewhere: list[str], result: intake.IntakeResult
+    images: list[UploadedImage], elsewhere: list[str], result: intake.IntakeResult
 ) -> list[dict]:
     """Same bytes or a perceptually identical picture, in this application (`images`: all
     of its images) or another's (`elsewhere`: the same bytes or hash, found by the read)."""
     own = [
-        img.uuid
+        str(img.uuid)
         for img in images
         if img.status == UploadedImage.Status.ACTIVE
         and (

@@ -253,7 +253,7 @@ def export_tree(ref: str, folder: Path) -> Path:
     """The repository's files at `ref`, as `git archive` gives them (no checkout: the
     shared repository's worktrees are left alone)."""
     tree = folder / "tree"
-    tree.mkdir()
+    tree.mkdir(parents=True)
     archive = subprocess.run(  # noqa: S603
         ["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=False
     )
@@ -839,6 +839,11 @@ def parse(argv: list[str] | None):
         metavar="REF",
         help="a second product side: the code of git commit REF, measured in the same run",
     )
+    parser.add_argument(
+        "--product",
+        metavar="REF",
+        help="build the product side from git commit REF instead of the working tree",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     if args.overload:
@@ -870,9 +875,13 @@ def main(argv: list[str] | None = None) -> int:
     redis = Redis(folder) if args.redis else None
     installs: list[Installation] = []
     try:
-        trees = [("product", ROOT)]
+        # A side built from a commit runs that commit's code, whatever the working tree
+        # holds meanwhile (edits during a run would otherwise reach the product's workers).
+        trees = [
+            ("product", export_tree(args.product, folder / "product") if args.product else ROOT)
+        ]
         if args.compare:
-            trees.append((args.compare[:10], export_tree(args.compare, folder)))
+            trees.append((args.compare[:10], export_tree(args.compare, folder / "compare")))
         # Demo candidates: enough with a resident ID (every profile has a few) for the places.
         demo = args.concurrency * places_per_connection(args, [("x", 50)]) * 2 + 20
         for n, (label, tree) in enumerate(trees):

@@ -91,6 +91,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # ?format= chooses the export file type (csv/xlsx), not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,
+    # A service's refusal (medexam.errors.DomainError) answers as JSON with its status.
+    "EXCEPTION_HANDLER": "medexam.api.exceptions.handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "医师资格考试考生服务系统 接口",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from medexam.audit.models import AuditEntry
+from medexam.sql import insert
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -37,14 +38,17 @@ def record(
     site = ""
     if actor is not None and getattr(actor, "exam_site_id", None):
         site = str(actor.exam_site)
-    return AuditEntry.objects.create(
-        action=action,
-        actor=actor,
-        actor_role=getattr(actor, "role", "") if actor is not None else "system",
-        actor_site=site,
-        ip=client_ip(request),
-        application=application,
-        target=target,
-        summary=summary,
-        data=data or {},
+    # One statement without ORM query building: every upload writes one (medexam/sql.py).
+    return insert(
+        AuditEntry(
+            action=action,
+            actor=actor,
+            actor_role=getattr(actor, "role", "") if actor is not None else "system",
+            actor_site=site,
+            ip=client_ip(request),
+            application=application,
+            target=target,
+            summary=summary,
+            data=data or {},
+        )
     )

@@ -156,7 +156,7 @@ STORAGES = {
     "default": _private,
     "private": _private,
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "medexam.staticfiles.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

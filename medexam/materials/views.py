@@ -84,8 +84,20 @@ def materials(request: HttpRequest) -> HttpResponse:
             "upload_form": UploadForm(),
             "editable": application.state in EDITABLE_STATES,
             "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
+            "upload_limits": UPLOAD_LIMITS,
         },
     )
+
+
+# What the page's script must know of the intake's limits (static/medexam/upload/config.js):
+# rendered from the intake itself, so the two can never disagree.
+UPLOAD_LIMITS = {
+    "maxBytes": intake.MAX_BYTES,
+    "maxKb": intake.MAX_BYTES // 1024,
+    "maxPixels": intake.MAX_PIXELS,
+    "minShortSide": intake.MIN_SHORT_SIDE,
+    "minLongSide": intake.MIN_LONG_SIDE,
+}
 
 
 # The page's script sends the picture as the request body (see upload.js); the form

@@ -16,9 +16,12 @@ also lived here went: see README, "Upload benchmark").
 from __future__ import annotations
 
 from functools import cache
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
 def quote(name: str) -> str:
@@ -29,8 +32,20 @@ def table(model: type[Model]) -> str:
     return quote(model._meta.db_table)
 
 
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete column")
+    return field
+
+
+def _column_name(field: Field[Any, Any]) -> str:
+    assert field.column is not None  # concrete fields have one
+    return field.column
+
+
 def column(model: type[Model], field: str, alias: str = "") -> str:
-    return (f"{alias}." if alias else "") + quote(model._meta.get_field(field).column)
+    return (f"{alias}." if alias else "") + quote(_column_name(_field(model, field)))
 
 
 def columns(model: type[Model], fields, alias: str = "") -> str:
@@ -43,9 +58,9 @@ def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple, bool
     fields = tuple(f for f in model._meta.concrete_fields if f is not pk)
     returning = connection.features.can_return_columns_from_insert
     sql = (
-        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from _meta
+        f"INSERT INTO {table(model)} ({', '.join(quote(_column_name(f)) for f in fields)}) "  # noqa: S608 - names from _meta
         f"VALUES ({', '.join(['%s'] * len(fields))})"
-        + (f" RETURNING {quote(pk.column)}" if returning else "")
+        + (f" RETURNING {quote(_column_name(pk))}" if returning else "")
     )
     return sql, fields, returning
 
@@ -57,7 +72,7 @@ def _reading(model: type[Model], fields: tuple[str, ...], vendor: str) -> tuple:
     field's own from_db_value)."""
     found = []
     for name in fields:
-        field = model._meta.get_field(name)
+        field = _field(model, name)
         col = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
         found.append((col, tuple(converters)))
@@ -80,14 +95,14 @@ def convert(model: type[Model], fields: tuple[str, ...], values) -> list:
 def _model_order(model: type[Model], fields: tuple[str, ...]) -> tuple[list[str], list[int]]:
     """`fields`' attnames in the model's field order (Model.from_db fills the deferred
     ones by that order) and where each comes from in `fields`."""
-    wanted = {model._meta.get_field(name).attname: i for i, name in enumerate(fields)}
+    wanted = {_field(model, name).attname: i for i, name in enumerate(fields)}
     attnames = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
     if len(attnames) != len(fields):
         raise ValueError(f"not distinct concrete fields of {model.__name__}: {fields}")
     return attnames, [wanted[name] for name in attnames]
 
 
-def instance(model: type[Model], fields: tuple[str, ...], values) -> Model:
+def instance(model: type[M], fields: tuple[str, ...], values: Any) -> M:
     """A model instance from raw column values of `fields` (the other fields stay deferred),
     as the ORM's own query would build it: the same conversions, then `Model.from_db`."""
     attnames, order = _model_order(model, fields)
@@ -95,7 +110,7 @@ def instance(model: type[Model], fields: tuple[str, ...], values) -> Model:
     return model.from_db(connection.alias, attnames, [converted[i] for i in order])
 
 
-def insert(obj: Model) -> Model:
+def insert(obj: M) -> M:
     """INSERT a new instance (auto primary key) as `obj.save()` would: defaults,
     auto_now_add and each field's own database preparation, but without building the query
     through the ORM. Sends no signals: use it only for models without save receivers or
@@ -108,7 +123,9 @@ def insert(obj: Model) -> Model:
         if returning:
             pk = cursor.fetchone()[0]
         else:
-            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+            pk = connection.ops.last_insert_id(
+                cursor, model._meta.db_table, _column_name(model._meta.pk)
+            )
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias

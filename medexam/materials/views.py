@@ -11,12 +11,12 @@ from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_POST
 
-from medexam.accounts.decorators import candidate_required
+from medexam.accounts.decorators import AuthenticatedRequest, candidate_required
 from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.materials import intake, services
@@ -31,7 +31,7 @@ from medexam.refusals import answer, wants_json
 logger = logging.getLogger(__name__)
 
 
-def _own_application(request: HttpRequest) -> Application:
+def _own_application(request: AuthenticatedRequest) -> Application:
     application = (
         Application.objects.select_related(
             "candidate__exam", "candidate__exam_site", "candidate__user"
@@ -59,7 +59,7 @@ CLIENT_MESSAGE_CODES = (
 
 
 @candidate_required
-def registration(request: HttpRequest) -> HttpResponse:
+def registration(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     return render(
         request,
@@ -72,7 +72,7 @@ def registration(request: HttpRequest) -> HttpResponse:
 
 
 @candidate_required
-def materials(request: HttpRequest) -> HttpResponse:
+def materials(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
     return render(
@@ -113,7 +113,7 @@ class _Picked:
     idempotency_key: str
 
 
-def _picked_file(request: HttpRequest) -> _Picked:
+def _picked_file(request: AuthenticatedRequest) -> _Picked:
     key = request.headers.get("Idempotency-Key", "")
     if request.content_type in RAW_UPLOAD_TYPES:
         try:
@@ -142,7 +142,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
 
 @candidate_required
 @require_POST
-def upload(request: HttpRequest, item_code: str) -> HttpResponse:
+def upload(request: AuthenticatedRequest, item_code: str) -> HttpResponse:
     try:
         picked = _picked_file(request)
         # The candidate's own application in the active exam, found under its lock.
@@ -198,7 +198,7 @@ def _url_shape(name: str, prefix: str) -> str:
 
 @candidate_required
 @require_POST
-def delete(request: HttpRequest, image_uuid) -> HttpResponse:
+def delete(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
     try:
         services.delete_image(image_uuid=image_uuid, actor=request.user, request=request)
     except DomainError as exc:
@@ -211,7 +211,7 @@ def delete(request: HttpRequest, image_uuid) -> HttpResponse:
 
 @candidate_required
 @require_POST
-def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
     back = reverse(
         "materials:submit" if request.POST.get("next") == "check" else "materials:materials"
     )
@@ -224,7 +224,7 @@ def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
 
 
 @candidate_required
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: AuthenticatedRequest) -> HttpResponse:
     """GET: check your answers (what is missing, what will lock). POST: 提交审核."""
     application = _own_application(request)
     if request.method == "POST":
@@ -252,7 +252,9 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpResponse:
+def image_file(
+    request: AuthenticatedRequest, image_uuid, variant: str = "full"
+) -> HttpResponseBase:
     image = get_object_or_404(
         UploadedImage.objects.select_related("application__candidate__exam", "item"),
         uuid=image_uuid,
@@ -275,7 +277,7 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
             raise Http404 from None
         except Exception:  # noqa: BLE001 - the picture itself is still worth showing
             logger.exception("could not make a thumbnail; serving the stored file")
-    response = FileResponse(private_storage().open(name, "rb"), content_type=content_type)
+    response = FileResponse(private_storage().open(str(name), "rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"

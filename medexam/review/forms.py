@@ -77,7 +77,7 @@ class DecisionForm(_VersionedForm):
             self.fields[flag.field("note")] = _note_field()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for flag in self._flags(cleaned):
             if not flag.reason:
                 self.add_error(flag.field("reason"), PICK_A_REASON)
@@ -136,12 +136,15 @@ class OnsiteCheckForm(_VersionedForm):
         choices=[("1", "原件核对无误，现场审核通过"), ("0", "现场审核不通过（必须填写理由）")],
         coerce=lambda value: value == "1",
         required=False,  # as the page always sent it; without it, "not passed"
-        empty_value=False,
+        empty_value=None,
         initial="1",
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "请选择现场审核结果。"},
     )
     note = forms.CharField(label="说明", required=False, max_length=500, widget=forms.Textarea)
+
+    def clean_passed(self) -> bool:
+        return bool(self.cleaned_data.get("passed"))
 
 
 class ReopenForm(_VersionedForm):

@@ -10,12 +10,13 @@ claim and version under that lock, and changes state only through
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from medexam.audit.services import record
@@ -51,7 +52,7 @@ MSG_STALE = (
 # --- scope --------------------------------------------------------------------------------
 
 
-def scoped_applications(user: User):
+def scoped_applications(user: User) -> QuerySet[Application]:
     """The applications `user` may review: a site reviewer's site, a province reviewer's
     province; nobody else's (administrators manage accounts, not candidates' files)."""
     queryset = Application.objects.all()
@@ -115,7 +116,7 @@ def _held_message(application: Application) -> str:
     )
 
 
-def waiting_applications(user: User, now: dt.datetime | None = None):
+def waiting_applications(user: User, now: dt.datetime | None = None) -> QuerySet[Application]:
     """Submitted or in review, in `user`'s scope, and not held by a live claim."""
     now = now or timezone.now()
     return (
@@ -125,7 +126,9 @@ def waiting_applications(user: User, now: dt.datetime | None = None):
     )
 
 
-def _take(application: Application, user: User, now: dt.datetime, request) -> None:
+def _take(
+    application: Application, user: User, now: dt.datetime, request: HttpRequest | None
+) -> None:
     application.claimed_by = user
     application.claim_expires_at = now + lease()
     if application.state != S.IN_REVIEW:
@@ -271,7 +274,7 @@ class Flag:
 
 
 # The reviewer's outcome -> the transition it makes.
-DECISIONS = {
+DECISIONS: dict[str, str] = {
     Outcome.APPROVE: "approve",
     Outcome.REQUEST_CHANGES: "request_changes",
     Outcome.REJECT: "reject",
@@ -406,7 +409,7 @@ def _record_decision(
     return decision
 
 
-def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
+def _resolve_flags(application: Application, flags: Sequence[Flag]) -> list[ReplacementRequest]:
     images = {
         str(img.uuid): img
         for img in UploadedImage.objects.filter(
@@ -434,10 +437,10 @@ def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
                 raise DomainError("STALE", "标记的图片已不存在或已被更换。" + MSG_STALE, 409)
             item, key = image.item, f"image:{flag.image_uuid}"
         else:
-            item = items.get(flag.item_code)
-            if item is None:
+            added = items.get(flag.item_code)
+            if added is None:
                 raise DomainError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
-            image, key = None, f"item:{item.code}"
+            item, image, key = added, None, f"item:{added.code}"
         if flag.reason == ReplacementReason.OTHER and not note:
             raise DomainError(
                 "NOTE_REQUIRED",

@@ -1,5 +1,6 @@
-"""Small helpers for the two statements written as SQL on the upload's hot path: the reads
-under the row lock (`materials/upload_reads.py`) and the upload's two inserts (`insert`).
+"""Small helpers for the few statements written as SQL on per-request hot paths: the upload's
+reads under the row lock (`materials/upload_reads.py`), its two inserts (`insert`), and every
+request's session and user loads without Redis (`accounts/sessions.py`, `accounts/backends.py`).
 
 Why any SQL at all, measured side by side with the plain ORM (the same upload path through
 select_for_update, select_related / annotate + only(), objects.create; 300 uploads through
@@ -9,8 +10,8 @@ locked reads were 2.8 ms (0.74 against 3.57 ms) and the two inserts 0.75 ms (0.2
 against 0.86 ms for the image and ~0.3 ms for the audit entry); the bench's run-to-run
 spread of server CPU per upload is about +-0.75 ms. Names come from the models' `_meta` and
 values go through Django's own field adaptation, so what is written and read is exactly what
-the ORM would write and read. Everything else uses the ORM (the session and user loads that
-also lived here went: see README, "Upload benchmark").
+the ORM would write and read. Everything else uses the ORM. The session and user loads have
+their own figures in their docstrings.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ def column(model: type[Model], field: str, alias: str = "") -> str:
 
 def columns(model: type[Model], fields, alias: str = "") -> str:
     return ", ".join(column(model, name, alias) for name in fields)
+
+
+def fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """The first row of one statement (None: no row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        return tuple(row) if row is not None else None
 
 
 @cache

@@ -13,18 +13,22 @@ from medexam.sql import columns, insert, instance, table
 pytestmark = pytest.mark.django_db
 
 
+def _entry(candidate, data: dict) -> AuditEntry:
+    return AuditEntry(
+        action="image.uploaded",
+        actor=candidate.user,
+        actor_role="candidate",
+        ip="10.1.2.3",
+        application=candidate.application,
+        target="image:x",
+        summary="上传 身份证明",
+        data=data,
+    )
+
+
 def test_insert_writes_what_save_writes(candidate):
     def entry():
-        return AuditEntry(
-            action="image.uploaded",
-            actor=candidate.user,
-            actor_role="candidate",
-            ip="10.1.2.3",
-            application=candidate.application,
-            target="image:x",
-            summary="上传 身份证明",
-            data={"item": "id_proof", "sizes": [1, 2]},
-        )
+        return _entry(candidate, {"item": "id_proof", "sizes": [1, 2]})
 
     saved = entry()
     saved.save()
@@ -55,16 +59,8 @@ def _raw(model, fields, pk):
 
 
 def test_every_field_comes_back_as_the_orm_gives_it(candidate):
-    saved = AuditEntry.objects.create(
-        action="image.uploaded",
-        actor=candidate.user,
-        actor_role="candidate",
-        ip="10.1.2.3",
-        application=candidate.application,
-        target="image:x",
-        summary="上传 身份证明",
-        data={"item": "id_proof", "sizes": [1, 2], "名": "值"},
-    )
+    saved = _entry(candidate, {"item": "id_proof", "sizes": [1, 2], "名": "值"})
+    saved.save()
     fields = tuple(f.name for f in AuditEntry._meta.concrete_fields)
     built = instance(AuditEntry, fields, _raw(AuditEntry, fields, saved.pk))
     fresh = AuditEntry.objects.get(pk=saved.pk)

@@ -47,13 +47,17 @@ def _run(coroutine):
 
 
 class _SlowClient:
-    """Answers every upload after `latency` seconds."""
+    """Answers every upload after `latency` seconds and notes when each began and ended."""
 
-    def __init__(self, latency: float):
+    def __init__(self, latency: float, seen: list):
         self.latency = latency
+        self.seen = seen
 
     async def upload(self, image: bytes):
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         await asyncio.sleep(self.latency)
+        self.seen.append((began, loop.time()))
         return SimpleNamespace(status=200, body=b"")
 
 
@@ -67,17 +71,28 @@ class _Meter:
 
 
 def test_throughput_counts_every_upload_that_ends_inside_the_window():
-    """20 connections, 0.2 s per upload, a 1 s window opening 0.3 s in: uploads end at 0.2,
-    0.4, ... so 5 per connection end inside [0.3, 1.3], 100 in all. Counting only those that
-    also began inside it gives 4 per connection, 80: the bias that hit the slower side. (A
-    loaded machine can move a connection's count by one either way; the two answers stay
-    far apart.)"""
+    """20 connections, 0.2 s per upload, a 1 s window opening 0.3 s in. Every upload that
+    ends inside the window counts, including the 20 that began before it opened: counting
+    only those that also began inside it was the bias against the slower side. The expected
+    count comes from the uploads' own clock, so a loaded machine that stretches the sleeps
+    changes both sides of the comparison alike."""
     tally = bench.Tally()
     meter = _Meter()
+    seen: list = []
 
-    used = _run(bench.drive([_SlowClient(0.2) for _ in range(20)], [b"x"], 1.0, meter, 0.3, tally))
+    async def scenario():
+        start = asyncio.get_running_loop().time()
+        clients = [_SlowClient(0.2, seen) for _ in range(20)]
+        used = await bench.drive(clients, [b"x"], 1.0, meter, 0.3, tally)
+        return start, used
 
-    assert 94 <= tally.in_window <= 106
+    start, used = _run(scenario())
+
+    opened, closed = start + 0.3, start + 1.3
+    ended_inside = sum(1 for _, ended in seen if opened <= ended <= closed)
+    began_and_ended_inside = sum(1 for b, e in seen if b >= opened and e <= closed)
+    assert abs(tally.in_window - ended_inside) <= 1  # the window's edges, read microseconds apart
+    assert tally.in_window > began_and_ended_inside
     assert tally.errors == []
     assert min(tally.latencies) >= 0.2
     assert used["app"] == 1.0  # read once as the window opens and once as it closes

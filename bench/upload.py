@@ -289,6 +289,7 @@ def install_product(
     candidates: int,
     redis: Redis | None,
     db: int,
+    installs: list[Installation],
     template: str | None = None,
 ) -> Installation:
     """A side's installation. `template`: an installed side's PostgreSQL database with the
@@ -318,6 +319,7 @@ def install_product(
     else:
         env.pop("MEDEXAM_REDIS_URL", None)
     install = Installation(label=label, tree=tree, folder=folder, env=env)
+    installs.append(install)  # before any setup step: a failed one still drops its database
     if args.postgres:
         import psycopg
 
@@ -921,10 +923,8 @@ def main(argv: list[str] | None = None) -> int:
             template = None
             if n and args.postgres and same_migrations(trees[0][1], tree):
                 template = installs[0].database
-            installs.append(
-                install_product(
-                    label, tree, folder / f"side-{n}", args, demo, redis, db=n, template=template
-                )
+            install_product(
+                label, tree, folder / f"side-{n}", args, demo, redis, n, installs, template
             )
         sides = asyncio.run(load(args, images, installs, redis))
         problems = [p for side in sides[:-1] for p in verify_product(side)]

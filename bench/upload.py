@@ -4,6 +4,7 @@
     .venv/bin/python bench/upload.py --overload       # 64 connections: slower, never errors
     .venv/bin/python bench/upload.py --postgres postgres://postgres@127.0.0.1:5432 --redis
     .venv/bin/python bench/upload.py --compare 1bef2a3  # also the product as of a commit
+    .venv/bin/python bench/upload.py --orm            # also the product through the plain ORM
 
 What it does:
 1. builds a throwaway installation per product side in a temporary folder: its own database
@@ -267,6 +268,31 @@ def export_tree(ref: str, folder: Path) -> Path:
         sys.exit(f"git archive {ref} failed: {archive.stderr.decode()}")
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)  # noqa: S603
     return tree
+
+
+ORM_PATCH = ROOT / "bench" / "orm_variant.patch"
+
+
+def orm_variant(tree: Path, folder: Path) -> Path:
+    """The product with its hand-written SQL replaced by the plain ORM doing the same work
+    (bench/orm_variant.patch: the locked upload read as select_for_update + annotate + only(),
+    the inserts as Model.save(), Django's own session store and ModelBackend's user load)."""
+    variant = folder / "tree"
+    variant.mkdir(parents=True)
+    shutil.copytree(tree / "medexam", variant / "medexam")
+    applied = subprocess.run(  # noqa: S603
+        ["patch", "-p1", "--batch", "--forward", "-i", str(ORM_PATCH)],
+        cwd=variant,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if applied.returncode != 0:
+        sys.exit(
+            f"{ORM_PATCH.name} no longer applies to the product (regenerate it from the "
+            f"current code):\n{applied.stdout}{applied.stderr}"
+        )
+    return variant
 
 
 def same_migrations(a: Path, b: Path) -> bool:
@@ -875,6 +901,12 @@ def parse(argv: list[str] | None):
         "measured in the same run",
     )
     parser.add_argument(
+        "--orm",
+        action="store_true",
+        help="a second product side: the product with its hand-written SQL done by the plain ORM "
+        "(bench/orm_variant.patch), measured in the same run",
+    )
+    parser.add_argument(
         "--product",
         metavar="REF",
         help="build the product side from git commit REF instead of the working tree",
@@ -917,6 +949,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if args.compare:
             trees.append((args.compare[:10], export_tree(args.compare, folder / "compare")))
+        if args.orm:
+            trees.append(("orm", orm_variant(trees[0][1], folder / "orm")))
         # Demo candidates: enough with a resident ID (most profiles have one) for the places.
         demo = args.concurrency * places_per_connection(args, [("x", 50)]) * 3 // 2 + 20
         for n, (label, tree) in enumerate(trees):

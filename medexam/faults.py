@@ -86,7 +86,7 @@ def unavailable(request: HttpRequest, component: str) -> HttpResponse:
     if upload:
         metrics.UPLOADS.labels(outcome="SERVICE_UNAVAILABLE").inc()
     if wants_json(request):
-        response = JsonResponse(
+        response: HttpResponse = JsonResponse(
             {
                 "ok": False,
                 "code": "SERVICE_UNAVAILABLE",

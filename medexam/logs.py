@@ -41,7 +41,7 @@ class Json(JsonFormatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s", *args, **kwargs)
 
 
-class _MaskedExceptions:
+class _MaskedExceptions(logging.Formatter):
     def formatException(self, ei) -> str:  # noqa: N802 - logging's name
         return mask(super().formatException(ei))
 

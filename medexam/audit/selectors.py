@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
 from medexam.audit.models import AuditEntry
 
+if TYPE_CHECKING:
+    from medexam.materials.models import Application
 
-def entries_for(application):
+
+def entries_for(application: Application) -> QuerySet[AuditEntry]:
     return (
         AuditEntry.objects.filter(application=application)
         .select_related("actor")
@@ -25,7 +32,7 @@ COLUMNS = [
 ]
 
 
-def entry_row(entry: AuditEntry) -> dict:
+def entry_row(entry: AuditEntry) -> dict[str, Any]:
     from django.utils import timezone
 
     return {

@@ -11,8 +11,10 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
+from django.core.files.storage import Storage
 from django.db import connection, models
 from django.db.models.functions import Collate
 
@@ -59,28 +61,37 @@ def reconcile(storage, prefix: str = "") -> Iterator[Entry]:
         ((name, 1, f) for name, f in stored),
         key=lambda t: t[0],
     )
-    current, refs, pending, found = None, [], False, None
-    for name, side, value in merged:
+    current: str | None = None
+    refs: list[str] = []
+    pending = False
+    found: StoredFile | None = None
+    for name, _side, value in merged:
         if name != current:
             if current is not None:
                 yield Entry(current, found, tuple(refs), pending)
             current, refs, pending, found = name, [], False, None
-        if side == 1:
+        if isinstance(value, StoredFile):
             found = value
         elif value == "pending":
             pending = True
         else:
-            refs.append(value)
+            refs.append(str(value))
     if current is not None:
         yield Entry(current, found, tuple(refs), pending)
 
 
-def check_storage(*, prefix: str = "", storage=None) -> dict:
+def check_storage(*, prefix: str = "", storage: Storage | None = None) -> dict[str, Any]:
     """Counts, and the names of rows without files and of files without rows."""
     from medexam.materials.models import private_storage
 
     storage = storage or private_storage()
-    report = {"files": 0, "referenced": 0, "pending": 0, "missing": [], "orphans": []}
+    report: dict[str, Any] = {
+        "files": 0,
+        "referenced": 0,
+        "pending": 0,
+        "missing": [],
+        "orphans": [],
+    }
     for entry in reconcile(storage, prefix):
         report["files"] += entry.stored is not None
         report["referenced"] += bool(entry.referenced_by)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ def delete_later(names: Iterable[str], *, reason: str) -> int:
     return len(rows)
 
 
-def delete_due_files(*, storage=None, now: dt.datetime | None = None) -> int:
+def delete_due_files(*, storage: Storage | None = None, now: dt.datetime | None = None) -> int:
     """Delete the files whose grace period has passed, then their rows; safe to run on
     several machines at once (each batch is claimed with SKIP LOCKED on PostgreSQL) and to
     repeat after a crash (deleting a file that is already gone is not an error)."""

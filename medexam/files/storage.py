@@ -16,7 +16,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import FileSystemStorage, Storage
@@ -88,8 +88,9 @@ def open_stream(storage: Storage, name: str) -> tuple[IO[bytes], int]:
     and a STORAGE_ERRORS exception if the storage cannot be reached."""
     try:
         if is_s3(storage):
-            obj = storage.connection.meta.client.get_object(
-                Bucket=storage.bucket_name, Key=storage._normalize_name(name)
+            s3: Any = storage  # S3Storage: django-storages has no type information
+            obj = s3.connection.meta.client.get_object(
+                Bucket=s3.bucket_name, Key=s3._normalize_name(name)
             )
             return obj["Body"], int(obj["ContentLength"])
         handle = storage.open(name, "rb")
@@ -114,10 +115,11 @@ def list_files(storage: Storage, prefix: str) -> Iterator[StoredFile]:
     listing request per 1,000 objects on S3, one stat per file on disk."""
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     if is_s3(storage):
-        root = storage._normalize_name(prefix)
+        s3: Any = storage
+        root = s3._normalize_name(prefix)
         strip = len(root) - len(prefix)
-        pages = storage.connection.meta.client.get_paginator("list_objects_v2").paginate(
-            Bucket=storage.bucket_name, Prefix=root
+        pages = s3.connection.meta.client.get_paginator("list_objects_v2").paginate(
+            Bucket=s3.bucket_name, Prefix=root
         )
         for page in pages:
             for entry in page.get("Contents", ()):
@@ -152,7 +154,8 @@ def check_reachable(storage: Storage) -> None:
     """Raise if the storage cannot be used now (the readiness check): S3 answers for the
     bucket, or the local folder exists and is writable."""
     if is_s3(storage):
-        storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
+        s3: Any = storage
+        s3.connection.meta.client.head_bucket(Bucket=s3.bucket_name)
         return
     location = storage.path("")
     if not os.path.isdir(location):

@@ -11,14 +11,15 @@ from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_POST
 
-from medexam import faults, metrics
-from medexam.accounts.decorators import candidate_required
+from medexam import metrics
+from medexam.accounts.decorators import AuthenticatedRequest, candidate_required
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.files.responses import private_file_response
 from medexam.files.storage import FileMissing
 from medexam.materials import intake, services
@@ -27,11 +28,13 @@ from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.intake.messages import too_large_message
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.selectors import can_view_application, materials_page
+from medexam.materials.states import EDITABLE_STATES
+from medexam.refusals import answer, wants_json
 
 logger = logging.getLogger(__name__)
 
 
-def _own_application(request: HttpRequest) -> Application:
+def _own_application(request: AuthenticatedRequest) -> Application:
     application = (
         Application.objects.select_related(
             "candidate__exam", "candidate__exam_site", "candidate__user"
@@ -58,12 +61,8 @@ CLIENT_MESSAGE_CODES = (
 )
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
 @candidate_required
-def registration(request: HttpRequest) -> HttpResponse:
+def registration(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     return render(
         request,
@@ -76,7 +75,7 @@ def registration(request: HttpRequest) -> HttpResponse:
 
 
 @candidate_required
-def materials(request: HttpRequest) -> HttpResponse:
+def materials(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
     return render(
@@ -86,10 +85,22 @@ def materials(request: HttpRequest) -> HttpResponse:
             "application": application,
             "page": page,
             "upload_form": UploadForm(),
-            "editable": application.state in services.EDITABLE_STATES,
+            "editable": application.state in EDITABLE_STATES,
             "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
+            "upload_limits": UPLOAD_LIMITS,
         },
     )
+
+
+# What the page's script must know of the intake's limits (static/medexam/upload/config.js):
+# rendered from the intake itself, so the two can never disagree.
+UPLOAD_LIMITS = {
+    "maxBytes": intake.MAX_BYTES,
+    "maxKb": intake.MAX_BYTES // 1024,
+    "maxPixels": intake.MAX_PIXELS,
+    "minShortSide": intake.MIN_SHORT_SIDE,
+    "minLongSide": intake.MIN_LONG_SIDE,
+}
 
 
 # The page's script sends the picture as the request body (see upload.js); the form
@@ -105,7 +116,7 @@ class _Picked:
     idempotency_key: str
 
 
-def _picked_file(request: HttpRequest) -> _Picked:
+def _picked_file(request: AuthenticatedRequest) -> _Picked:
     key = request.headers.get("Idempotency-Key", "")
     if request.content_type in RAW_UPLOAD_TYPES:
         try:
@@ -113,7 +124,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
         except ValueError:
             length = 0
         if length > intake.MAX_BYTES:  # refused before reading it into memory
-            raise services.MaterialsError("FILE_TOO_LARGE", too_large_message(length), 413)
+            raise DomainError("FILE_TOO_LARGE", too_large_message(length), 413)
         return _Picked(
             data=request.body,
             name=unquote(request.headers.get("X-File-Name", ""))[:255],
@@ -122,7 +133,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
         )
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        raise services.MaterialsError("NO_FILE", form.first_error())
+        raise DomainError("NO_FILE", form.first_error())
     upload_file = form.cleaned_data["image"]
     return _Picked(
         data=upload_file.read(),
@@ -134,7 +145,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
 
 @candidate_required
 @require_POST
-def upload(request: HttpRequest, item_code: str) -> HttpResponse:
+def upload(request: AuthenticatedRequest, item_code: str) -> HttpResponse:
     try:
         picked = _picked_file(request)
         # The candidate's own application in the active exam, found under its lock.
@@ -147,20 +158,12 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
             actor=request.user,
             request=request,
         )
-    except services.MaterialsError as error:
+    except DomainError as error:
         metrics.UPLOADS.labels(outcome=error.code).inc()
-        if _wants_json(request):
-            response = JsonResponse(
-                {"ok": False, "code": error.code, "message": error.message}, status=error.status
-            )
-            if error.status == 503:
-                response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
-            return response
-        messages.error(request, error.message)
-        return redirect(f"{reverse('materials:materials')}#item-{item_code}")
+        return answer(request, error, back=f"{reverse('materials:materials')}#item-{item_code}")
     metrics.UPLOADS.labels(outcome="ok" if result.created else "retry").inc()
     image = result.image
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": True, "created": result.created, "image": _image_json(image)})
     if image.warnings:
         messages.warning(request, f"已上传，但请确认：{image.warnings[0]['message']}")
@@ -200,38 +203,33 @@ def _url_shape(name: str, prefix: str) -> str:
 
 @candidate_required
 @require_POST
-def delete(request: HttpRequest, image_uuid) -> HttpResponse:
+def delete(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
     try:
         services.delete_image(image_uuid=image_uuid, actor=request.user, request=request)
-    except services.MaterialsError as exc:
-        if _wants_json(request):
-            return JsonResponse(
-                {"ok": False, "code": exc.code, "message": exc.message}, status=exc.status
-            )
-        messages.error(request, exc.message)
-    else:
-        if _wants_json(request):
-            return JsonResponse({"ok": True})
-        messages.success(request, "图片已删除，可以重新上传。")
+    except DomainError as exc:
+        return answer(request, exc, back=reverse("materials:materials"))
+    if wants_json(request):
+        return JsonResponse({"ok": True})
+    messages.success(request, "图片已删除，可以重新上传。")
     return redirect("materials:materials")
 
 
 @candidate_required
 @require_POST
-def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
+    back = reverse(
+        "materials:submit" if request.POST.get("next") == "check" else "materials:materials"
+    )
     try:
         services.confirm_warnings(image_uuid=image_uuid, actor=request.user, request=request)
-    except services.MaterialsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已确认该图片的提示。")
-    return redirect(
-        request.POST.get("next") == "check" and "materials:submit" or "materials:materials"
-    )
+    except DomainError as exc:
+        return answer(request, exc, back=back)
+    messages.success(request, "已确认该图片的提示。")
+    return redirect(back)
 
 
 @candidate_required
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: AuthenticatedRequest) -> HttpResponse:
     """GET: check your answers (what is missing, what will lock). POST: 提交审核."""
     application = _own_application(request)
     if request.method == "POST":
@@ -239,9 +237,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             services.submit_application(
                 application_id=application.pk, actor=request.user, request=request
             )
-        except services.MaterialsError as exc:
-            messages.error(request, exc.message)
-            return redirect("materials:submit")
+        except DomainError as exc:
+            return answer(request, exc, back=reverse("materials:submit"))
         messages.success(request, "上报完成，内容已锁定。")
         return redirect("materials:materials")
     page = materials_page(application)
@@ -251,7 +248,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         {
             "application": application,
             "page": page,
-            "editable": application.state in services.EDITABLE_STATES,
+            "editable": application.state in EDITABLE_STATES,
         },
     )
 
@@ -260,7 +257,9 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpResponse:
+def image_file(
+    request: AuthenticatedRequest, image_uuid, variant: str = "full"
+) -> HttpResponseBase:
     image = get_object_or_404(
         UploadedImage.objects.select_related("application__candidate__exam", "item"),
         uuid=image_uuid,
@@ -276,7 +275,7 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
         data={"variant": variant},
     )
     storage = private_storage()
-    name, content_type = image.file.name, image.content_type
+    name, content_type = str(image.file.name), image.content_type
     if variant == "thumb":
         try:
             name, content_type = services.ensure_thumbnail(image), "image/jpeg"

@@ -6,26 +6,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from medexam import exports
-from medexam.accounts.decorators import province_required, reviewer_required
+from medexam.accounts.decorators import AuthenticatedRequest, province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
-from medexam.materials.models import Application, ReplacementReason
-from medexam.review import selectors, services
+from medexam.errors import DomainError
+from medexam.materials.models import Application, ReplacementReason, UploadedImage
+from medexam.refusals import answer, answer_form
+from medexam.review import forms, selectors, services
 from medexam.review.exports import export_queue
-from medexam.review.forms import flags_from_post, version_from_post
 from medexam.review.models import Decision, PhoneCall
 from medexam.rules.models import Exam
 
 S = Application.State
 
 
-def scoped_application(request: HttpRequest, pk: int) -> Application:
+def scoped_application(request: AuthenticatedRequest, pk: int) -> Application:
     application = (
         services.scoped_applications(request.user)
         .select_related("candidate__exam", "candidate__exam_site", "candidate__user", "claimed_by")
@@ -45,7 +46,7 @@ def _detail(pk: int) -> str:
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     filters = selectors.QueueFilters.from_query(request.GET)
     applications = selectors.queue(request.user, filters)
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
@@ -74,7 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def next_application(request: HttpRequest) -> HttpResponse:
+def next_application(request: AuthenticatedRequest) -> HttpResponse:
     application = services.claim_next(reviewer=request.user, request=request)
     if application is None:
         messages.info(request, "队列中暂时没有等待审核的申请。")
@@ -83,7 +84,7 @@ def next_application(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def queue_export(request: HttpRequest) -> HttpResponse:
+def queue_export(request: AuthenticatedRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in exports.FORMATS:
         messages.error(request, "导出格式只能是 xlsx 或 csv，请重新选择。")
@@ -110,7 +111,7 @@ def _download(file: exports.ExportFile) -> HttpResponse:
 
 
 @reviewer_required
-def application(request: HttpRequest, pk: int) -> HttpResponse:
+def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     if services.touch_claim(application=app, reviewer=request.user):
         app.refresh_from_db(fields=["claim_expires_at"])
@@ -144,126 +145,117 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _refusal(request: HttpRequest, exc: services.ReviewError, pk: int) -> HttpResponse:
-    if exc.status == 404:
-        raise Http404
-    messages.error(request, exc.message)
-    return redirect(_detail(pk))
-
-
 @reviewer_required
 @require_POST
-def claim(request: HttpRequest, pk: int) -> HttpResponse:
+def claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.claim_application(application_id=pk, reviewer=request.user, request=request)
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已领取该申请，其他审核人员在您审核期间不能同时审核。")
     return redirect(_detail(pk))
 
 
 @reviewer_required
 @require_POST
-def release(request: HttpRequest, pk: int) -> HttpResponse:
+def release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.release_claim(application_id=pk, reviewer=request.user, request=request)
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已放回队列。")
     return redirect("review:queue")
 
 
+def decision_form(app: Application, data=None) -> forms.DecisionForm:
+    """The decision form of `app`: one verdict per live image, "please add" per item."""
+    return forms.DecisionForm(
+        data,
+        images=app.images.filter(status=UploadedImage.Status.ACTIVE).only("uuid"),
+        items=app.candidate.exam.items.only("code"),
+    )
+
+
 @reviewer_required
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
-    image_uuids = [
-        str(u) for u in app.images.filter(status="active").values_list("uuid", flat=True)
-    ]
-    item_codes = list(app.candidate.exam.items.values_list("code", flat=True))
-    flags = flags_from_post(request.POST, image_uuids=image_uuids, item_codes=item_codes)
+    form = decision_form(app, request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
     try:
         decision = services.decide(
-            application_id=pk,
-            reviewer=request.user,
-            version=version_from_post(request.POST),
-            outcome=request.POST.get("outcome", ""),
-            reason=request.POST.get("reason", ""),
-            flags=flags,
-            request=request,
+            application_id=pk, reviewer=request.user, request=request, **form.decision()
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, f"已保存审核结论：{decision.get_outcome_display()}，并已通知考生。")
     return redirect(_detail(pk))
 
 
 @reviewer_required
 @require_POST
-def onsite(request: HttpRequest, pk: int) -> HttpResponse:
+def onsite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404 before any answer about the input
+    form = forms.OnsiteCheckForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
     try:
         services.record_onsite_check(
-            application_id=pk,
-            reviewer=request.user,
-            version=version_from_post(request.POST),
-            passed=request.POST.get("passed") == "1",
-            note=request.POST.get("note", ""),
-            request=request,
+            application_id=pk, reviewer=request.user, request=request, **form.cleaned_data
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已记录现场审核结果，并已通知考生。")
     return redirect(_detail(pk))
 
 
 @province_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404 before any answer about the input
+    form = forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
     try:
-        services.reopen(
-            application_id=pk,
-            actor=request.user,
-            version=version_from_post(request.POST),
-            reason=request.POST.get("reason", ""),
-            request=request,
-        )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+        services.reopen(application_id=pk, actor=request.user, request=request, **form.cleaned_data)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已重新进入审核，由您领取。")
     return redirect(_detail(pk))
 
 
 @province_required
 @require_POST
-def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def reassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scoped_application(request, pk)
-    target = User.objects.filter(pk=request.POST.get("reviewer") or 0).first()
-    if target is None:
-        messages.error(request, "请选择要分配给的审核人员。")
-        return redirect(_detail(pk))
+    form = forms.ReassignForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
+    target = form.cleaned_data["reviewer"]
     try:
         services.reassign(
             application_id=pk, actor=request.user, to_reviewer=target, request=request
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, f"已分配给 {target}。")
     return redirect(_detail(pk))
 
 
 @reviewer_required
 @require_POST
-def phone_call(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_call(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404 before any answer about the input
+    form = forms.PhoneCallForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk) + "#calls")
     try:
         services.log_phone_call(
-            application_id=pk,
-            reviewer=request.user,
-            outcome=request.POST.get("outcome", ""),
-            note=request.POST.get("note", ""),
-            request=request,
+            application_id=pk, reviewer=request.user, request=request, **form.cleaned_data
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk) + "#calls")
     messages.success(request, "已记录电话联系。")
     return redirect(_detail(pk) + "#calls")
 
@@ -272,13 +264,13 @@ def phone_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _exam_for(user: User) -> Exam | None:
-    if user.role == User.Role.SITE_REVIEWER and user.exam_site_id:
+    if user.role == User.Role.SITE_REVIEWER and user.exam_site is not None:
         return user.exam_site.exam
     return Exam.objects.filter(province=user.province, is_active=True).order_by("-year").first()
 
 
 @reviewer_required
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "review/statistics.html",
@@ -290,7 +282,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def results_export(request: HttpRequest) -> HttpResponse:
+def results_export(request: AuthenticatedRequest) -> HttpResponse:
     exam = _exam_for(request.user)
     if exam is None:
         raise Http404
@@ -302,7 +294,7 @@ def results_export(request: HttpRequest) -> HttpResponse:
             request=request,
             source="review",
         )
-    except exports.ExportError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("review:statistics")
     return _download(file)

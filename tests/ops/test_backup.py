@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from medexam.errors import DomainError
 from medexam.files.services import delete_due_files
 from medexam.materials import services
 from medexam.materials.models import private_storage
@@ -48,7 +49,7 @@ class UploadLoad(threading.Thread):
                 try:
                     image = upload(self.candidate, self.jpeg(seed % 7), item="other")
                     self.uploads += 1
-                except services.MaterialsError:  # full: make room
+                except DomainError:  # full: make room
                     image = self.candidate.application.images.first()
                 if image is not None and seed % 2:
                     services.delete_image(image_uuid=image.uuid, actor=self.candidate.user)

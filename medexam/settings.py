@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medexam.middleware.SecurityHeadersMiddleware",
+    # Last, so that it sees the views' exceptions first: our Chinese error pages in debug too.
+    "medexam.errors.ProductErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "medexam.urls"

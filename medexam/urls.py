@@ -13,3 +13,9 @@ urlpatterns = [
     path("api/", include("medexam.api.urls")),
     path("manage/candidates/", include("medexam.candidates.urls")),
 ]
+
+# The product's own Chinese pages (medexam.errors; with DEBUG on, its middleware).
+handler400 = "medexam.errors.bad_request"
+handler403 = "medexam.errors.permission_denied"
+handler404 = "medexam.errors.page_not_found"
+handler500 = "medexam.errors.server_error"

@@ -140,7 +140,7 @@ def _take(application: Application, user: User, now: dt.datetime, request) -> No
         request=request,
         application=application,
         target=f"application:{application.pk}",
-        summary=f"{user} 开始审核",
+        summary="开始审核",
         data={"until": application.claim_expires_at.isoformat()},
     )
 
@@ -221,7 +221,7 @@ def release_claim(
             request=request,
             application=application,
             target=f"application:{application.pk}",
-            summary=f"{reviewer} 放回队列",
+            summary="放回队列",
         )
 
 

@@ -151,6 +151,7 @@ COLUMNS = [
 
 def entry_row(entry: AuditEntry, images: dict[str, str]) -> dict:
     return {
+        "when": entry.created_at,  # the page's; the export writes the ISO text below
         "created_at": timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
         "actor": str(entry.actor) if entry.actor else "系统",
         "actor_role": role_label(entry.actor_role),

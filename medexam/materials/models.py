@@ -66,7 +66,9 @@ class Application(models.Model):
 
 
 class ReplacementReason(models.TextChoices):
-    """Why a reviewer asks for an image to be replaced: the source's own tips (附件2)."""
+    """Why a reviewer asks for an image to be replaced: the source's own tips (附件2). Which of
+    them an item offers, and their wording, come from the exam's data file
+    (`replacement_reasons`, medexam.rules.reasons); these are the codes shipped files use."""
 
     UNCLEAR = "unclear", "不清晰"
     INCOMPLETE = "incomplete", "不完整"
@@ -76,6 +78,12 @@ class ReplacementReason(models.TextChoices):
     ORIENTATION = "orientation", "方向不正"
     WRONG_MATERIAL = "wrong_material", "上传了非要求材料"
     ORIGINAL_NOT_COPY = "original_not_copy", "正本而非副本"
+    NOT_SELF = "not_self", "非本人或与本人不符"
+    INSTITUTION_MISMATCH = "institution_mismatch", "机构名称与报名表不一致"
+    NOT_EDUCATION_RECORD = "not_education_record", "是学籍备案表而非学历备案表"
+    NO_FIRST_REGISTRATION = "no_first_registration", "缺少首次注册信息"
+    OTHER_PROVINCE = "other_province", "非辽宁省颁发（外省无效）"
+    WRONG_COPY = "wrong_copy", "不是申请表第二联"
     OTHER = "other", "其他"
 
 

@@ -19,12 +19,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.formats import moment
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import can_view_application
 from medexam.materials.services import unlock_for_replacement
 from medexam.materials.states import PROVINCE, REVIEWER, SYSTEM, TransitionError, transition
 from medexam.messaging.services import notify_candidate
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
+from medexam.rules import reasons
 from medexam.rules.models import MaterialItem
 
 if TYPE_CHECKING:
@@ -390,16 +392,11 @@ def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
         item.code: item
         for item in MaterialItem.objects.filter(exam_id=application.candidate.exam_id)
     }
-    valid_reasons = set(ReplacementReason.values)
+    exam = application.candidate.exam
     requests: list[ReplacementRequest] = []
     seen: set[str] = set()
     for flag in flags:
         note = (flag.note or "").strip()[:500]
-        if flag.reason not in valid_reasons:
-            raise ReviewError(
-                "BAD_REASON",
-                "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。",
-            )
         if flag.image_uuid:
             image = images.get(str(flag.image_uuid))
             if image is None:
@@ -410,6 +407,11 @@ def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
             if item is None:
                 raise ReviewError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
             image, key = None, f"item:{item.code}"
+        if not reasons.is_allowed(exam, item.code, flag.reason):
+            raise ReviewError(
+                "BAD_REASON",
+                f"请为“{item.name}”选择一个更换原因（如不清晰、不完整等），或写明“其他”原因。",
+            )
         if flag.reason == ReplacementReason.OTHER and not note:
             raise ReviewError(
                 "NOTE_REQUIRED", f"“{item.name}”的原因选择了“其他”，请写明需要怎样更换。"
@@ -439,12 +441,12 @@ def _changes_text(requests: list[ReplacementRequest], deadline: dt.datetime, rea
         if r.image is not None and r.image.slot:
             what += f"（{r.item.slot_label(r.image.slot)}）"
         action = "需更换" if r.image is not None else "需补充"
-        line = f"· {what}{action}：{ReplacementReason(r.reason).label}"
+        line = f"· {what}{action}：{reasons.label(r.application.candidate.exam, r.reason)}"
         if r.note:
             line += f"，{r.note}"
         lines.append(line)
     text = "\n".join(lines)
-    text += f"\n请在 {timezone.localtime(deadline):%Y年%m月%d日 %H:%M} 前完成更换并重新提交审核；逾期图片将重新锁定。"
+    text += f"\n请在 {moment(deadline)} 前完成更换并重新提交审核；逾期图片将重新锁定。"
     if reason:
         text += f"\n{reason}"
     return text
@@ -609,7 +611,7 @@ def send_deadline_reminders(
                 kind="supplement_reminder",
                 subject="补充材料即将截止",
                 body=(
-                    f"请在 {deadline:%Y年%m月%d日 %H:%M} 前更换审核人员标记的材料并重新提交审核。"
+                    f"请在 {moment(deadline)} 前更换审核人员标记的材料并重新提交审核。"
                     "逾期后图片将重新锁定，材料按现有内容进入审核。"
                 ),
             )

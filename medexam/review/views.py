@@ -15,11 +15,12 @@ from medexam import exports
 from medexam.accounts.decorators import province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
-from medexam.materials.models import Application, ReplacementReason
+from medexam.materials.models import Application
 from medexam.review import selectors, services
 from medexam.review.exports import export_queue
 from medexam.review.forms import flags_from_post, version_from_post
 from medexam.review.models import Decision, PhoneCall
+from medexam.rules import reasons
 from medexam.rules.models import Exam
 
 S = Application.State
@@ -132,7 +133,10 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             "candidate": app.candidate,
             "view": view,
             "ev": view.page.evaluation,
-            "reasons": ReplacementReason.choices,
+            "item_reasons": {
+                iv.item.code: reasons.for_item(app.candidate.exam, iv.item.code)
+                for iv in view.page.items
+            },
             "call_outcomes": PhoneCall.Outcome.choices,
             "outcomes": Decision.Outcome,
             "can_decide": app.state == S.IN_REVIEW and not view.held_by_other,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("images/<uuid:image_uuid>/delete/", views.delete, name="delete"),
     path("images/<uuid:image_uuid>/confirm/", views.confirm, name="confirm"),
     path("submit/", views.submit, name="submit"),
+    path("onsite-slip/", views.onsite_slip, name="onsite_slip"),
     path("files/<uuid:image_uuid>/", views.image_file, name="image"),
     path(
         "files/<uuid:image_uuid>/thumb/", views.image_file, {"variant": "thumb"}, name="thumbnail"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from medexam.accounts.decorators import candidate_required
 from medexam.audit.services import record
-from medexam.materials import intake, services
+from medexam.materials import guidance, intake, services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.intake.messages import too_large_message
@@ -76,12 +76,17 @@ def registration(request: HttpRequest) -> HttpResponse:
 def materials(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
+    exam = application.candidate.exam
     return render(
         request,
         "materials/materials.html",
         {
             "application": application,
             "page": page,
+            "route_lines": guidance.route_explanation(exam, page.evaluation),
+            "uploads_waived": guidance.waives_uploads(exam, page.evaluation),
+            "todo": guidance.todo(application, page),
+            "steps": guidance.next_steps(application, page.evaluation, page),
             "upload_form": UploadForm(),
             "editable": application.state in services.EDITABLE_STATES,
             "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
@@ -244,6 +249,33 @@ def submit(request: HttpRequest) -> HttpResponse:
             "application": application,
             "page": page,
             "editable": application.state in services.EDITABLE_STATES,
+        },
+    )
+
+
+@candidate_required
+def onsite_slip(request: HttpRequest) -> HttpResponse:
+    """现场审核预约单: where, when, which originals, and a QR code the site scans to open the
+    application (the code is made here, never by a web service)."""
+    import segno
+
+    application = _own_application(request)
+    if application.state != Application.State.ONSITE_PENDING:
+        messages.info(request, "目前不需要现场审核，暂无预约单。")
+        return redirect("materials:materials")
+    page = materials_page(application)
+    url = request.build_absolute_uri(
+        reverse("review:onsite_scan", args=[guidance.slip_token(application)])
+    )
+    qr = segno.make(url, error="m")
+    return render(
+        request,
+        "materials/onsite_slip.html",
+        {
+            "application": application,
+            "candidate": application.candidate,
+            "info": guidance.onsite_info(application, page),
+            "qr_svg": qr.svg_inline(scale=5, border=4, title="现场审核预约单二维码"),
         },
     )
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("export/", views.queue_export, name="queue_export"),
     path("statistics/", views.statistics, name="statistics"),
     path("results/", views.results_export, name="results_export"),
+    path("onsite/<str:token>/", views.onsite_scan, name="onsite_scan"),
     path("applications/<int:pk>/", views.application, name="application"),
     path("applications/<int:pk>/claim/", views.claim, name="claim"),
     path("applications/<int:pk>/release/", views.release, name="release"),

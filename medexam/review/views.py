@@ -15,6 +15,7 @@ from medexam import exports
 from medexam.accounts.decorators import province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
+from medexam.materials import guidance
 from medexam.materials.models import Application
 from medexam.review import selectors, services
 from medexam.review.exports import export_queue
@@ -200,6 +201,28 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         return _refusal(request, exc, pk)
     messages.success(request, f"已保存审核结论：{decision.get_outcome_display()}，并已通知考生。")
     return redirect(_detail(pk))
+
+
+@reviewer_required
+def onsite_scan(request: HttpRequest, token: str) -> HttpResponse:
+    """The candidate's appointment slip scanned at the site: open the application at its
+    on-site check. A forged code or a candidate of another site answers 404."""
+    pk = guidance.application_id_from_slip(token)
+    if pk is None:
+        raise Http404
+    app = scoped_application(request, pk)
+    record(
+        action="review.onsite_slip_scanned",
+        request=request,
+        application=app,
+        target=f"application:{app.pk}",
+        summary="扫描现场审核预约单",
+    )
+    if app.state != S.ONSITE_PENDING:
+        messages.info(
+            request, f"该考生当前为“{app.get_state_display()}”，不在待现场审核状态。"
+        )
+    return redirect(_detail(pk) + "#onsite")
 
 
 @reviewer_required

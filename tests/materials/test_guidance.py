@@ -197,3 +197,22 @@ def test_there_is_no_slip_before_the_on_site_stage(client, candidate):
     client.force_login(candidate.user)
     response = client.get(reverse("materials:onsite_slip"))
     assert response.status_code == 302
+
+
+def test_a_blocked_check_page_says_what_is_missing_not_that_0_images_lock(client, candidate):
+    client.force_login(candidate.user)
+
+    page = text(client.get(reverse("materials:submit")))
+
+    assert "还不能提交" in page and "身份证明" in page
+    assert "全部 0 张图片" not in page
+
+
+def test_at_resubmission_locked_items_offer_no_change(client, candidate, changes_requested):
+    client.force_login(candidate.user)
+
+    body = client.get(reverse("materials:submit")).content.decode()
+
+    rows = dict(re.findall(r'id="check-(\w+)"(.*?)</div>\s*(?=<div class="summary-row|</dl>)', body, re.S))
+    assert "更改" in rows["id_proof"]  # its back side is unlocked
+    assert "更改" not in rows["diploma"] and "已锁定" in rows["diploma"]

@@ -77,6 +77,13 @@ def materials(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
     exam = application.candidate.exam
+    editable = application.state in services.EDITABLE_STATES
+    # A locked page lists what was uploaded; empty optional items fold into one line.
+    collapsed = (
+        []
+        if editable
+        else [iv for iv in page.items if not iv.images and not iv.replaced and not iv.missing]
+    )
     return render(
         request,
         "materials/materials.html",
@@ -87,6 +94,8 @@ def materials(request: HttpRequest) -> HttpResponse:
             "uploads_waived": guidance.waives_uploads(exam, page.evaluation),
             "todo": guidance.todo(application, page),
             "steps": guidance.next_steps(application, page.evaluation, page),
+            "collapsed": collapsed,
+            "collapsed_codes": {iv.item.code for iv in collapsed},
             "upload_form": UploadForm(),
             "editable": application.state in services.EDITABLE_STATES,
             "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},

@@ -91,4 +91,3 @@ class SetPasswordWithCodeForm(forms.Form):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", "两次输入的密码不一致，请重新输入。")
         return cleaned
-

@@ -33,7 +33,9 @@ def route_explanation(exam, evaluation) -> list[str]:
     if evaluation.route_note:
         lines.append(evaluation.route_note + "。")
     if evaluation.route == "offline":
-        lines.append("线下审核：先在系统内上传所有报名材料并提交审核，线上预审完成后，再携带原件到考点现场审核。")
+        lines.append(
+            "线下审核：先在系统内上传所有报名材料并提交审核，线上预审完成后，再携带原件到考点现场审核。"
+        )
     else:
         lines.append("线上审核：在系统内上传材料并提交后，由考点审核人员在线审核，一般无需到现场。")
     return lines
@@ -103,8 +105,10 @@ def todo(application: Application, page) -> Todo | None:
                 )
         for old in iv.replaced:
             new = next((v.image for v in iv.images if v.image.replaces_id == old.pk), None)
-            anchor = f"image-{new.uuid}" if new else (
-                f"slot-{iv.item.code}-{old.slot}" if old.slot else f"item-{iv.item.code}"
+            anchor = (
+                f"image-{new.uuid}"
+                if new
+                else (f"slot-{iv.item.code}-{old.slot}" if old.slot else f"item-{iv.item.code}")
             )
             entries.append(
                 TodoEntry(
@@ -158,9 +162,7 @@ def onsite_info(application: Application, page=None) -> OnsiteInfo | None:
     if not data:
         return None
     site = application.candidate.exam_site
-    site_row = next(
-        (s for s in (exam.rules or {}).get("sites", []) if s["code"] == site.code), {}
-    )
+    site_row = next((s for s in (exam.rules or {}).get("sites", []) if s["code"] == site.code), {})
     address = site_row.get("address") or data["address"].format(site=site.name)
     starts, ends = dt.date.fromisoformat(data["starts_on"]), dt.date.fromisoformat(data["ends_on"])
     dates = day(starts) if starts == ends else f"{day(starts)}至{day(ends)}"
@@ -228,7 +230,9 @@ def next_steps(application: Application, evaluation, page=None) -> NextSteps | N
         if application.route == "offline":
             return NextSteps(
                 "审核已全部完成",
-                ["您的原件已在考点现场核对通过，报名材料审核完成。请留意考区后续通知（如缴费、打印准考证）。"],
+                [
+                    "您的原件已在考点现场核对通过，报名材料审核完成。请留意考区后续通知（如缴费、打印准考证）。"
+                ],
             )
         return NextSteps(
             "审核已完成",
@@ -245,7 +249,9 @@ def next_steps(application: Application, evaluation, page=None) -> NextSteps | N
     if state == S.ONSITE_PENDING:
         info = onsite_info(application, page)
         if info is None:
-            return NextSteps("下一步：现场审核", ["请按考点通知携带所有报名材料原件到考点现场审核。"])
+            return NextSteps(
+                "下一步：现场审核", ["请按考点通知携带所有报名材料原件到考点现场审核。"]
+            )
         return NextSteps(
             "下一步：到考点现场审核",
             [

@@ -17,9 +17,9 @@ from medexam.formats import day
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import MaterialsPage, materials_page
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
+from medexam.review.services import held_by_other, is_in_scope, scoped_applications
 from medexam.rules.models import Exam
 from medexam.rules.reasons import label as reason_label
-from medexam.review.services import held_by_other, is_in_scope, scoped_applications
 
 S = Application.State
 ROUTES = {"online": "线上审核", "offline": "线下审核"}

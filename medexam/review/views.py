@@ -219,9 +219,7 @@ def onsite_scan(request: HttpRequest, token: str) -> HttpResponse:
         summary="扫描现场审核预约单",
     )
     if app.state != S.ONSITE_PENDING:
-        messages.info(
-            request, f"该考生当前为“{app.get_state_display()}”，不在待现场审核状态。"
-        )
+        messages.info(request, f"该考生当前为“{app.get_state_display()}”，不在待现场审核状态。")
     return redirect(_detail(pk) + "#onsite")
 
 

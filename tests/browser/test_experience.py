@@ -63,9 +63,12 @@ def test_every_candidate_page_passes_axe(
         # The nav, unread badge included, stays on one line and inside 360 px.
         nav = page.locator(".top-nav")
         box = nav.bounding_box()
-        tops = {round(b["y"]) for b in nav.locator("a, button").evaluate_all(
-            "els => els.map(e => e.getBoundingClientRect().toJSON())"
-        )}
+        tops = {
+            round(b["y"])
+            for b in nav.locator("a, button").evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect().toJSON())"
+            )
+        }
         assert box["x"] + box["width"] <= 360 and len(tops) == 1, tops
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -87,7 +90,9 @@ def test_every_reviewer_page_passes_axe(
     check(page, f"{live_server.url}/review/applications/{application.pk}/audit/", f"{size}-audit")
 
 
-def test_the_todo_link_lands_on_the_flagged_image(page, live_server, candidate, site_reviewer, password, jpeg):
+def test_the_todo_link_lands_on_the_flagged_image(
+    page, live_server, candidate, site_reviewer, password, jpeg
+):
     application = claimed(submitted_with_images(candidate, jpeg), site_reviewer)
     back = image(application, slot="back")
     request_replacement(application, site_reviewer, back, note="反面看不清")

@@ -7,10 +7,9 @@ import io
 import json
 import re
 
-from medexam.formats import human_size
-
 from django.core.management import call_command
 
+from medexam.formats import human_size
 from medexam.materials.intake import MESSAGES, inspect_image
 
 NORMALISATIONS = {

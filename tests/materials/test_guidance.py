@@ -179,7 +179,9 @@ def test_scanning_the_slip_opens_the_on_site_check_and_is_logged(
     response = client.get(reverse("review:onsite_scan", args=[token]))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("review:application", args=[onsite_pending.pk]) + "#onsite"
+    assert (
+        response["Location"] == reverse("review:application", args=[onsite_pending.pk]) + "#onsite"
+    )
     assert AuditEntry.objects.filter(
         action="review.onsite_slip_scanned", application=onsite_pending, actor=site_reviewer
     ).exists()
@@ -213,6 +215,8 @@ def test_at_resubmission_locked_items_offer_no_change(client, candidate, changes
 
     body = client.get(reverse("materials:submit")).content.decode()
 
-    rows = dict(re.findall(r'id="check-(\w+)"(.*?)</div>\s*(?=<div class="summary-row|</dl>)', body, re.S))
+    rows = dict(
+        re.findall(r'id="check-(\w+)"(.*?)</div>\s*(?=<div class="summary-row|</dl>)', body, re.S)
+    )
     assert "更改" in rows["id_proof"]  # its back side is unlocked
     assert "更改" not in rows["diploma"] and "已锁定" in rows["diploma"]

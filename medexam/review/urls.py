@@ -7,6 +7,7 @@ app_name = "review"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.next_application, name="next"),
+    path("bulk-approve/", views.bulk_approve, name="bulk_approve"),
     path("export/", views.queue_export, name="queue_export"),
     path("statistics/", views.statistics, name="statistics"),
     path("results/", views.results_export, name="results_export"),

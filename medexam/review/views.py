@@ -17,7 +17,7 @@ from medexam.accounts.models import User
 from medexam.audit.services import record
 from medexam.materials import guidance
 from medexam.materials.models import Application
-from medexam.review import selectors, services
+from medexam.review import bulk, selectors, services
 from medexam.review.exports import export_queue
 from medexam.review.forms import flags_from_post, version_from_post
 from medexam.review.models import Decision, PhoneCall
@@ -69,8 +69,40 @@ def queue(request: HttpRequest) -> HttpResponse:
             ),
             "query": query.urlencode(),
             "waiting": services.waiting_applications(request.user).count(),
+            "bulk_ids": bulk.eligible_ids(page.object_list, request.user),
             "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
         },
+    )
+
+
+@reviewer_required
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    """GET: the confirmation listing what will be approved (and what will not, and why).
+    POST: approve them, each as one by one would (bulk.bulk_approve)."""
+    if request.method == "POST":
+        versions = {}
+        for key, value in request.POST.items():
+            if key.startswith("app-") and key[4:].isdigit() and value.isdigit():
+                versions[int(key[4:])] = int(value)
+        if not versions:
+            messages.error(request, "没有要批量通过的申请，请在队列中勾选。")
+            return redirect("review:queue")
+        result = bulk.bulk_approve(reviewer=request.user, versions=versions, request=request)
+        if result.approved:
+            messages.success(
+                request, f"已批量审核通过 {len(result.approved)} 份申请，并已逐一通知考生。"
+            )
+        for pk, why in result.skipped:
+            messages.warning(request, f"申请 {pk} 未通过：{why}。")
+        return redirect("review:queue")
+    ids = [int(v) for v in request.GET.getlist("ids") if v.isdigit()]
+    if not ids:
+        messages.error(request, "请先在队列中勾选要批量通过的申请。")
+        return redirect("review:queue")
+    return render(
+        request,
+        "review/bulk_approve.html",
+        {"selection": bulk.selection(request.user, ids), "max_batch": bulk.MAX_BATCH},
     )
 
 

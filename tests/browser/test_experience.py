@@ -171,3 +171,27 @@ def test_no_drag_and_drop_text_on_a_touch_screen(page, live_server, candidate, p
     page.locator("form.upload-form.is-enhanced").first.wait_for()
     hints = page.locator(".drop-hint")
     assert all(not hints.nth(i).is_visible() for i in range(hints.count()))
+
+
+def test_bulk_approve_from_the_queue_with_a_confirmation(
+    page, live_server, exam, shenyang, site_reviewer, password, jpeg
+):
+    from tests.factories import CandidateFactory
+
+    apps = []
+    for _ in range(2):
+        application = submitted_with_images(CandidateFactory(exam=exam, exam_site=shenyang), jpeg)
+        application.images.update(warnings=[], warnings_confirmed=True)
+        apps.append(application)
+    login(page, live_server, site_reviewer.username, password)
+    for application in apps:
+        page.locator(f"#bulk-{application.pk}").check()
+    page.get_by_role("button", name="批量审核通过所选").click()
+    page.wait_for_load_state()
+    assert "以下 2 份申请将被审核通过" in page.locator("main").inner_text()
+    assert_accessible(page, "bulk confirmation")
+    screenshot(page, "ux-bulk-confirm")
+    page.get_by_role("button", name="确认审核通过这 2 份").click()
+    page.wait_for_load_state()
+    assert "已批量审核通过 2 份申请" in page.locator(".flash-list").inner_text()
+    assert all(fresh(a).state == "approved" for a in apps)

@@ -1,7 +1,7 @@
 """Bulk approve: the queue's clean applications approved in one go, after a confirmation
 that lists them. "Clean" is decided here, in one place: an online-route application waiting
 for review (an offline one still needs its on-site check), not held by another reviewer,
-every required item present, and no image with a quality warning.
+every required item present, no image with a quality warning and no pre-check problem.
 
 Each approval is its own transaction and goes the way a single one does: the row locked,
 state and version re-checked under the lock, a Decision, the transitions (audit entries),
@@ -53,6 +53,9 @@ def refusal(application: Application, user: User, now=None) -> str:
         return f"正在由{application.claimed_by}审核"
     if getattr(application, "has_warnings", False):
         return "有图片质量提示，请逐份审核"
+    # The pre-check's flag (issue 17: Application.precheck_issues), once that column exists.
+    if getattr(application, "precheck_issues", False):
+        return "预检发现问题，请逐份审核"
     return ""
 
 

@@ -13,7 +13,7 @@ ACTIONS: dict[str, str] = {
     "candidate.updated": "更新报名信息",
     "candidates.imported": "导入考生",
     "exam.images_purged": "删除考试图片",
-    "image.replaced": "取出待更换的图片",
+    "image.replaced": "删除待更换的图片",
     "image.retired": "图片已被新图片替换",
     "image.deleted": "删除图片",
     "image.uploaded": "上传图片",

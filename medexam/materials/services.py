@@ -410,7 +410,9 @@ def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None)
             request=request,
             application=application,
             target=f"image:{image.uuid}",
-            summary=("取出待更换的" if reviewed else "删除 ") + image.item.name,
+            summary=("删除待更换的图片：" if reviewed else "删除图片：")
+            + image.item.name
+            + (f"（{image.item.slot_label(image.slot)}）" if image.slot else ""),
             data={"item": image.item.code, "position": image.position},
         )
         if reviewed:

@@ -55,6 +55,9 @@ CLIENT_MESSAGE_CODES = (
 )
 
 
+REFUSAL_KEY = "upload_refusal"
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
@@ -78,6 +81,7 @@ def materials(request: HttpRequest) -> HttpResponse:
     page = materials_page(application)
     exam = application.candidate.exam
     editable = application.state in services.EDITABLE_STATES
+    refusal = request.session.pop(REFUSAL_KEY, None)
     # A locked page lists what was uploaded; empty optional items fold into one line.
     collapsed = (
         []
@@ -95,6 +99,7 @@ def materials(request: HttpRequest) -> HttpResponse:
             "todo": guidance.todo(application, page),
             "steps": guidance.next_steps(application, page.evaluation, page),
             "collapsed": collapsed,
+            "refusal": refusal,
             "collapsed_codes": {iv.item.code for iv in collapsed},
             "upload_form": UploadForm(),
             "editable": application.state in services.EDITABLE_STATES,
@@ -163,7 +168,9 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
             return JsonResponse(
                 {"ok": False, "code": error.code, "message": error.message}, status=error.status
             )
-        messages.error(request, error.message)
+        # Without script: the page lands on the item and shows the refusal there, naming it
+        # (a banner at the top is out of sight ~19,000 px above the item).
+        request.session[REFUSAL_KEY] = {"item": item_code, "message": error.message}
         return redirect(f"{reverse('materials:materials')}#item-{item_code}")
     image = result.image
     if _wants_json(request):

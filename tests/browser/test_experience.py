@@ -195,3 +195,30 @@ def test_bulk_approve_from_the_queue_with_a_confirmation(
     page.wait_for_load_state()
     assert "已批量审核通过 2 份申请" in page.locator(".flash-list").inner_text()
     assert all(fresh(a).state == "approved" for a in apps)
+
+
+def test_without_javascript_a_refusal_lands_at_the_item(
+    browser, live_server, candidate, password, tmp_path
+):
+    ctx = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", java_script_enabled=False,
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+    )
+    page = ctx.new_page()
+    login(page, live_server, candidate.id_number, password)
+    page.goto(f"{live_server.url}/candidate/materials/")
+    bad = tmp_path / "diploma.jpg"
+    bad.write_bytes(b"GIF89a" + b"\0" * 100)
+    form = page.locator("#item-diploma form.upload-form")
+    form.locator('input[type="file"]').set_input_files(str(bad))
+    form.get_by_role("button", name="上传", exact=True).click()
+    page.wait_for_load_state()
+
+    error = page.locator("#error-diploma")
+    assert page.url.endswith("#item-diploma")
+    assert "“毕业证书”没有上传成功" in error.inner_text()
+    box = error.bounding_box()
+    assert 0 <= box["y"] < 740  # in view where the page landed
+    assert_accessible(page, "no-js refusal")
+    screenshot(page, "ux-nojs-refusal")
+    ctx.close()

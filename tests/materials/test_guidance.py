@@ -220,3 +220,25 @@ def test_at_resubmission_locked_items_offer_no_change(client, candidate, changes
     )
     assert "更改" in rows["id_proof"]  # its back side is unlocked
     assert "更改" not in rows["diploma"] and "已锁定" in rows["diploma"]
+
+
+def test_without_script_a_refusal_is_shown_at_the_item_and_names_it(client, candidate, jpeg):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    kept = upload(candidate, jpeg(1), slot="front")
+    client.force_login(candidate.user)
+
+    response = client.post(
+        reverse("materials:upload", args=["diploma"]),
+        {"image": SimpleUploadedFile("diploma.jpg", b"GIF89a" + b"\0" * 100)},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("#item-diploma")
+    body = client.get(response["Location"]).content.decode()
+
+    item = body.split('id="item-diploma"', 1)[1].split("</article>", 1)[0]
+    assert "“毕业证书”没有上传成功" in item and 'role="alert"' in item
+    top = body.split('id="item-id_proof"', 1)[0]
+    assert "没有上传成功" not in top  # not a banner far away from the item
+    assert f'id="image-{kept.uuid}"' in body  # what was uploaded stays
+    again = client.get(reverse("materials:materials")).content.decode()
+    assert "没有上传成功" not in again  # shown once

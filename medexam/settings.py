@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medexam.middleware.SecurityHeadersMiddleware",
     # Last, so that it sees the views' exceptions first: our Chinese error pages in debug too.
-    "medexam.errors.ProductErrorPagesMiddleware",
+    "medexam.error_pages.ProductErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "medexam.urls"

@@ -14,8 +14,8 @@ urlpatterns = [
     path("manage/candidates/", include("medexam.candidates.urls")),
 ]
 
-# The product's own Chinese pages (medexam.errors; with DEBUG on, its middleware).
-handler400 = "medexam.errors.bad_request"
-handler403 = "medexam.errors.permission_denied"
-handler404 = "medexam.errors.page_not_found"
-handler500 = "medexam.errors.server_error"
+# The product's own Chinese pages (medexam.error_pages; with DEBUG on, its middleware).
+handler400 = "medexam.error_pages.bad_request"
+handler403 = "medexam.error_pages.permission_denied"
+handler404 = "medexam.error_pages.page_not_found"
+handler500 = "medexam.error_pages.server_error"

@@ -68,7 +68,7 @@ def test_in_debug_a_crash_shows_our_500_page_and_is_logged(client, debug, settin
 def test_a_permission_refusal_explains_itself_in_chinese(rf, candidate):
     from django.core.exceptions import PermissionDenied
 
-    from medexam.errors import permission_denied
+    from medexam.error_pages import permission_denied
 
     request = rf.get("/")
     request.user = candidate.user

@@ -201,8 +201,12 @@ def test_without_javascript_a_refusal_lands_at_the_item(
     browser, live_server, candidate, password, tmp_path
 ):
     ctx = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", java_script_enabled=False,
-        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+        base_url=live_server.url,
+        locale="zh-CN",
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
     )
     page = ctx.new_page()
     login(page, live_server, candidate.id_number, password)

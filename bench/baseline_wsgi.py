@@ -1,26 +1,34 @@
-"""The bare baseline for bench/upload.py: a WSGI app that only writes the request body to
-disk and answers a tiny JSON. Same server, same workers, same request as the product.
+"""The bare baseline for bench/upload.py: a WSGI app that only stores the request body as a
+new file and answers a tiny JSON naming it. Same server, same workers, same request as the
+product.
 
-Files rotate over 64 names per worker so a long run does not fill the disk; every request
-still costs a real write of its whole body.
+Each upload creates a new file in the product's folder layout (`images/ab/<uuid>.jpg`,
+mode 0600, made as Django's FileSystemStorage makes it: create-exclusive, write, chmod), so
+the cost of creating files on this filesystem is on both sides of the ratio alike.
 """
 
-import itertools
+import json
 import os
+import uuid
 
 OUT_DIR = os.environ.get("BASELINE_DIR", "/tmp/medexam-baseline")
 os.makedirs(OUT_DIR, exist_ok=True)
-_counter = itertools.count()
-BODY = b'{"ok": true}'
+FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def application(environ, start_response):
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
-    path = os.path.join(OUT_DIR, f"{os.getpid()}-{next(_counter) % 64}")
-    with open(path, "wb") as fh:
+    stem = uuid.uuid4().hex
+    name = f"images/{stem[:2]}/{stem}.jpg"
+    path = os.path.join(OUT_DIR, name)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, FLAGS, 0o666)
+    with os.fdopen(fd, "wb") as fh:
         fh.write(body)
+    os.chmod(path, 0o600)
+    answer = json.dumps({"ok": True, "name": name, "size": len(body)}).encode()
     start_response(
-        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))]
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))]
     )
-    return [BODY]
+    return [answer]

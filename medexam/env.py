@@ -1,6 +1,7 @@
 """Environment readers that fail loudly on a value they cannot read (healthchecks' habit)."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -10,6 +11,30 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from `name`, or from the file that `name`_FILE points to (container secrets:
+    Docker and Kubernetes mount them as files, so the value never sits in the environment).
+
+    The file's content counts without its trailing newline. Setting both is refused (which
+    one wins would be a guess), and so is a `_FILE` that cannot be read: a missing secret
+    must stop the start, not fall back to a default."""
+    file_name = f"{name}_FILE"
+    path = os.environ.get(file_name)
+    if path is None:
+        return os.environ.get(name, default)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"set {name} or {file_name}, not both")
+    try:
+        value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"{file_name}={path!r} cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from exc
+    if not value:
+        raise ImproperlyConfigured(f"{file_name}={path!r} is empty")
+    return value
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from medexam.errors import DomainError
+
 if TYPE_CHECKING:
     from medexam.accounts.models import User
     from medexam.rules.models import Exam
@@ -40,12 +42,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-
-
-class ExportError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -200,7 +196,7 @@ def export_results(
     from medexam.audit.services import record
 
     if fmt not in FORMATS:
-        raise ExportError("导出格式只能是 xlsx 或 csv，请重新选择。")
+        raise DomainError("BAD_FORMAT", "导出格式只能是 xlsx 或 csv，请重新选择。")
     states = list(states or [])
     rows = result_rows(exam=exam, user=user, states=states)
     content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")

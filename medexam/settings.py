@@ -1,7 +1,13 @@
 """Settings come from the environment; the defaults run a demo on SQLite and local disk.
 
 With MEDEXAM_DEBUG off (the default outside the demo command) the secure defaults apply:
-a real secret key is required, cookies are secure, HSTS is on.
+a real secret key is required, cookies are secure, HSTS is on. Secrets (the secret key,
+database and Redis URLs, S3 keys) can also come from files: `NAME_FILE=/run/secrets/name`
+(medexam.env.env_secret).
+
+One block per concern: the application, database, files, cache and sessions, background
+tasks, accounts and security, messaging (SMS), logging, the domain. A new setting goes into
+the block of its concern, not at the end.
 """
 
 from pathlib import Path
@@ -9,24 +15,13 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from medexam.env import env_bool, env_int, env_list, env_str
+from medexam.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEDEXAM_VAR_DIR", str(BASE_DIR / "var")))
-
 DEBUG = env_bool("MEDEXAM_DEBUG", False)
-SECRET_KEY = env_str("MEDEXAM_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "MEDEXAM_SECRET_KEY is required when MEDEXAM_DEBUG is off "
-            "(the demo command sets MEDEXAM_DEBUG=1 for you)."
-        )
-    SECRET_KEY = "insecure-demo-key-never-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("MEDEXAM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("MEDEXAM_CSRF_TRUSTED_ORIGINS", [])
-
+# --- The application ----------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -41,6 +36,9 @@ INSTALLED_APPS = [
     "medexam.messaging",
     "medexam.review",
     "medexam.demo",
+    "rest_framework",
+    "drf_spectacular",
+    "medexam.api",
 ]
 
 MIDDLEWARE = [
@@ -77,12 +75,41 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "medexam" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# The JSON API for the registration system.
+REST_FRAMEWORK = {
+    # Tokens only: no session auth on the API, so no CSRF exposure from the pages' cookies.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["medexam.api.auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["medexam.api.auth.IsProvinceOfficial"],
+    # JSON only: the browsable API needs inline scripts our CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # ?format= chooses the export file type (csv/xlsx), not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
+    # A service's refusal (medexam.errors.DomainError) answers as JSON with its status.
+    "EXCEPTION_HANDLER": "medexam.api.exceptions.handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "医师资格考试考生服务系统 接口",
+    "DESCRIPTION": "报名数据导入、审核状态查询与审核结果导出。使用 Bearer 令牌（create_api_token 签发）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Database -----------------------------------------------------------------------------
 # SQLite by default; DATABASE_URL=postgres://... for production. SQLite allows one writer:
 # IMMEDIATE transactions plus a busy timeout turn "database is locked" into waiting.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'medexam.sqlite3'}"),
+        env_secret("DATABASE_URL", f"sqlite:///{VAR_DIR / 'medexam.sqlite3'}"),
         conn_max_age=env_int("MEDEXAM_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -95,24 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Accounts ---------------------------------------------------------------------------
-AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "accounts:login"
-AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-SESSION_COOKIE_AGE = env_int("MEDEXAM_SESSION_SECONDS", 4 * 3600)
-# Database sessions read with one SQL statement (medexam/accounts/sessions.py).
-SESSION_ENGINE = "medexam.accounts.sessions"
-
-# --- Files ------------------------------------------------------------------------------
+# --- Files --------------------------------------------------------------------------------
 # Candidate images are private: they live in the "private" storage, never under a public
 # URL, and are served only by a view that checks who asks (medexam.materials.views).
 STORAGE_BACKEND = env_str("MEDEXAM_STORAGE", "local")
@@ -134,8 +144,8 @@ elif STORAGE_BACKEND == "s3":
             "bucket_name": env_str("MEDEXAM_S3_BUCKET", ""),
             "endpoint_url": env_str("MEDEXAM_S3_ENDPOINT_URL", "") or None,
             "region_name": env_str("MEDEXAM_S3_REGION", "") or None,
-            "access_key": env_str("MEDEXAM_S3_ACCESS_KEY", "") or None,
-            "secret_key": env_str("MEDEXAM_S3_SECRET_KEY", "") or None,
+            "access_key": env_secret("MEDEXAM_S3_ACCESS_KEY") or None,
+            "secret_key": env_secret("MEDEXAM_S3_SECRET_KEY") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 60,
@@ -148,7 +158,7 @@ STORAGES = {
     "default": _private,
     "private": _private,
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "medexam.staticfiles.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -164,19 +174,72 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_PERMISSIONS = 0o600
 
-# --- Language ---------------------------------------------------------------------------
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "medexam" / "locale"]
-TIME_ZONE = "Asia/Shanghai"
-USE_I18N = True
-USE_TZ = True
+# --- Cache and sessions -------------------------------------------------------------------
+# MEDEXAM_REDIS_URL (redis://host:6379/0) gives every app machine one shared cache: what
+# several machines must agree on (sessions, throttle counters) lives there. Without it each
+# process has its own memory cache, which is right for one machine only.
+REDIS_URL = env_secret("MEDEXAM_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("MEDEXAM_CACHE_PREFIX", "medexam"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_COOKIE_AGE = env_int("MEDEXAM_SESSION_SECONDS", 4 * 3600)
+# Every request reads its session. With Redis it is read from the cache, and written through
+# to the database as well (`cached_db`): a Redis restart logs nobody out. Without Redis the
+# database serves it.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
-# --- Messaging --------------------------------------------------------------------------
-SMS_BACKEND = env_str("MEDEXAM_SMS_BACKEND", "medexam.messaging.sms.FileSMSBackend")
-SMS_FILE_PATH = Path(env_str("MEDEXAM_SMS_FILE", str(VAR_DIR / "sms.log")))
+# --- Background tasks ---------------------------------------------------------------------
+# (The task engine's settings go here.) Until then: commands run from cron (README).
 
-# --- Security ---------------------------------------------------------------------------
+# --- Accounts and security ----------------------------------------------------------------
+SECRET_KEY = env_secret("MEDEXAM_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "MEDEXAM_SECRET_KEY (or MEDEXAM_SECRET_KEY_FILE) is required when MEDEXAM_DEBUG "
+            "is off (the demo command sets MEDEXAM_DEBUG=1 for you)."
+        )
+    SECRET_KEY = "insecure-demo-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("MEDEXAM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("MEDEXAM_CSRF_TRUSTED_ORIGINS", [])
+# A Chinese page (or JSON for scripts) when a form is stale, instead of Django's own.
+CSRF_FAILURE_VIEW = "medexam.views.csrf_failure"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "medexam.accounts.backends.IdNumberBackend",
+    "medexam.accounts.backends.StaffBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# SMS verification codes (accounts.services): lifetime, resend interval, hourly limits.
+SMS_CODE_TTL_SECONDS = env_int("MEDEXAM_SMS_CODE_TTL_SECONDS", 600)
+SMS_CODE_RESEND_SECONDS = env_int("MEDEXAM_SMS_CODE_RESEND_SECONDS", 60)
+SMS_CODE_MAX_PER_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_HOUR", 5)
+SMS_CODE_MAX_PER_IP_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_IP_HOUR", 30)
+SMS_CODE_MAX_ATTEMPTS = env_int("MEDEXAM_SMS_CODE_MAX_ATTEMPTS", 5)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -190,7 +253,11 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("MEDEXAM_BEHIND_TLS_PROXY", False) else None
 )
 
-# --- Logging: no personal data in logs (ID numbers never reach a log line) -------------
+# --- Messaging (SMS) ----------------------------------------------------------------------
+SMS_BACKEND = env_str("MEDEXAM_SMS_BACKEND", "medexam.messaging.sms.FileSMSBackend")
+SMS_FILE_PATH = Path(env_str("MEDEXAM_SMS_FILE", str(VAR_DIR / "sms.log")))
+
+# --- Logging: no personal data in logs (ID numbers never reach a log line) -----------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -200,44 +267,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- The domain ---------------------------------------------------------------------------
 MEDEXAM_DEFAULT_EXAM = env_str("MEDEXAM_DEFAULT_EXAM", "liaoning-2022")
-
-AUTHENTICATION_BACKENDS = [
-    "medexam.accounts.backends.IdNumberBackend",
-    "medexam.accounts.backends.StaffBackend",
-]
-
-# --- Registration data in, results out: JSON API, SMS codes (issue 7) -----------------------
-INSTALLED_APPS += ["rest_framework", "drf_spectacular", "medexam.api"]
-REST_FRAMEWORK = {
-    # Tokens only: no session auth on the API, so no CSRF exposure from the pages' cookies.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["medexam.api.auth.ApiTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["medexam.api.auth.IsProvinceOfficial"],
-    # JSON only: the browsable API needs inline scripts our CSP refuses.
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # ?format= chooses the export file type (csv/xlsx), not a DRF renderer.
-    "URL_FORMAT_OVERRIDE": None,
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "医师资格考试考生服务系统 接口",
-    "DESCRIPTION": "报名数据导入、审核状态查询与审核结果导出。使用 Bearer 令牌（create_api_token 签发）。",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-}
-# SMS verification codes (accounts.services): lifetime, resend interval, hourly limits.
-SMS_CODE_TTL_SECONDS = env_int("MEDEXAM_SMS_CODE_TTL_SECONDS", 600)
-SMS_CODE_RESEND_SECONDS = env_int("MEDEXAM_SMS_CODE_RESEND_SECONDS", 60)
-SMS_CODE_MAX_PER_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_HOUR", 5)
-SMS_CODE_MAX_PER_IP_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_IP_HOUR", 30)
-SMS_CODE_MAX_ATTEMPTS = env_int("MEDEXAM_SMS_CODE_MAX_ATTEMPTS", 5)
-
-# --- Review workspace (issue 5): the queue's claim lease, renewed by the reviewer's activity;
-# deadline reminders go out this many hours before a supplement deadline.
+# The review queue's claim lease, renewed by the reviewer's activity; deadline reminders go
+# out this many hours before a supplement deadline.
 REVIEW_CLAIM_MINUTES = env_int("MEDEXAM_REVIEW_CLAIM_MINUTES", 30)
 REVIEW_REMINDER_HOURS = env_int("MEDEXAM_REVIEW_REMINDER_HOURS", 24)
-
-# A Chinese page (or JSON for scripts) when a form is stale, instead of Django's own.
-CSRF_FAILURE_VIEW = "medexam.views.csrf_failure"

@@ -1,40 +1,10 @@
-from functools import cache
-
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from medexam.accounts.models import User
 from medexam.candidates.models import normalise_id_number
-from medexam.sql import column, columns, fetch_one, instance, table
-
-_USER_FIELDS = tuple(f.name for f in User._meta.concrete_fields)
 
 
-@cache
-def _user_statement(vendor: str) -> str:
-    return (
-        f"SELECT {columns(User, _USER_FIELDS)} FROM {table(User)} "  # noqa: S608 - names from _meta
-        f"WHERE {column(User, 'id')} = %s"
-    )
-
-
-class _OneStatementUser(ModelBackend):
-    """Every request loads its user: one SQL statement, its values converted as the ORM
-    converts them (medexam.sql.instance), instead of an ORM query (medexam/sql.py). Same
-    answer as ModelBackend.get_user."""
-
-    def get_user(self, user_id):
-        try:
-            pk = User._meta.pk.to_python(user_id)
-        except ValidationError:
-            return None
-        row = fetch_one(_user_statement(connection.vendor), [pk])
-        user = instance(User, _USER_FIELDS, row) if row is not None else None
-        return user if user is not None and self.user_can_authenticate(user) else None
-
-
-class IdNumberBackend(_OneStatementUser):
+class IdNumberBackend(ModelBackend):
     """Candidates log in with their ID number (证件号码) and password."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -58,7 +28,7 @@ class IdNumberBackend(_OneStatementUser):
         return None
 
 
-class StaffBackend(_OneStatementUser):
+class StaffBackend(ModelBackend):
     """Reviewers and administrators log in with a username; candidates cannot use this path."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from medexam.accounts.models import User, VerificationCode
 from medexam.audit.services import client_ip, record
 from medexam.candidates.models import normalise_id_number
+from medexam.errors import DomainError
 from medexam.messaging.sms import get_sms_backend
 
 if TYPE_CHECKING:
@@ -37,13 +38,6 @@ RESEND_AFTER = dt.timedelta(seconds=getattr(settings, "SMS_CODE_RESEND_SECONDS",
 MAX_PER_HOUR = getattr(settings, "SMS_CODE_MAX_PER_HOUR", 5)
 MAX_PER_IP_HOUR = getattr(settings, "SMS_CODE_MAX_PER_IP_HOUR", 30)
 MAX_ATTEMPTS = getattr(settings, "SMS_CODE_MAX_ATTEMPTS", 5)
-
-
-class AccountError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ def request_code(
     subject = subject_for(id_number)
     ip = client_ip(request)
     if not normalise_id_number(id_number):
-        raise AccountError("id_number_required", "请填写报名时使用的证件号码。")
+        raise DomainError("id_number_required", "请填写报名时使用的证件号码。")
     with transaction.atomic():
         # Rate limits count rows, not users: an ID number that matches nobody is limited
         # the same way, so the answers do not tell which ID numbers are registered.
@@ -99,9 +93,9 @@ def request_code(
         latest = recent.order_by("-created_at").first()
         if latest is not None and latest.created_at > now - RESEND_AFTER:
             wait = int((latest.created_at + RESEND_AFTER - now).total_seconds()) + 1
-            raise AccountError("too_soon", f"验证码已发送，请 {wait} 秒后再重新获取。")
+            raise DomainError("too_soon", f"验证码已发送，请 {wait} 秒后再重新获取。")
         if recent.count() >= MAX_PER_HOUR:
-            raise AccountError(
+            raise DomainError(
                 "too_many_codes",
                 f"1 小时内最多获取 {MAX_PER_HOUR} 次验证码，请稍后再试；"
                 "如手机号码已更换，请联系考点工作人员更正。",
@@ -113,7 +107,7 @@ def request_code(
             ).count()
             >= MAX_PER_IP_HOUR
         ):
-            raise AccountError("too_many_from_ip", "本网络获取验证码过于频繁，请 1 小时后再试。")
+            raise DomainError("too_many_from_ip", "本网络获取验证码过于频繁，请 1 小时后再试。")
 
         user, phone = _find_candidate_user(id_number)
         if user is None:
@@ -171,7 +165,7 @@ def set_password_with_code(
     though the request fails); the code is spent once it has worked."""
     now = now or timezone.now()
     code = "".join(code.split())
-    failure: AccountError | None = None
+    failure: DomainError | None = None
     with transaction.atomic():
         row = (
             VerificationCode.objects.select_for_update()
@@ -180,18 +174,16 @@ def set_password_with_code(
             .first()
         )
         if row is None or row.expires_at <= now:
-            raise AccountError("code_expired", "验证码已过期或尚未获取，请重新获取验证码。")
+            raise DomainError("code_expired", "验证码已过期或尚未获取，请重新获取验证码。")
         if row.attempts >= MAX_ATTEMPTS:
-            raise AccountError(
-                "too_many_attempts", "验证码输错次数过多，已失效，请重新获取验证码。"
-            )
+            raise DomainError("too_many_attempts", "验证码输错次数过多，已失效，请重新获取验证码。")
         if not row.code_hash or not hmac.compare_digest(
             row.code_hash, _hmac(f"code-{subject}", code)
         ):
             row.attempts += 1
             row.save(update_fields=["attempts"])
             left = MAX_ATTEMPTS - row.attempts
-            failure = AccountError(
+            failure = DomainError(
                 "wrong_code",
                 f"验证码不正确，还可以再试 {left} 次。"
                 if left
@@ -202,7 +194,7 @@ def set_password_with_code(
             try:
                 validate_password(password, user)
             except ValidationError as exc:
-                raise AccountError(
+                raise DomainError(
                     "weak_password", "密码不符合要求：" + "".join(exc.messages)
                 ) from None
             user.set_password(password)

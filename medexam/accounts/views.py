@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 from medexam.accounts import throttling
 from medexam.accounts.forms import RequestCodeForm, SetPasswordWithCodeForm
 from medexam.accounts.models import VerificationCode
-from medexam.accounts.services import AccountError, request_code, set_password_with_code
+from medexam.accounts.services import request_code, set_password_with_code
+from medexam.errors import DomainError
 
 TITLES = {
     VerificationCode.Purpose.ACTIVATE: "激活账号",
@@ -26,7 +27,7 @@ def request_code_view(request: HttpRequest, purpose: str) -> HttpResponse:
             sent = request_code(
                 id_number=form.cleaned_data["id_number"], purpose=purpose, request=request
             )
-        except AccountError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             # The session keeps the keyed hash only, never the ID number itself.
@@ -66,7 +67,7 @@ def set_password_view(request: HttpRequest, purpose: str) -> HttpResponse:
                 purpose=purpose,
                 request=request,
             )
-        except AccountError as exc:
+        except DomainError as exc:
             form.add_error("password1" if exc.code == "weak_password" else "code", exc.message)
         else:
             del request.session[SESSION_KEY]

@@ -15,6 +15,7 @@ from medexam.accounts.models import User
 from medexam.candidates.importing import gb11643_check_char
 from medexam.candidates.models import Candidate
 from medexam.candidates.services import create_draft_applications, new_candidate_username
+from medexam.errors import DomainError
 from medexam.rules.models import Exam
 
 CANDIDATE_PASSWORD = "Demo@2022"  # noqa: S105 - demo only, printed by the demo command
@@ -362,7 +363,7 @@ def submit_some(*, exam: Exam, count: int = 12) -> int:
                 )
         try:
             services.submit_application(application_id=application.pk, actor=candidate.user)
-        except services.MaterialsError:
+        except DomainError:
             continue
         submitted += 1
     return submitted

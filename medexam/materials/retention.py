@@ -9,15 +9,12 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.materials.models import UploadedImage, private_storage
 from medexam.materials.services import discard_files
 from medexam.rules.models import Exam
 
 BATCH = 500
-
-
-class RetentionError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -30,8 +27,10 @@ def purge_exam_images(*, exam: Exam, actor=None, dry_run: bool = False) -> Purge
     """Delete every image of a closed exam. An active exam is refused: candidates may still
     be uploading and reviewers reviewing."""
     if exam.is_active:
-        raise RetentionError(
-            f"{exam.slug} is still active; close it first (candidates can then no longer log in)"
+        raise DomainError(
+            "EXAM_ACTIVE",
+            f"{exam.slug} is still active; close it first (candidates can then no longer log in)",
+            409,
         )
     images = UploadedImage.objects.filter(application__candidate__exam=exam)
     if dry_run:

@@ -12,8 +12,11 @@ every path that does not commit; files of deleted rows are removed only after th
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,9 +25,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.materials import intake, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
-from medexam.materials.states import CANDIDATE, EDITABLE_STATES, TransitionError, transition
+from medexam.materials.states import EDITABLE_STATES, check, transition
+from medexam.materials.upload_reads import ImageRow, UploadTarget
 from medexam.rules.models import MaterialItem
 from medexam.sql import insert
 
@@ -35,16 +40,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 S = Application.State
-
-
-class MaterialsError(Exception):
-    """A refusal with a stable code and a Chinese message that says what to do."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
+# An image as the lock rules read it: a model instance, or the upload's row (upload_reads).
+Picture = UploadedImage | ImageRow
 
 
 MSG_LOCKED = "已锁定：材料已提交审核或正在审核，不能修改。如需修改，请等待审核人员的通知。"
@@ -76,7 +73,7 @@ def image_is_locked(application: Application, image: UploadedImage) -> bool:
 
 
 def open_positions(
-    application: Application, item: MaterialItem, images: list[UploadedImage]
+    application: Application, item: MaterialItem, images: Sequence[Picture]
 ) -> list[int]:
     """The places of `item` a new image may go into now (`images`: the item's images)."""
     taken = {img.position for img in images if img.status == UploadedImage.Status.ACTIVE}
@@ -99,7 +96,7 @@ def open_positions(
     return [p for p in free if p in reopened]
 
 
-def _has_replacement(old: UploadedImage, images: list[UploadedImage]) -> bool:
+def _has_replacement(old: Picture, images: Sequence[Picture]) -> bool:
     return any(img.replaces_id == old.pk for img in images)
 
 
@@ -138,125 +135,206 @@ def upload_image(
     or (without `application_id`) the actor's own in the active exam.
 
     The hot path of the busiest night: intake runs before any lock and the file is written
-    before it too; under the lock come one read (upload_reads) and two inserts.
-    The review thumbnail is made when first shown (`ensure_thumbnail`)."""
-    idempotency_key = idempotency_key[:64]
-    # CPU-heavy checks run before any lock is taken.
+    before it too, so that the row lock is held for the reads and two inserts only. The file
+    stays only if its row commits (`_stored_until_committed`). The review thumbnail is made
+    when first shown (`ensure_thumbnail`)."""
+    key = idempotency_key[:64]
+    result = _inspect(data, client_name)
+    target: UploadTarget | None = None
+    with _stored_until_committed(result) as stored:
+        try:
+            with transaction.atomic():
+                target = _lock_upload_target(
+                    item_code=item_code,
+                    result=result,
+                    application_id=application_id,
+                    owner_id=None if application_id else actor.pk,
+                )
+                earlier = _earlier_attempt(target, key)
+                if earlier is not None:
+                    return UploadResult(image=earlier, created=False)
+                item = _existing_item(target)
+                _check_can_upload(target.application, target.upload_closes_at)
+                place = _choose_place(target, item, slot)
+                image = _create_image(target, item, place, result, stored.name, actor, key)
+                _record_upload(image, place, actor, request)
+        except IntegrityError as exc:
+            # Another upload took the place (or, with the same key, was this one) between our
+            # read and our insert: the database's constraints refused the second row.
+            locked = target.application.pk if target is not None else application_id
+            return _after_conflict(locked, key, exc)
+        stored.keep()
+    return UploadResult(image=image, created=True)
+
+
+def _inspect(data: bytes, client_name: str) -> intake.IntakeResult:
+    """Intake's verdict (CPU-heavy: before any lock)."""
     result = intake.inspect_image(data, client_name)
     if result.verdict == "reject":
-        raise MaterialsError(result.code, result.message)
+        raise DomainError(result.code, result.message)
+    return result
 
-    saved: list[str] = []
+
+class _StoredFile:
+    def __init__(self, name: str):
+        self.name = name
+        self.kept = False
+
+    def keep(self) -> None:
+        self.kept = True
+
+
+@contextmanager
+def _stored_until_committed(result: intake.IntakeResult) -> Iterator[_StoredFile]:
+    """The normalised file, written under a fresh server-chosen name; removed again on every
+    way out that did not `keep()` it (a refusal, a retry's answer, an error, a crash of the
+    request). A process killed in between leaves the file to `sweep_orphan_files`."""
     storage = private_storage()
-    target = None
+    stem = uuid.uuid4().hex
+    wanted = f"images/{stem[:2]}/{stem}{result.extension}"
     try:
-        # Written before the transaction so the lock is held for the reads and inserts only;
-        # every way out below that does not commit the row removes the file again.
-        stem = uuid.uuid4().hex
-        wanted = f"images/{stem[:2]}/{stem}{result.extension}"
-        try:
-            file_name = storage.save(wanted, ContentFile(result.content))
-            saved.append(file_name)
-        except OSError as exc:
-            # A full disk fails the write after the file was created; Django's storage leaves
-            # the part written. The name is a fresh UUID, so whatever is there is that part.
-            discard_files(storage, [wanted])
-            logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
-            raise MaterialsError(
-                "STORAGE_FAILED",
-                "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
-                503,
-            ) from exc
-        with transaction.atomic():
-            target = upload_reads.lock_upload_target(
-                item_code=item_code,
-                sha256=result.sha256,
-                phash=result.phash or "",
-                application_id=application_id,
-                owner_id=None if application_id else actor.pk,
-            )
-            if target is None:
-                raise MaterialsError("NOT_FOUND", "没有找到您的报名信息。", 404)
-            application, item = target.application, target.item
-            all_images, elsewhere = target.images, target.elsewhere
-            if idempotency_key:
-                # A retry of an upload that went through: answer with the first attempt's image.
-                for img in all_images:
-                    if img.idempotency_key == idempotency_key:
-                        discard_files(storage, saved)
-                        return UploadResult(image=_full_image(img.pk), created=False)
-            if item is None:
-                raise MaterialsError("UNKNOWN_ITEM", "没有这项材料，请返回材料列表重新选择。", 404)
-            _check_can_upload(application, target.upload_closes_at)
-            images = [img for img in all_images if img.item_id == item.pk]
-            position = _choose_position(application, item, images, slot)
-            replaced = next(
-                (
-                    img
-                    for img in images
-                    if img.status == UploadedImage.Status.REPLACED
-                    and img.position == position
-                    and img.round < application.round
-                    and not _has_replacement(img, images)
-                ),
-                None,
-            )
-            warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
-            warnings += _duplicate_warnings(all_images, elsewhere, result)
-            image = insert(
-                UploadedImage(
-                    application=application,
-                    item=item,
-                    slot=_slot_code(item, position),
-                    position=position,
-                    round=application.round,
-                    replaces_id=replaced.pk if replaced else None,
-                    file=file_name,
-                    format=result.format or "",
-                    width=result.width or 0,
-                    height=result.height or 0,
-                    size=len(result.content or b""),
-                    original_size=result.bytes,
-                    original_sha256=result.sha256,
-                    phash=result.phash or "",
-                    warnings=warnings,
-                    warnings_confirmed=not warnings,
-                    metrics=result.metrics,
-                    uploaded_by=actor,
-                    idempotency_key=idempotency_key,
-                )
-            )
-            record(
-                action="image.uploaded",
-                actor=actor,
-                request=request,
-                application=application,
-                target=f"image:{image.uuid}",
-                summary=f"上传 {item.name}"
-                + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
-                data={
-                    "item": item.code,
-                    "position": position,
-                    "size": image.size,
-                    "warnings": [w["code"] for w in warnings],
-                    "replaces": replaced.uuid if replaced else None,
-                },
-            )
-    except IntegrityError as exc:
-        discard_files(storage, saved)
-        if idempotency_key and target is not None:
-            existing = UploadedImage.objects.filter(
-                application_id=target.application.pk, idempotency_key=idempotency_key
-            ).first()
-            if existing is not None:
-                return UploadResult(image=_full_image(existing.pk), created=False)
-        raise MaterialsError(
-            "SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409
+        stored = _StoredFile(storage.save(wanted, ContentFile(result.content)))
+    except OSError as exc:
+        # A full disk fails the write after the file was created; Django's storage leaves
+        # the part written. The name is a fresh UUID, so whatever is there is that part.
+        discard_files(storage, [wanted])
+        logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
+        raise DomainError(
+            "STORAGE_FAILED",
+            "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
+            503,
         ) from exc
-    except BaseException:
-        discard_files(storage, saved)
-        raise
-    return UploadResult(image=image, created=True)
+    try:
+        yield stored
+    finally:
+        if not stored.kept:
+            discard_files(storage, [stored.name])
+
+
+def _lock_upload_target(
+    *,
+    item_code: str,
+    result: intake.IntakeResult,
+    application_id: int | None,
+    owner_id: int | None,
+) -> UploadTarget:
+    target = upload_reads.lock_upload_target(
+        item_code=item_code,
+        sha256=result.sha256,
+        phash=result.phash or "",
+        application_id=application_id,
+        owner_id=owner_id,
+    )
+    if target is None:
+        raise DomainError("NOT_FOUND", "没有找到您的报名信息。", 404)
+    return target
+
+
+def _earlier_attempt(target: UploadTarget, key: str) -> UploadedImage | None:
+    """A retry of an upload that went through: the first attempt's image."""
+    if not key:
+        return None
+    for img in target.images:
+        if img.idempotency_key == key:
+            return _full_image(img.pk)
+    return None
+
+
+def _existing_item(target: UploadTarget) -> MaterialItem:
+    if target.item is None:
+        raise DomainError("UNKNOWN_ITEM", "没有这项材料，请返回材料列表重新选择。", 404)
+    return target.item
+
+
+@dataclass(frozen=True)
+class _Place:
+    position: int
+    replaced: ImageRow | None  # the flagged image this one replaces
+
+
+def _choose_place(target: UploadTarget, item: MaterialItem, slot: str) -> _Place:
+    application = target.application
+    images = [img for img in target.images if img.item_id == item.pk]
+    position = _choose_position(application, item, images, slot)
+    replaced = next(
+        (
+            img
+            for img in images
+            if img.status == UploadedImage.Status.REPLACED
+            and img.position == position
+            and img.round < application.round
+            and not _has_replacement(img, images)
+        ),
+        None,
+    )
+    return _Place(position=position, replaced=replaced)
+
+
+def _create_image(
+    target: UploadTarget,
+    item: MaterialItem,
+    place: _Place,
+    result: intake.IntakeResult,
+    file_name: str,
+    actor: User,
+    key: str,
+) -> UploadedImage:
+    warnings = [{"code": w.code, "message": w.message} for w in result.warnings]
+    warnings += _duplicate_warnings(target.images, target.elsewhere, result)
+    return insert(
+        UploadedImage(
+            application=target.application,
+            item=item,
+            slot=_slot_code(item, place.position),
+            position=place.position,
+            round=target.application.round,
+            replaces_id=place.replaced.pk if place.replaced else None,
+            file=file_name,
+            format=result.format or "",
+            width=result.width or 0,
+            height=result.height or 0,
+            size=len(result.content or b""),
+            original_size=result.bytes,
+            original_sha256=result.sha256,
+            phash=result.phash or "",
+            warnings=warnings,
+            warnings_confirmed=not warnings,
+            metrics=result.metrics,
+            uploaded_by=actor,
+            idempotency_key=key,
+        )
+    )
+
+
+def _record_upload(
+    image: UploadedImage, place: _Place, actor: User, request: HttpRequest | None
+) -> None:
+    item = image.item
+    record(
+        action="image.uploaded",
+        actor=actor,
+        request=request,
+        application=image.application,
+        target=f"image:{image.uuid}",
+        summary=f"上传 {item.name}" + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
+        data={
+            "item": item.code,
+            "position": place.position,
+            "size": image.size,
+            "warnings": [w["code"] for w in image.warnings],
+            "replaces": place.replaced.uuid if place.replaced else None,
+        },
+    )
+
+
+def _after_conflict(application_id: int | None, key: str, exc: IntegrityError) -> UploadResult:
+    if key and application_id is not None:
+        existing = UploadedImage.objects.filter(
+            application_id=application_id, idempotency_key=key
+        ).first()
+        if existing is not None:
+            return UploadResult(image=_full_image(existing.pk), created=False)
+    raise DomainError("SLOT_TAKEN", "该位置刚刚已有图片上传成功，请刷新页面后查看。", 409) from exc
 
 
 def _full_image(pk: int) -> UploadedImage:
@@ -296,13 +374,13 @@ def discard_files(storage, names: list[str]) -> None:
 
 def _check_can_upload(application: Application, closes) -> None:
     if application.state not in EDITABLE_STATES:
-        raise MaterialsError("LOCKED", MSG_LOCKED, 409)
+        raise DomainError("LOCKED", MSG_LOCKED, 409)
     if _upload_window_closed(application, closes):
-        raise MaterialsError(
+        raise DomainError(
             "WINDOW_CLOSED", "报名材料上传已截止，不能再上传或修改。如有疑问请联系考点。", 409
         )
     if _supplement_closed(application):
-        raise MaterialsError(
+        raise DomainError(
             "DEADLINE_PASSED",
             "补充材料的截止时间已过，图片已重新锁定。请等待考点审核人员的通知。",
             409,
@@ -314,36 +392,36 @@ def _slot_code(item: MaterialItem, position: int) -> str:
 
 
 def _choose_position(
-    application: Application, item: MaterialItem, images: list[UploadedImage], slot: str
+    application: Application, item: MaterialItem, images: Sequence[Picture], slot: str
 ) -> int:
     open_now = open_positions(application, item, images)
     if slot:
         codes = [entry["code"] for entry in item.slots]
         if slot not in codes:
-            raise MaterialsError("UNKNOWN_SLOT", "没有这个上传位置，请返回材料列表重新选择。", 404)
+            raise DomainError("UNKNOWN_SLOT", "没有这个上传位置，请返回材料列表重新选择。", 404)
         position = codes.index(slot)
         if position in open_now:
             return position
         if any(i.position == position and i.status == UploadedImage.Status.ACTIVE for i in images):
-            raise MaterialsError(
+            raise DomainError(
                 "SLOT_TAKEN",
                 f"“{item.slot_label(slot)}”已上传图片。如需更换，请先点击“－”删除原图片，再重新上传。",
                 409,
             )
-        raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+        raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
     if open_now:
         return open_now[0]
     if application.state == S.DRAFT or item.code in application.unlocked_items:
-        raise MaterialsError(
+        raise DomainError(
             "ITEM_FULL",
             f"“{item.name}”最多上传 {item.max_count} 张，已传满。如需更换，请先删除一张再上传。",
             409,
         )
-    raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+    raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
 
 
 def _duplicate_warnings(
-    images: list[upload_reads.ImageRow], elsewhere: list[str], result: intake.IntakeResult
+    images: list[ImageRow], elsewhere: list[str], result: intake.IntakeResult
 ) -> list[dict]:
     """Same bytes or a perceptually identical picture, in this application (`images`: all
     of its images) or another's (`elsewhere`: the same bytes or hash, found by the read)."""
@@ -384,12 +462,12 @@ def _locked_image(image_uuid: uuid.UUID | str, actor: User) -> tuple[Application
         .first()
     )
     if image is None:
-        raise MaterialsError("NOT_FOUND", "没有找到这张图片，请刷新页面。", 404)
+        raise DomainError("NOT_FOUND", "没有找到这张图片，请刷新页面。", 404)
     application = _lock_application(image.application_id)
     # Re-read under the lock: a concurrent request may have deleted it meanwhile.
     image = UploadedImage.objects.select_related("item").filter(pk=image.pk).first()
     if image is None:
-        raise MaterialsError("NOT_FOUND", "这张图片已删除，请刷新页面。", 404)
+        raise DomainError("NOT_FOUND", "这张图片已删除，请刷新页面。", 404)
     return application, image
 
 
@@ -398,11 +476,11 @@ def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None)
     with transaction.atomic():
         application, image = _locked_image(image_uuid, actor)
         if image.status != UploadedImage.Status.ACTIVE:
-            raise MaterialsError("NOT_FOUND", "这张图片已删除或已被更换，请刷新页面。", 404)
+            raise DomainError("NOT_FOUND", "这张图片已删除或已被更换，请刷新页面。", 404)
         if application.state not in EDITABLE_STATES:
-            raise MaterialsError("LOCKED", MSG_LOCKED, 409)
+            raise DomainError("LOCKED", MSG_LOCKED, 409)
         if image_is_locked(application, image):
-            raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+            raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
         reviewed = application.state == S.CHANGES_REQUESTED and image.round < application.round
         record(
             action="image.replaced" if reviewed else "image.deleted",
@@ -429,7 +507,7 @@ def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = N
     with transaction.atomic():
         application, image = _locked_image(image_uuid, actor)
         if image_is_locked(application, image):
-            raise MaterialsError("LOCKED", MSG_ITEM_LOCKED, 409)
+            raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
         if not image.warnings_confirmed:
             image.warnings_confirmed = True
             image.save(update_fields=["warnings_confirmed"])
@@ -450,52 +528,59 @@ def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = N
 def submit_application(
     *, application_id: int, actor: User, request: HttpRequest | None = None
 ) -> Application:
-    from medexam.materials.selectors import submission_blockers
-
+    """提交审核: everything locks; the route and rule that apply are recorded."""
     with transaction.atomic():
         application = _lock_application(application_id)
         if application.candidate.user_id != actor.pk:
-            raise MaterialsError("NOT_FOUND", "没有找到您的报名材料。", 404)
-        if application.state not in EDITABLE_STATES:
-            raise MaterialsError("LOCKED", "材料已提交审核，内容已锁定，无需重复提交。", 409)
+            raise DomainError("NOT_FOUND", "没有找到您的报名材料。", 404)
+        check(application, "submit")
         if _upload_window_closed(application, application.candidate.exam.upload_closes_at):
-            raise MaterialsError("WINDOW_CLOSED", "报名材料提交已截止。如有疑问请联系考点。", 409)
-        blockers = submission_blockers(application)
-        if blockers.missing or blockers.unconfirmed:
-            parts = [f"“{m}”" for m in blockers.missing] + [
-                f"“{u}”的提示尚未确认" for u in blockers.unconfirmed
-            ]
-            raise MaterialsError(
-                "INCOMPLETE", "还不能提交：" + "；".join(parts) + "。请补齐后再提交。"
-            )
-        evaluation = blockers.evaluation
+            raise DomainError("WINDOW_CLOSED", "报名材料提交已截止。如有疑问请联系考点。", 409)
+        evaluation = _complete_evaluation(application)
         resubmission = application.state == S.CHANGES_REQUESTED
         application.route = evaluation.route
         application.rule_code = evaluation.rule_code
-        application.unlocked_items = []
-        application.round += 1
-        application.submitted_at = timezone.now()
-        application.supplement_deadline = None
-        if application.first_submitted_at is None:
-            application.first_submitted_at = application.submitted_at
-        application.images.filter(unlocked=True).update(unlocked=False)
-        try:
-            transition(
-                application,
-                to_state=S.SUBMITTED,
-                as_role=CANDIDATE,
-                actor=actor,
-                request=request,
-                data={
-                    "resubmission": resubmission,
-                    "rule": evaluation.rule_code,
-                    "route": evaluation.route,
-                    "round": application.round,
-                },
-            )
-        except TransitionError as exc:
-            raise MaterialsError("LOCKED", exc.message, 409) from exc
+        lock_for_review(application, now=timezone.now())
+        transition(
+            application,
+            "submit",
+            actor=actor,
+            request=request,
+            data={
+                "resubmission": resubmission,
+                "rule": evaluation.rule_code,
+                "route": evaluation.route,
+                "round": application.round,
+            },
+        )
     return application
+
+
+def _complete_evaluation(application: Application):
+    """The rules' evaluation of a complete application; what is missing or unconfirmed
+    refuses the submission, by name."""
+    from medexam.materials.selectors import submission_blockers
+
+    blockers = submission_blockers(application)
+    if blockers.missing or blockers.unconfirmed:
+        parts = [f"“{m}”" for m in blockers.missing] + [
+            f"“{u}”的提示尚未确认" for u in blockers.unconfirmed
+        ]
+        raise DomainError("INCOMPLETE", "还不能提交：" + "；".join(parts) + "。请补齐后再提交。")
+    return blockers.evaluation
+
+
+def lock_for_review(application: Application, *, now: dt.datetime) -> None:
+    """A new review round: every image locks again, the round counts up, the supplement
+    deadline ends. For the caller's transition to SUBMITTED, inside its row lock (the
+    candidate's submission, and the schedule that closes an expired supplement)."""
+    application.images.filter(unlocked=True).update(unlocked=False)
+    application.unlocked_items = []
+    application.round += 1
+    application.submitted_at = now
+    application.supplement_deadline = None
+    if application.first_submitted_at is None:
+        application.first_submitted_at = now
 
 
 # --- the reviewer's side of unlocking (called by review services, inside their lock) ---

@@ -1,4 +1,8 @@
-"""The upload's reads under the lock (why SQL: medexam/sql.py).
+"""The upload's reads under the lock, as SQL: 0.74 ms of CPU per upload against 3.57 ms for
+the same reads through the plain ORM (select_for_update + annotate + only(), the item, the
+images as model instances, the other uses; measured in one process on SQLite, 2026-12-02;
+medexam/sql.py has the whole comparison). The ORM's cost is building the four queries and
+the image instances, not running them.
 
 They return the application, locked, with its exam's upload window, the material item asked
 for, the application's images and the same picture's uses in other applications (the last

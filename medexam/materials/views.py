@@ -18,12 +18,15 @@ from django.views.decorators.http import require_POST
 
 from medexam.accounts.decorators import candidate_required
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.materials import guidance, intake, services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.intake.messages import too_large_message
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.selectors import can_view_application, materials_page
+from medexam.materials.states import EDITABLE_STATES
+from medexam.refusals import answer, wants_json
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +61,6 @@ CLIENT_MESSAGE_CODES = (
 REFUSAL_KEY = "upload_refusal"
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
 @candidate_required
 def registration(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
@@ -80,7 +79,7 @@ def materials(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
     exam = application.candidate.exam
-    editable = application.state in services.EDITABLE_STATES
+    editable = application.state in EDITABLE_STATES
     refusal = request.session.pop(REFUSAL_KEY, None)
     # A locked page lists what was uploaded; empty optional items fold into one line.
     collapsed = (
@@ -102,10 +101,22 @@ def materials(request: HttpRequest) -> HttpResponse:
             "refusal": refusal,
             "collapsed_codes": {iv.item.code for iv in collapsed},
             "upload_form": UploadForm(),
-            "editable": application.state in services.EDITABLE_STATES,
+            "editable": application.state in EDITABLE_STATES,
             "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
+            "upload_limits": UPLOAD_LIMITS,
         },
     )
+
+
+# What the page's script must know of the intake's limits (static/medexam/upload/config.js):
+# rendered from the intake itself, so the two can never disagree.
+UPLOAD_LIMITS = {
+    "maxBytes": intake.MAX_BYTES,
+    "maxKb": intake.MAX_BYTES // 1024,
+    "maxPixels": intake.MAX_PIXELS,
+    "minShortSide": intake.MIN_SHORT_SIDE,
+    "minLongSide": intake.MIN_LONG_SIDE,
+}
 
 
 # The page's script sends the picture as the request body (see upload.js); the form
@@ -129,7 +140,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
         except ValueError:
             length = 0
         if length > intake.MAX_BYTES:  # refused before reading it into memory
-            raise services.MaterialsError("FILE_TOO_LARGE", too_large_message(length), 413)
+            raise DomainError("FILE_TOO_LARGE", too_large_message(length), 413)
         return _Picked(
             data=request.body,
             name=unquote(request.headers.get("X-File-Name", ""))[:255],
@@ -138,7 +149,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
         )
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        raise services.MaterialsError("NO_FILE", form.first_error())
+        raise DomainError("NO_FILE", form.first_error())
     upload_file = form.cleaned_data["image"]
     return _Picked(
         data=upload_file.read(),
@@ -163,17 +174,15 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
             actor=request.user,
             request=request,
         )
-    except services.MaterialsError as error:
-        if _wants_json(request):
-            return JsonResponse(
-                {"ok": False, "code": error.code, "message": error.message}, status=error.status
-            )
+    except DomainError as error:
+        if wants_json(request) or error.status == 404:
+            return answer(request, error, back=reverse("materials:materials"))
         # Without script: the page lands on the item and shows the refusal there, naming it
         # (a banner at the top is out of sight ~19,000 px above the item).
         request.session[REFUSAL_KEY] = {"item": item_code, "message": error.message}
         return redirect(f"{reverse('materials:materials')}#item-{item_code}")
     image = result.image
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": True, "created": result.created, "image": _image_json(image)})
     if image.warnings:
         messages.warning(request, f"已上传，但请确认：{image.warnings[0]['message']}")
@@ -216,31 +225,26 @@ def _url_shape(name: str, prefix: str) -> str:
 def delete(request: HttpRequest, image_uuid) -> HttpResponse:
     try:
         services.delete_image(image_uuid=image_uuid, actor=request.user, request=request)
-    except services.MaterialsError as exc:
-        if _wants_json(request):
-            return JsonResponse(
-                {"ok": False, "code": exc.code, "message": exc.message}, status=exc.status
-            )
-        messages.error(request, exc.message)
-    else:
-        if _wants_json(request):
-            return JsonResponse({"ok": True})
-        messages.success(request, "图片已删除，可以重新上传。")
+    except DomainError as exc:
+        return answer(request, exc, back=reverse("materials:materials"))
+    if wants_json(request):
+        return JsonResponse({"ok": True})
+    messages.success(request, "图片已删除，可以重新上传。")
     return redirect("materials:materials")
 
 
 @candidate_required
 @require_POST
 def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
+    back = reverse(
+        "materials:submit" if request.POST.get("next") == "check" else "materials:materials"
+    )
     try:
         services.confirm_warnings(image_uuid=image_uuid, actor=request.user, request=request)
-    except services.MaterialsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已确认该图片的提示。")
-    return redirect(
-        request.POST.get("next") == "check" and "materials:submit" or "materials:materials"
-    )
+    except DomainError as exc:
+        return answer(request, exc, back=back)
+    messages.success(request, "已确认该图片的提示。")
+    return redirect(back)
 
 
 @candidate_required
@@ -252,9 +256,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             services.submit_application(
                 application_id=application.pk, actor=request.user, request=request
             )
-        except services.MaterialsError as exc:
-            messages.error(request, exc.message)
-            return redirect("materials:submit")
+        except DomainError as exc:
+            return answer(request, exc, back=reverse("materials:submit"))
         messages.success(request, "上报完成，内容已锁定。")
         return redirect("materials:materials")
     page = materials_page(application)
@@ -264,7 +267,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         {
             "application": application,
             "page": page,
-            "editable": application.state in services.EDITABLE_STATES,
+            "editable": application.state in EDITABLE_STATES,
         },
     )
 

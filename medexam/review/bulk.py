@@ -20,9 +20,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.materials.models import Application, UploadedImage
 from medexam.materials.selectors import materials_page
-from medexam.materials.states import REVIEWER, transition
+from medexam.materials.states import transition
 from medexam.review.models import Decision
 from medexam.review.services import _lock, held_by_other, scoped_applications
 
@@ -128,13 +129,11 @@ class _Skip(Exception):
 
 
 def _approve_one(application_id, version, reviewer, batch, request) -> Application:
-    from medexam.review.services import ReviewError
-
     now = timezone.now()
     with transaction.atomic():
         try:
             application = _lock(application_id, reviewer)
-        except ReviewError as exc:
+        except DomainError as exc:
             raise _Skip(exc.message) from exc
         if application.version != version:
             raise _Skip("确认后该申请已有变更，未通过，请重新查看")
@@ -147,15 +146,8 @@ def _approve_one(application_id, version, reviewer, batch, request) -> Applicati
         if reason:
             raise _Skip(reason)
         if application.state == S.SUBMITTED:
-            transition(
-                application,
-                to_state=S.IN_REVIEW,
-                as_role=REVIEWER,
-                actor=reviewer,
-                request=request,
-                notify=False,  # the approval's message follows in the same transaction
-                data={"bulk": batch},
-            )
+            # As one by one: review starts (its message is in-app only), then the approval.
+            transition(application, "start_review", actor=reviewer, request=request, data={"bulk": batch})
         decision = Decision.objects.create(
             application=application,
             round=application.round,
@@ -169,8 +161,7 @@ def _approve_one(application_id, version, reviewer, batch, request) -> Applicati
         application.claim_expires_at = None
         transition(
             application,
-            to_state=S.APPROVED,
-            as_role=REVIEWER,
+            "approve",
             actor=reviewer,
             request=request,
             data={"decision": decision.pk, "outcome": "approve", "bulk": batch},

@@ -1,36 +1,178 @@
-"""Reading the reviewer's decision form: one verdict per image, optional "please add" per
-item, then the overall outcome. Field names carry the image's uuid / the item's code."""
+"""The reviewer's forms: what each page posts, validated field by field.
+
+The forms check the input itself (a choice that exists, a number, a length); the services
+check the rules that depend on the application (its state, version, claim, route, which
+images exist) and the rules of an outcome (a rejection needs its reason). A service's
+refusal that names a field (`DomainError.field`) is added to that field of the form that
+asked (`medexam.refusals.add_to_form`), so every error can be shown beside its input.
+
+Field names of the decision form carry the image's uuid or the item's code, as the page
+renders them: `verdict-<uuid>` ("ok" / "replace"), `reason-<uuid>`, `note-<uuid>` per image;
+`add-<code>`, `reason-item-<code>`, `note-item-<code>` per item; then `outcome`, `reason`
+and the page's `version`.
+"""
 
 from __future__ import annotations
 
-from medexam.review.services import Flag
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+from medexam.accounts.models import User
+from medexam.materials.models import ReplacementReason, UploadedImage
+from medexam.review.models import Decision, PhoneCall
+from medexam.review.services import DECISIONS, Flag
+from medexam.rules.models import MaterialItem
+
+REASON_CHOICES = [("", "选择原因"), *ReplacementReason.choices]
+PICK_A_REASON = "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。"
+PICK_AN_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。"
+OUTCOME_CHOICES = [(o.value, o.label) for o in Decision.Outcome if o.value in DECISIONS]
 
 
-def flags_from_post(post, *, image_uuids: list[str], item_codes: list[str]) -> list[Flag]:
-    flags: list[Flag] = []
-    for uuid in image_uuids:
-        if post.get(f"verdict-{uuid}") == "replace":
-            flags.append(
-                Flag(
-                    reason=post.get(f"reason-{uuid}", ""),
-                    note=post.get(f"note-{uuid}", ""),
-                    image_uuid=uuid,
-                )
+class _VersionedForm(forms.Form):
+    """The application's version the page was rendered with: a decision from a stale page
+    is refused by the service (a missing or garbled version counts as stale)."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class DecisionForm(_VersionedForm):
+    outcome = forms.ChoiceField(
+        label="审核结论",
+        choices=OUTCOME_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": PICK_AN_OUTCOME, "invalid_choice": PICK_AN_OUTCOME},
+    )
+    reason = forms.CharField(
+        label="审核意见（会发送给考生）", required=False, max_length=1000, widget=forms.Textarea
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        images: Iterable[UploadedImage],
+        items: Iterable[MaterialItem],
+        **kwargs: Any,
+    ):
+        super().__init__(data, **kwargs)
+        self.image_uuids = [str(image.uuid) for image in images]
+        self.item_codes = [item.code for item in items]
+        for uuid in self.image_uuids:
+            flag = Flag(reason="", image_uuid=uuid)
+            self.fields[f"verdict-{uuid}"] = forms.ChoiceField(
+                choices=[("ok", "合格"), ("replace", "需更换")],
+                required=False,
+                initial="ok",
+                widget=forms.RadioSelect,
             )
-    for code in item_codes:
-        if post.get(f"add-{code}") == "1":
-            flags.append(
-                Flag(
-                    reason=post.get(f"reason-item-{code}", ""),
-                    note=post.get(f"note-item-{code}", ""),
-                    item_code=code,
-                )
-            )
-    return flags
+            self.fields[flag.field("reason")] = _reason_field()
+            self.fields[flag.field("note")] = _note_field()
+        for code in self.item_codes:
+            flag = Flag(reason="", item_code=code)
+            self.fields[f"add-{code}"] = forms.BooleanField(required=False, label="需补充上传")
+            self.fields[flag.field("reason")] = _reason_field(initial="incomplete")
+            self.fields[flag.field("note")] = _note_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for flag in self._flags(cleaned):
+            if not flag.reason:
+                self.add_error(flag.field("reason"), PICK_A_REASON)
+        return cleaned
+
+    def _flags(self, cleaned: dict[str, Any]) -> list[Flag]:
+        flags = []
+        for uuid in self.image_uuids:
+            if cleaned.get(f"verdict-{uuid}") == "replace":
+                flag = Flag(reason="", image_uuid=uuid)
+                flags.append(_with_input(flag, cleaned))
+        for code in self.item_codes:
+            if cleaned.get(f"add-{code}"):
+                flags.append(_with_input(Flag(reason="", item_code=code), cleaned))
+        return flags
+
+    def decision(self) -> dict[str, Any]:
+        """The validated input as `services.decide` takes it."""
+        data = self.cleaned_data
+        return {
+            "version": data["version"],
+            "outcome": data["outcome"],
+            "reason": data["reason"],
+            "flags": self._flags(data),
+        }
 
 
-def version_from_post(post) -> int | None:
-    try:
-        return int(post.get("version", ""))
-    except ValueError:
-        return None
+def _with_input(flag: Flag, cleaned: dict[str, Any]) -> Flag:
+    return Flag(
+        reason=cleaned.get(flag.field("reason")) or "",
+        note=cleaned.get(flag.field("note")) or "",
+        image_uuid=flag.image_uuid,
+        item_code=flag.item_code,
+    )
+
+
+def _reason_field(initial: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=REASON_CHOICES,
+        required=False,
+        initial=initial,
+        error_messages={"invalid_choice": PICK_A_REASON},
+    )
+
+
+def _note_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=500,
+        error_messages={"max_length": "说明最多 500 字，请精简后再提交。"},
+    )
+
+
+class OnsiteCheckForm(_VersionedForm):
+    passed = forms.TypedChoiceField(
+        choices=[("1", "原件核对无误，现场审核通过"), ("0", "现场审核不通过（必须填写理由）")],
+        coerce=lambda value: value == "1",
+        required=False,  # as the page always sent it; without it, "not passed"
+        empty_value=False,
+        initial="1",
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "请选择现场审核结果。"},
+    )
+    note = forms.CharField(label="说明", required=False, max_length=500, widget=forms.Textarea)
+
+
+class ReopenForm(_VersionedForm):
+    # Required-ness is the service's rule (REASON_REQUIRED, beside this field).
+    reason = forms.CharField(
+        label="改判理由（必填，会发送给考生）",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea,
+    )
+
+
+class PhoneCallForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="通话结果",
+        choices=PhoneCall.Outcome.choices,
+        error_messages={
+            "required": "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。",
+            "invalid_choice": "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。",
+        },
+    )
+    note = forms.CharField(label="说明", required=False, max_length=500)
+
+
+class ReassignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label="分配给",
+        # Any account: whether it may take this application is the service's rule.
+        queryset=User.objects.all(),
+        error_messages={
+            "required": "请选择要分配给的审核人员。",
+            "invalid_choice": "请选择要分配给的审核人员。",
+        },
+    )

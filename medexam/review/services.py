@@ -19,11 +19,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.formats import moment
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import can_view_application
-from medexam.materials.services import unlock_for_replacement
-from medexam.materials.states import PROVINCE, REVIEWER, SYSTEM, TransitionError, transition
+from medexam.materials.services import lock_for_review, unlock_for_replacement
+from medexam.materials.states import REVIEWABLE_STATES, allows, check, transition
 from medexam.messaging.services import notify_candidate
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
 from medexam.rules import reasons
@@ -38,17 +39,11 @@ S = Application.State
 Outcome = Decision.Outcome
 
 
-class ReviewError(Exception):
-    """A refusal; `message` is Chinese and says what was wrong and what to do."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
+def _not_found() -> DomainError:
+    # Out of scope looks exactly like "does not exist".
+    return DomainError("NOT_FOUND", "没有找到这份申请。", 404)
 
 
-NOT_FOUND = ReviewError("NOT_FOUND", "没有找到这份申请。", 404)
 MSG_STALE = (
     "该申请在您打开页面之后已有新的变更（例如其他审核人员已作出决定），您的决定没有保存。"
     "请刷新页面查看最新状态后再审核。"
@@ -83,13 +78,18 @@ def _lock(application_id: int, user: User) -> Application:
         .first()
     )
     if application is None or not is_in_scope(user, application):
-        raise NOT_FOUND  # out of scope looks exactly like "does not exist"
+        raise _not_found()
     return application
 
 
 def _check_version(application: Application, version: int | None) -> None:
     if version is None or int(version) != application.version:
-        raise ReviewError("STALE", MSG_STALE, 409)
+        raise DomainError("STALE", MSG_STALE, 409)
+
+
+def _check_not_held(application: Application, user: User, now: dt.datetime) -> None:
+    if held_by_other(application, user, now):
+        raise DomainError("HELD", _held_message(application), 409)
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def waiting_applications(user: User, now: dt.datetime | None = None):
     now = now or timezone.now()
     return (
         scoped_applications(user)
-        .filter(state__in=[S.SUBMITTED, S.IN_REVIEW])
+        .filter(state__in=REVIEWABLE_STATES)
         .filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
     )
 
@@ -130,10 +130,8 @@ def waiting_applications(user: User, now: dt.datetime | None = None):
 def _take(application: Application, user: User, now: dt.datetime, request) -> None:
     application.claimed_by = user
     application.claim_expires_at = now + lease()
-    if application.state == S.SUBMITTED:
-        transition(
-            application, to_state=S.IN_REVIEW, as_role=REVIEWER, actor=user, request=request
-        )  # saves the claim with it
+    if application.state != S.IN_REVIEW:
+        transition(application, "start_review", actor=user, request=request)  # saves the claim
     else:
         application.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
     record(
@@ -182,14 +180,9 @@ def claim_application(
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id, reviewer)
-        if application.state not in (S.SUBMITTED, S.IN_REVIEW):
-            raise ReviewError(
-                "NOT_WAITING",
-                f"该申请当前为“{application.get_state_display()}”，不在待审核状态，无需开始审核。",
-                409,
-            )
-        if held_by_other(application, reviewer, now):
-            raise ReviewError("HELD", _held_message(application), 409)
+        if application.state != S.IN_REVIEW:
+            check(application, "start_review")
+        _check_not_held(application, reviewer, now)
         Application.objects.filter(claimed_by=reviewer).exclude(pk=application.pk).update(
             claimed_by=None, claim_expires_at=None
         )
@@ -232,14 +225,14 @@ def reassign(
 ) -> Application:
     """The province hands an application to a reviewer (taking it from whoever held it)."""
     if actor.role != actor.Role.PROVINCE_REVIEWER:
-        raise ReviewError("FORBIDDEN", "只有考区审核人员可以重新分配申请。", 403)
+        raise DomainError("FORBIDDEN", "只有考区审核人员可以重新分配申请。", 403)
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id, actor)
-        if application.state not in (S.SUBMITTED, S.IN_REVIEW):
-            raise ReviewError("NOT_WAITING", "只有待审核或审核中的申请可以重新分配。", 409)
+        if application.state not in REVIEWABLE_STATES:
+            raise DomainError("NOT_WAITING", "只有待审核或审核中的申请可以重新分配。", 409)
         if not (to_reviewer.is_active and is_in_scope(to_reviewer, application)):
-            raise ReviewError(
+            raise DomainError(
                 "OUT_OF_SCOPE", "该审核人员不负责这名考生所在的考点，请选择该考点的审核人员。"
             )
         previous = application.claimed_by
@@ -273,6 +266,20 @@ class Flag:
     image_uuid: str = ""
     item_code: str = ""
 
+    def field(self, name: str) -> str:
+        """The decision form's field for this flag's `name` ("reason" or "note"): a refusal
+        about this flag names it, so the form shows it beside the flag."""
+        return f"{name}-{self.image_uuid}" if self.image_uuid else f"{name}-item-{self.item_code}"
+
+
+# The reviewer's outcome -> the transition it makes.
+DECISIONS = {
+    Outcome.APPROVE: "approve",
+    Outcome.REQUEST_CHANGES: "request_changes",
+    Outcome.REJECT: "reject",
+    Outcome.ONSITE: "send_onsite",
+}
+
 
 def decide(
     *,
@@ -284,100 +291,120 @@ def decide(
     flags: list[Flag] | tuple[Flag, ...] = (),
     request: HttpRequest | None = None,
 ) -> Decision:
+    """The reviewer's decision on an application in review: approve, request changes (which
+    unlocks exactly the flagged images and items), reject, or send to the on-site check."""
     reason = (reason or "").strip()
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         _check_version(application, version)
-        if application.state != S.IN_REVIEW:
-            raise ReviewError(
-                "NOT_IN_REVIEW",
-                f"该申请当前为“{application.get_state_display()}”，"
-                "请先点击“开始审核”领取后再作决定。",
-                409,
-            )
-        if held_by_other(application, reviewer, now):
-            raise ReviewError("HELD", _held_message(application), 409)
+        name = _transition_for(outcome)
+        check(application, name)
+        _check_not_held(application, reviewer, now)
         requests = _resolve_flags(application, flags)
-        if outcome != Outcome.REQUEST_CHANGES and requests:
-            raise ReviewError(
-                "FLAGS_WITH_OUTCOME",
-                "您标记了需要更换或补充的材料：请选择“要求更换/补充材料”，或先取消这些标记。",
-            )
-        to_state = {
-            Outcome.APPROVE: S.APPROVED,
-            Outcome.REQUEST_CHANGES: S.CHANGES_REQUESTED,
-            Outcome.REJECT: S.REJECTED,
-            Outcome.ONSITE: S.ONSITE_PENDING,
-        }.get(outcome)
-        if to_state is None:
-            raise ReviewError(
-                "BAD_OUTCOME",
-                "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。",
-            )
-        if outcome == Outcome.REQUEST_CHANGES and not requests:
-            raise ReviewError(
-                "NO_FLAGS", "要求更换材料时，请至少标记一张需要更换的图片或一项需要补充的材料。"
-            )
-        if outcome == Outcome.REJECT and not reason:
-            raise ReviewError(
-                "REASON_REQUIRED", "判定“不符合报名条件”时必须填写理由，请在审核意见中说明。"
-            )
-        if outcome == Outcome.ONSITE and application.route != "offline":
-            raise ReviewError(
-                "NOT_OFFLINE", "该考生为线上审核，不需要现场审核。请选择审核通过或其他结论。"
-            )
-
-        deadline = None
-        message_reason = reason
-        if outcome == Outcome.REQUEST_CHANGES:
-            deadline = supplement_deadline_for(application, now)
-            unlock_for_replacement(
-                application,
-                flagged={r.image.pk: (r.reason, r.note) for r in requests if r.image is not None},
-                item_codes=[r.item.code for r in requests if r.image is None],
-            )
-            application.supplement_deadline = deadline
-            message_reason = _changes_text(requests, deadline, reason)
-        submitted_at = application.submitted_at
-        application.claimed_by = None
-        application.claim_expires_at = None
-        decision = Decision.objects.create(
-            application=application,
-            round=application.round,
-            reviewer=reviewer,
-            outcome=outcome,
-            reason=reason,
-            based_on_version=application.version,
-            submitted_at=submitted_at,
-            supplement_deadline=deadline,
+        _check_decision(application, outcome, reason, requests)
+        deadline = _open_for_changes(application, requests, now) if requests else None
+        decision = _record_decision(application, reviewer, outcome, reason, deadline, requests)
+        transition(
+            application,
+            name,
+            actor=reviewer,
+            request=request,
+            reason=_changes_text(requests, deadline, reason) if deadline else reason,
+            data={
+                "decision": decision.pk,
+                "outcome": outcome,
+                "requests": [
+                    {
+                        "item": r.item.code,
+                        "image": str(r.image.uuid) if r.image else None,
+                        "reason": r.reason,
+                    }
+                    for r in requests
+                ],
+            },
         )
-        for r in requests:
-            r.decision = decision
-        ReplacementRequest.objects.bulk_create(requests)
-        try:
-            transition(
-                application,
-                to_state=to_state,
-                as_role=REVIEWER,
-                actor=reviewer,
-                request=request,
-                reason=message_reason,
-                data={
-                    "decision": decision.pk,
-                    "outcome": outcome,
-                    "requests": [
-                        {
-                            "item": r.item.code,
-                            "image": str(r.image.uuid) if r.image else None,
-                            "reason": r.reason,
-                        }
-                        for r in requests
-                    ],
-                },
-            )
-        except TransitionError as exc:
-            raise ReviewError("TRANSITION", exc.message, 409) from exc
+    return decision
+
+
+def _transition_for(outcome: str) -> str:
+    if outcome not in DECISIONS:
+        raise DomainError(
+            "BAD_OUTCOME",
+            "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。",
+            field="outcome",
+        )
+    return DECISIONS[outcome]
+
+
+def _check_decision(
+    application: Application, outcome: str, reason: str, requests: list[ReplacementRequest]
+) -> None:
+    """The rules an outcome carries (each refusal names the field it concerns)."""
+    if outcome != Outcome.REQUEST_CHANGES and requests:
+        raise DomainError(
+            "FLAGS_WITH_OUTCOME",
+            "您标记了需要更换或补充的材料：请选择“要求更换/补充材料”，或先取消这些标记。",
+            field="outcome",
+        )
+    if outcome == Outcome.REQUEST_CHANGES and not requests:
+        raise DomainError(
+            "NO_FLAGS",
+            "要求更换材料时，请至少标记一张需要更换的图片或一项需要补充的材料。",
+            field="outcome",
+        )
+    if outcome == Outcome.REJECT and not reason:
+        raise DomainError(
+            "REASON_REQUIRED",
+            "判定“不符合报名条件”时必须填写理由，请在审核意见中说明。",
+            field="reason",
+        )
+    if outcome == Outcome.ONSITE and application.route != "offline":
+        raise DomainError(
+            "NOT_OFFLINE",
+            "该考生为线上审核，不需要现场审核。请选择审核通过或其他结论。",
+            field="outcome",
+        )
+
+
+def _open_for_changes(
+    application: Application, requests: list[ReplacementRequest], now: dt.datetime
+) -> dt.datetime:
+    """Unlock exactly what was flagged until the supplement deadline, which it returns."""
+    deadline = supplement_deadline_for(application, now)
+    unlock_for_replacement(
+        application,
+        flagged={r.image.pk: (r.reason, r.note) for r in requests if r.image is not None},
+        item_codes=[r.item.code for r in requests if r.image is None],
+    )
+    application.supplement_deadline = deadline
+    return deadline
+
+
+def _record_decision(
+    application: Application,
+    reviewer: User,
+    outcome: str,
+    reason: str,
+    deadline: dt.datetime | None,
+    requests: list[ReplacementRequest],
+) -> Decision:
+    """The decision row and its replacement requests; the claim ends with it."""
+    application.claimed_by = None
+    application.claim_expires_at = None
+    decision = Decision.objects.create(
+        application=application,
+        round=application.round,
+        reviewer=reviewer,
+        outcome=outcome,
+        reason=reason,
+        based_on_version=application.version,
+        submitted_at=application.submitted_at,
+        supplement_deadline=deadline,
+    )
+    for r in requests:
+        r.decision = decision
+    ReplacementRequest.objects.bulk_create(requests)
     return decision
 
 
@@ -400,21 +427,24 @@ def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
         if flag.image_uuid:
             image = images.get(str(flag.image_uuid))
             if image is None:
-                raise ReviewError("STALE", "标记的图片已不存在或已被更换。" + MSG_STALE, 409)
+                raise DomainError("STALE", "标记的图片已不存在或已被更换。" + MSG_STALE, 409)
             item, key = image.item, f"image:{flag.image_uuid}"
         else:
             item = items.get(flag.item_code)
             if item is None:
-                raise ReviewError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
+                raise DomainError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
             image, key = None, f"item:{item.code}"
         if not reasons.is_allowed(exam, item.code, flag.reason):
-            raise ReviewError(
+            raise DomainError(
                 "BAD_REASON",
                 f"请为“{item.name}”选择一个更换原因（如不清晰、不完整等），或写明“其他”原因。",
+                field=flag.field("reason"),
             )
         if flag.reason == ReplacementReason.OTHER and not note:
-            raise ReviewError(
-                "NOTE_REQUIRED", f"“{item.name}”的原因选择了“其他”，请写明需要怎样更换。"
+            raise DomainError(
+                "NOTE_REQUIRED",
+                f"“{item.name}”的原因选择了“其他”，请写明需要怎样更换。",
+                field=flag.field("note"),
             )
         if key in seen:
             continue
@@ -463,18 +493,16 @@ def record_onsite_check(
 ) -> Decision:
     """Close an offline-route application after checking the originals on site."""
     note = (note or "").strip()
+    name = "pass_onsite" if passed else "fail_onsite"
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         _check_version(application, version)
-        if application.state != S.ONSITE_PENDING:
-            raise ReviewError(
-                "NOT_ONSITE",
-                f"该申请当前为“{application.get_state_display()}”，不在待现场审核状态。",
-                409,
-            )
+        check(application, name)
         if not passed and not note:
-            raise ReviewError(
-                "REASON_REQUIRED", "现场审核不通过时必须填写理由（例如原件与上传材料不一致）。"
+            raise DomainError(
+                "REASON_REQUIRED",
+                "现场审核不通过时必须填写理由（例如原件与上传材料不一致）。",
+                field="note",
             )
         decision = Decision.objects.create(
             application=application,
@@ -487,8 +515,7 @@ def record_onsite_check(
         )
         transition(
             application,
-            to_state=S.APPROVED if passed else S.REJECTED,
-            as_role=REVIEWER,
+            name,
             actor=reviewer,
             request=request,
             reason=("现场审核原件：" + (note or "与上传材料一致")),
@@ -509,13 +536,14 @@ def reopen(
     held by the province reviewer."""
     reason = (reason or "").strip()
     if actor.role != actor.Role.PROVINCE_REVIEWER:
-        raise ReviewError("FORBIDDEN", "只有考区审核人员可以改判已作出的决定。", 403)
+        raise DomainError("FORBIDDEN", "只有考区审核人员可以改判已作出的决定。", 403)
     if not reason:
-        raise ReviewError("REASON_REQUIRED", "改判时必须填写理由。")
+        raise DomainError("REASON_REQUIRED", "改判时必须填写理由。", field="reason")
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id, actor)
         _check_version(application, version)
+        check(application, "reopen")
         decision = Decision.objects.create(
             application=application,
             round=application.round,
@@ -527,18 +555,14 @@ def reopen(
         )
         application.claimed_by = actor
         application.claim_expires_at = now + lease()
-        try:
-            transition(
-                application,
-                to_state=S.IN_REVIEW,
-                as_role=PROVINCE,
-                actor=actor,
-                request=request,
-                reason=f"考区重新审核：{reason}",
-                data={"decision": decision.pk},
-            )
-        except TransitionError as exc:
-            raise ReviewError("TRANSITION", exc.message, 409) from exc
+        transition(
+            application,
+            "reopen",
+            actor=actor,
+            request=request,
+            reason=f"考区重新审核：{reason}",
+            data={"decision": decision.pk},
+        )
     return decision
 
 
@@ -554,8 +578,10 @@ def log_phone_call(
     with transaction.atomic():
         application = _lock(application_id, reviewer)
         if outcome not in PhoneCall.Outcome.values:
-            raise ReviewError(
-                "BAD_OUTCOME", "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。"
+            raise DomainError(
+                "BAD_OUTCOME",
+                "请选择通话结果（已接通并告知、无人接听、号码错误或其他）。",
+                field="outcome",
             )
         call = PhoneCall.objects.create(
             application=application, reviewer=reviewer, outcome=outcome, note=note
@@ -643,33 +669,18 @@ def close_expired_supplements(*, now: dt.datetime | None = None) -> int:
                 .get(pk=application_id)
             )
             if (
-                application.state != S.CHANGES_REQUESTED
+                not allows(application, "close_supplement")
                 or application.supplement_deadline is None
                 or application.supplement_deadline >= now
             ):
-                continue
-            application.images.filter(unlocked=True).update(unlocked=False)
-            application.unlocked_items = []
-            application.round += 1
-            application.submitted_at = now
-            application.supplement_deadline = None
+                continue  # resubmitted, or given a new deadline, since the list was read
+            lock_for_review(application, now=now)
             transition(
                 application,
-                to_state=S.SUBMITTED,
-                as_role=SYSTEM,
+                "close_supplement",
                 actor=None,
                 reason="补充截止时间已过",
                 data={"deadline_closed": True, "round": application.round},
-                notify=False,
-            )
-            notify_candidate(
-                application=application,
-                kind="supplement_closed",
-                subject="补充材料已截止，图片已重新锁定",
-                body=(
-                    "补充材料的截止时间已过，被标记的图片已重新锁定，不能再修改。"
-                    "您的材料已按现有内容重新进入审核，审核结果将通过站内信和短信通知您。"
-                ),
             )
             closed += 1
     return closed

@@ -15,11 +15,12 @@ from medexam import exports
 from medexam.accounts.decorators import province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
+from medexam.errors import DomainError
 from medexam.materials import guidance
-from medexam.materials.models import Application
-from medexam.review import bulk, selectors, services
+from medexam.materials.models import Application, UploadedImage
+from medexam.refusals import answer, answer_form
+from medexam.review import bulk, forms, selectors, services
 from medexam.review.exports import export_queue
-from medexam.review.forms import flags_from_post, version_from_post
 from medexam.review.models import Decision, PhoneCall
 from medexam.rules import reasons
 from medexam.rules.models import Exam
@@ -181,20 +182,13 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _refusal(request: HttpRequest, exc: services.ReviewError, pk: int) -> HttpResponse:
-    if exc.status == 404:
-        raise Http404
-    messages.error(request, exc.message)
-    return redirect(_detail(pk))
-
-
 @reviewer_required
 @require_POST
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.claim_application(application_id=pk, reviewer=request.user, request=request)
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已领取该申请，其他审核人员在您审核期间不能同时审核。")
     return redirect(_detail(pk))
 
@@ -204,33 +198,34 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.release_claim(application_id=pk, reviewer=request.user, request=request)
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已放回队列。")
     return redirect("review:queue")
+
+
+def decision_form(app: Application, data=None) -> forms.DecisionForm:
+    """The decision form of `app`: one verdict per live image, "please add" per item."""
+    return forms.DecisionForm(
+        data,
+        images=app.images.filter(status=UploadedImage.Status.ACTIVE).only("uuid"),
+        items=app.candidate.exam.items.only("code"),
+    )
 
 
 @reviewer_required
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
-    image_uuids = [
-        str(u) for u in app.images.filter(status="active").values_list("uuid", flat=True)
-    ]
-    item_codes = list(app.candidate.exam.items.values_list("code", flat=True))
-    flags = flags_from_post(request.POST, image_uuids=image_uuids, item_codes=item_codes)
+    form = decision_form(app, request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
     try:
         decision = services.decide(
-            application_id=pk,
-            reviewer=request.user,
-            version=version_from_post(request.POST),
-            outcome=request.POST.get("outcome", ""),
-            reason=request.POST.get("reason", ""),
-            flags=flags,
-            request=request,
+            application_id=pk, reviewer=request.user, request=request, **form.decision()
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, f"已保存审核结论：{decision.get_outcome_display()}，并已通知考生。")
     return redirect(_detail(pk))
 
@@ -258,17 +253,16 @@ def onsite_scan(request: HttpRequest, token: str) -> HttpResponse:
 @reviewer_required
 @require_POST
 def onsite(request: HttpRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404 before any answer about the input
+    form = forms.OnsiteCheckForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
     try:
         services.record_onsite_check(
-            application_id=pk,
-            reviewer=request.user,
-            version=version_from_post(request.POST),
-            passed=request.POST.get("passed") == "1",
-            note=request.POST.get("note", ""),
-            request=request,
+            application_id=pk, reviewer=request.user, request=request, **form.cleaned_data
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已记录现场审核结果，并已通知考生。")
     return redirect(_detail(pk))
 
@@ -276,16 +270,14 @@ def onsite(request: HttpRequest, pk: int) -> HttpResponse:
 @province_required
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404 before any answer about the input
+    form = forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
     try:
-        services.reopen(
-            application_id=pk,
-            actor=request.user,
-            version=version_from_post(request.POST),
-            reason=request.POST.get("reason", ""),
-            request=request,
-        )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+        services.reopen(application_id=pk, actor=request.user, request=request, **form.cleaned_data)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, "已重新进入审核，由您领取。")
     return redirect(_detail(pk))
 
@@ -294,16 +286,16 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     scoped_application(request, pk)
-    target = User.objects.filter(pk=request.POST.get("reviewer") or 0).first()
-    if target is None:
-        messages.error(request, "请选择要分配给的审核人员。")
-        return redirect(_detail(pk))
+    form = forms.ReassignForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk))
+    target = form.cleaned_data["reviewer"]
     try:
         services.reassign(
             application_id=pk, actor=request.user, to_reviewer=target, request=request
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk))
     messages.success(request, f"已分配给 {target}。")
     return redirect(_detail(pk))
 
@@ -311,16 +303,16 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @reviewer_required
 @require_POST
 def phone_call(request: HttpRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404 before any answer about the input
+    form = forms.PhoneCallForm(request.POST)
+    if not form.is_valid():
+        return answer_form(request, form, back=_detail(pk) + "#calls")
     try:
         services.log_phone_call(
-            application_id=pk,
-            reviewer=request.user,
-            outcome=request.POST.get("outcome", ""),
-            note=request.POST.get("note", ""),
-            request=request,
+            application_id=pk, reviewer=request.user, request=request, **form.cleaned_data
         )
-    except services.ReviewError as exc:
-        return _refusal(request, exc, pk)
+    except DomainError as exc:
+        return answer(request, exc, back=_detail(pk) + "#calls")
     messages.success(request, "已记录电话联系。")
     return redirect(_detail(pk) + "#calls")
 
@@ -359,7 +351,7 @@ def results_export(request: HttpRequest) -> HttpResponse:
             request=request,
             source="review",
         )
-    except exports.ExportError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("review:statistics")
     return _download(file)

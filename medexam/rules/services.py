@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from medexam.audit.services import record
+from medexam.errors import DomainError
 
 from .conditions import parse_date
 from .trial import check_trial_period, segment_problem
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
 
 MAX_SEGMENTS = 10
 MAX_INSTITUTION_LENGTH = 128
-
-
-class TrialSegmentsError(Exception):
-    """A refused change: a stable `code` and a Chinese `message` saying what to do."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def update_trial_segments(
@@ -64,9 +56,9 @@ def update_trial_segments(
             .get(pk=candidate_id)
         )
         if actor.pk != candidate.user_id:
-            raise TrialSegmentsError("NOT_YOURS", "只能修改本人的试用期信息。")
+            raise DomainError("NOT_YOURS", "只能修改本人的试用期信息。")
         if application is not None and application.state not in EDITABLE_STATES:
-            raise TrialSegmentsError(
+            raise DomainError(
                 "LOCKED",
                 "报名材料已提交审核，试用期信息已锁定，不能修改。"
                 "如需更正，请等待审核人员退回补充后再修改，或联系考点。",
@@ -92,19 +84,19 @@ def update_trial_segments(
 
 def _clean(segments: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     if len(segments) > MAX_SEGMENTS:
-        raise TrialSegmentsError(
+        raise DomainError(
             "TOO_MANY", f"试用期最多填写 {MAX_SEGMENTS} 段；同一机构连续的试用请合并为一段。"
         )
     cleaned = []
     for number, entry in enumerate(segments, start=1):
         problem = segment_problem(entry)
         if problem:
-            raise TrialSegmentsError("BAD_SEGMENT", f"第{number}段：{problem}。")
+            raise DomainError("BAD_SEGMENT", f"第{number}段：{problem}。")
         institution = str(entry.get("institution") or "").strip()
         if not institution:
-            raise TrialSegmentsError("NO_INSTITUTION", f"第{number}段：请填写试用机构名称。")
+            raise DomainError("NO_INSTITUTION", f"第{number}段：请填写试用机构名称。")
         if len(institution) > MAX_INSTITUTION_LENGTH:
-            raise TrialSegmentsError(
+            raise DomainError(
                 "INSTITUTION_TOO_LONG",
                 f"第{number}段：试用机构名称不能超过 {MAX_INSTITUTION_LENGTH} 个字。",
             )

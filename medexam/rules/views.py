@@ -7,9 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from medexam.errors import DomainError
+
 from .forms import SegmentFormSet, initial_from, segments_from
 from .selectors import evaluation_for, trial_timeline
-from .services import TrialSegmentsError, update_trial_segments
+from .services import update_trial_segments
 
 
 def _own_candidate(request: HttpRequest):
@@ -51,7 +53,7 @@ def trial_period(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     request=request,
                 )
-            except TrialSegmentsError as exc:
+            except DomainError as exc:
                 error = exc.message
             else:
                 candidate.refresh_from_db(fields=["trial_segments"])

@@ -8,11 +8,11 @@ from django.utils import timezone
 from medexam.accounts.models import VerificationCode
 from medexam.accounts.services import (
     MAX_ATTEMPTS,
-    AccountError,
     set_password_with_code,
 )
 from medexam.audit.models import AuditEntry
 from medexam.candidates.models import mask_id_number, mask_phone
+from medexam.errors import DomainError
 from tests.candidates.helpers import resident_id
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_the_code_never_reaches_the_audit_log(imported_candidate, sms_outbox, se
 def test_an_expired_code_is_refused(imported_candidate, sms_outbox, send_code):
     sent_at = timezone.now() - dt.timedelta(minutes=11)
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE, now=sent_at)
-    with pytest.raises(AccountError) as exc:
+    with pytest.raises(DomainError) as exc:
         set_password_with_code(
             subject=sent.subject,
             code=code_in(sms_outbox()[0]),
@@ -81,7 +81,7 @@ def test_a_code_works_once(imported_candidate, sms_outbox, send_code):
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE)
     code = code_in(sms_outbox()[0])
     set_password_with_code(subject=sent.subject, code=code, password=NEW_PASSWORD, purpose=ACTIVATE)
-    with pytest.raises(AccountError, match="过期或尚未获取"):
+    with pytest.raises(DomainError, match="过期或尚未获取"):
         set_password_with_code(
             subject=sent.subject, code=code, password="Another-Pass-77", purpose=ACTIVATE
         )
@@ -94,13 +94,13 @@ def test_wrong_codes_are_counted_and_then_the_code_is_dead(
     right = code_in(sms_outbox()[0])
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     for _attempt in range(MAX_ATTEMPTS):
-        with pytest.raises(AccountError) as exc:
+        with pytest.raises(DomainError) as exc:
             set_password_with_code(
                 subject=sent.subject, code=wrong, password=NEW_PASSWORD, purpose=ACTIVATE
             )
         assert exc.value.code == "wrong_code"
     assert "还可以再试 4 次" not in exc.value.message
-    with pytest.raises(AccountError) as exc:
+    with pytest.raises(DomainError) as exc:
         set_password_with_code(
             subject=sent.subject, code=right, password=NEW_PASSWORD, purpose=ACTIVATE
         )
@@ -113,7 +113,7 @@ def test_a_new_code_replaces_the_previous_one(imported_candidate, sms_outbox, se
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE)
     first, second = (code_in(m) for m in sms_outbox())
     if first != second:
-        with pytest.raises(AccountError):
+        with pytest.raises(DomainError):
             set_password_with_code(
                 subject=sent.subject, code=first, password=NEW_PASSWORD, purpose=ACTIVATE
             )
@@ -126,12 +126,12 @@ def test_codes_are_rate_limited_per_minute_and_per_hour(imported_candidate, sms_
     id_number = imported_candidate.id_number
     start = timezone.now() - dt.timedelta(minutes=50)
     send_code(id_number=id_number, purpose=ACTIVATE, now=start)
-    with pytest.raises(AccountError) as exc:
+    with pytest.raises(DomainError) as exc:
         send_code(id_number=id_number, purpose=ACTIVATE, now=start + dt.timedelta(seconds=30))
     assert exc.value.code == "too_soon" and "31 秒后" in exc.value.message
     for minute in range(1, 5):
         send_code(id_number=id_number, purpose=ACTIVATE, now=start + dt.timedelta(minutes=minute))
-    with pytest.raises(AccountError) as exc:
+    with pytest.raises(DomainError) as exc:
         send_code(id_number=id_number, purpose=ACTIVATE, now=start + dt.timedelta(minutes=6))
     assert exc.value.code == "too_many_codes"
     assert len(sms_outbox()) == 5
@@ -155,7 +155,7 @@ def test_a_weak_password_is_refused_and_the_code_stays_usable(
 ):
     sent = send_code(id_number=imported_candidate.id_number, purpose=ACTIVATE)
     code = code_in(sms_outbox()[0])
-    with pytest.raises(AccountError) as exc:
+    with pytest.raises(DomainError) as exc:
         set_password_with_code(
             subject=sent.subject, code=code, password="12345678", purpose=ACTIVATE
         )

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import io
+import json
+import re
 import sys
 import threading
 from pathlib import Path
@@ -54,13 +57,13 @@ class _SlowClient:
         return SimpleNamespace(status=200, body=b"")
 
 
-class _Server:
+class _Meter:
     def __init__(self):
         self.reads = 0
 
-    def cpu_seconds(self) -> float:
+    def __call__(self) -> dict:
         self.reads += 1
-        return float(self.reads)
+        return {"app": float(self.reads)}
 
 
 def test_throughput_counts_every_upload_that_ends_inside_the_window():
@@ -70,20 +73,55 @@ def test_throughput_counts_every_upload_that_ends_inside_the_window():
     loaded machine can move a connection's count by one either way; the two answers stay
     far apart.)"""
     tally = bench.Tally()
-    server = _Server()
+    meter = _Meter()
 
-    cpu = _run(bench.drive([_SlowClient(0.2) for _ in range(20)], [b"x"], 1.0, server, 0.3, tally))
+    used = _run(bench.drive([_SlowClient(0.2) for _ in range(20)], [b"x"], 1.0, meter, 0.3, tally))
 
     assert 94 <= tally.in_window <= 106
     assert tally.errors == []
     assert min(tally.latencies) >= 0.2
-    assert cpu == 1.0  # read once as the window opens and once as it closes
+    assert used["app"] == 1.0  # read once as the window opens and once as it closes
+    assert used["client"] >= 0
 
 
-def test_file_creation_probe_measures_in_the_given_folder(tmp_path):
+def test_every_connection_gets_places_for_the_planned_rate_over_the_whole_run():
+    args = SimpleNamespace(duration=20.0, rounds=4, concurrency=16)
+    items = [("other", 10), ("diploma", 5)]
 
-    cost = bench.file_creation_ms(tmp_path, count=10)
+    per_connection = bench.places_per_connection(args, items)
 
-    assert 0 < cost < 1000
-    (probe,) = tmp_path.iterdir()
-    assert len(list(probe.iterdir())) == 10
+    run_seconds = 20.0 + bench.WARMUP_SECONDS + 3 * bench.ROUND_WARMUP_SECONDS
+    each = bench.IMAGES_PER_CANDIDATE  # 15 places, and at most 15 images per candidate
+    assert per_connection * each * 16 >= bench.PLANNED_RATE * run_seconds
+    assert (per_connection - 1) * each * 16 < bench.PLANNED_RATE * run_seconds
+
+
+def test_the_baseline_stores_each_upload_as_a_new_file_in_the_products_layout(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BASELINE_DIR", str(tmp_path))
+    spec = importlib.util.spec_from_file_location(
+        "baseline_wsgi", BENCH.parent / "baseline_wsgi.py"
+    )
+    baseline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baseline)
+    answers = []
+    for body in (b"first", b"second"):
+        environ = {"CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+        answers.append(json.loads(b"".join(baseline.application(environ, lambda *a: None))))
+
+    names = [answer["name"] for answer in answers]
+    assert names[0] != names[1]
+    assert [(tmp_path / name).read_bytes() for name in names] == [b"first", b"second"]
+    assert all(re.fullmatch(r"images/([0-9a-f]{2})/\1[0-9a-f]{30}\.jpg", n) for n in names)
+    assert oct((tmp_path / names[0]).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_baseline_answer_without_its_file_fails_the_check(tmp_path, capsys):
+    (tmp_path / "kept.jpg").write_bytes(b"12345")
+    client = SimpleNamespace(stored=[("kept.jpg", 5), ("lost.jpg", 5), ("kept.jpg", 9)])
+    side = SimpleNamespace(label="baseline", clients=[client])
+
+    problems = bench.verify_baseline(side, tmp_path)
+
+    assert problems == ["baseline: 2 answers without their file, e.g. ['lost.jpg', 'kept.jpg']"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medexam.audit.models import AuditEntry
+from medexam.errors import DomainError
 from medexam.materials import services
 from medexam.materials.models import Application, UploadedImage
 from tests.materials.helpers import fill_required, stored_files, upload
@@ -22,7 +23,7 @@ def test_eight_uploads_into_one_free_place_store_exactly_one(candidate, jpeg, _p
     outcomes = run_together([lambda d=d: upload(candidate, d, item="other") for d in images])
 
     stored = [o for o in outcomes if isinstance(o, UploadedImage)]
-    refused = [o for o in outcomes if isinstance(o, services.MaterialsError)]
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(stored) == 1, outcomes
     assert len(refused) == 7 and {r.code for r in refused} == {"ITEM_FULL"}
     assert candidate.application.images.filter(item__code="other").count() == 10
@@ -48,7 +49,7 @@ def test_uploads_racing_a_submit_land_before_the_lock_or_are_refused(candidate, 
     upload_entries = AuditEntry.objects.filter(action="image.uploaded", data__item="other")
     assert all(entry.pk < submitted_at for entry in upload_entries)
     landed = [o for o in outcomes[:-1] if isinstance(o, UploadedImage)]
-    refused = [o for o in outcomes[:-1] if isinstance(o, services.MaterialsError)]
+    refused = [o for o in outcomes[:-1] if isinstance(o, DomainError)]
     assert len(landed) + len(refused) == 6
     assert {r.code for r in refused} <= {"LOCKED"}
     assert application.images.filter(item__code="other").count() == len(landed)
@@ -65,7 +66,7 @@ def test_two_deletes_of_the_same_image_remove_it_once(candidate, jpeg):
     )
 
     assert sum(1 for o in outcomes if o is None) == 1
-    assert sum(1 for o in outcomes if isinstance(o, services.MaterialsError)) == 3
+    assert sum(1 for o in outcomes if isinstance(o, DomainError)) == 3
     assert AuditEntry.objects.filter(action="image.deleted").count() == 1
 
 

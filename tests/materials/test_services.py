@@ -17,10 +17,10 @@ from PIL import Image
 
 from medexam.audit.models import AuditEntry
 from medexam.demo.images import document_image
+from medexam.errors import DomainError
 from medexam.materials import services
 from medexam.materials.models import Application, UploadedImage
-from medexam.materials.services import MaterialsError
-from medexam.materials.states import REVIEWER, transition
+from medexam.materials.states import transition
 from medexam.messaging.models import Message
 from tests.factories import CandidateFactory
 from tests.materials.helpers import fill_required, stored_files, submit, upload
@@ -43,7 +43,7 @@ def test_it_stores_the_image_under_a_server_chosen_name(candidate, jpeg, _privat
 
 
 def test_it_refuses_a_non_image_and_leaves_nothing(candidate, _private_storage):
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, b"%PDF-1.7\n" + b"x" * 5000, slot="front", name="diploma.jpg")
 
     assert refused.value.code in {"NOT_AN_IMAGE", "UNSUPPORTED_FORMAT"}
@@ -55,7 +55,7 @@ def test_it_refuses_a_non_image_and_leaves_nothing(candidate, _private_storage):
 def test_it_refuses_a_second_image_in_a_taken_slot(candidate, jpeg):
     upload(candidate, jpeg(1), slot="front")
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, jpeg(2), slot="front")
 
     assert refused.value.code == "SLOT_TAKEN"
@@ -67,7 +67,7 @@ def test_it_refuses_an_upload_beyond_the_item_cap(candidate, jpeg, _private_stor
     for seed, slot in enumerate(("front", "back", "selfie")):
         upload(candidate, jpeg(seed), slot=slot)
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, jpeg(9))
 
     assert refused.value.code == "ITEM_FULL"
@@ -101,10 +101,10 @@ def test_submitting_locks_every_image_and_tells_the_candidate(candidate, jpeg):
 
     assert application.state == S.SUBMITTED and application.round == 1
     assert application.rule_code == "R7" and application.route == "online"
-    with pytest.raises(MaterialsError) as refused_delete:
+    with pytest.raises(DomainError) as refused_delete:
         services.delete_image(image_uuid=image.uuid, actor=candidate.user)
     assert refused_delete.value.code == "LOCKED"
-    with pytest.raises(MaterialsError) as refused_upload:
+    with pytest.raises(DomainError) as refused_upload:
         upload(candidate, jpeg(77), item="other")
     assert refused_upload.value.code == "LOCKED"
     assert UploadedImage.objects.filter(pk=image.pk).exists()
@@ -115,7 +115,7 @@ def test_submitting_locks_every_image_and_tells_the_candidate(candidate, jpeg):
 def test_submitting_is_refused_while_required_items_are_missing(candidate, jpeg):
     upload(candidate, jpeg(1), slot="front")
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(candidate)
 
     assert refused.value.code == "INCOMPLETE"
@@ -127,7 +127,7 @@ def test_submitting_twice_is_refused(candidate, jpeg):
     fill_required(candidate, jpeg)
     submit(candidate)
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(candidate)
 
     assert refused.value.code == "LOCKED"
@@ -136,12 +136,12 @@ def test_submitting_twice_is_refused(candidate, jpeg):
 
 def _request_replacement(candidate, reviewer, image, items=()):
     application = Application.objects.get(pk=candidate.application.pk)
-    transition(application, to_state=S.IN_REVIEW, as_role=REVIEWER, actor=reviewer)
+    transition(application, "start_review", actor=reviewer)
     services.unlock_for_replacement(
         application, flagged={image.pk: ("unclear", "看不清")}, item_codes=list(items)
     )
     application.supplement_deadline = timezone.now() + timedelta(days=3)
-    transition(application, to_state=S.CHANGES_REQUESTED, as_role=REVIEWER, actor=reviewer)
+    transition(application, "request_changes", actor=reviewer)
     return application
 
 
@@ -152,10 +152,10 @@ def test_a_replacement_request_unlocks_exactly_the_flagged_image(candidate, jpeg
     back = candidate.application.images.get(item__code="id_proof", slot="back")
     _request_replacement(candidate, site_reviewer, front)
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.delete_image(image_uuid=back.uuid, actor=candidate.user)
     assert refused.value.code == "LOCKED"
-    with pytest.raises(MaterialsError):
+    with pytest.raises(DomainError):
         upload(candidate, jpeg(50), item="other")
 
     services.delete_image(image_uuid=front.uuid, actor=candidate.user)
@@ -178,11 +178,11 @@ def test_after_the_supplement_deadline_flagged_images_are_locked(candidate, jpeg
         supplement_deadline=timezone.now() - timedelta(minutes=1)
     )
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.delete_image(image_uuid=front.uuid, actor=candidate.user)
 
     assert refused.value.code == "LOCKED"
-    with pytest.raises(MaterialsError) as refused_upload:
+    with pytest.raises(DomainError) as refused_upload:
         upload(candidate, jpeg(3), item="other")
     assert refused_upload.value.code == "DEADLINE_PASSED"
 
@@ -191,7 +191,7 @@ def test_uploads_are_refused_after_the_upload_window_closes(candidate, jpeg, exa
     exam.upload_closes_at = timezone.now() - timedelta(hours=1)
     exam.save()
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, jpeg(1), slot="front")
 
     assert refused.value.code == "WINDOW_CLOSED"
@@ -247,7 +247,7 @@ def test_a_full_disk_gets_a_clear_answer_and_leaves_nothing(
 
     monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, jpeg(1), slot="front")
 
     assert refused.value.code == "STORAGE_FAILED"
@@ -265,7 +265,7 @@ def test_a_disk_that_fills_during_the_write_leaves_no_part_of_the_file(
     # The storage has created the file and written its first kilobyte when the disk fills.
     monkeypatch.setattr(ContentFile, "chunks", fills_up)
 
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, jpeg(1), slot="front")
 
     assert refused.value.code == "STORAGE_FAILED"
@@ -301,7 +301,7 @@ def test_every_upload_and_delete_is_in_the_audit_log(candidate, jpeg):
 
 
 def test_an_unknown_item_is_refused_and_leaves_no_file(candidate, jpeg, _private_storage):
-    with pytest.raises(MaterialsError) as refused:
+    with pytest.raises(DomainError) as refused:
         upload(candidate, jpeg(1), item="no_such_item")
 
     assert (refused.value.code, refused.value.status) == ("UNKNOWN_ITEM", 404)

@@ -51,8 +51,9 @@ def test_each_clean_application_is_approved_audited_and_told(clean, site_reviewe
         message = Message.objects.get(application=application, kind="approved")
         assert "审核通过" in message.subject
         assert OutboxMessage.objects.filter(message=message).exists()
-        # No "材料审核中" message for the step through in_review.
-        assert not Message.objects.filter(application=application, kind="in_review").exists()
+        # The step through in_review tells the candidate in the app only, as a claim does.
+        started = Message.objects.get(application=application, kind="in_review")
+        assert not OutboxMessage.objects.filter(message=started).exists()
 
 
 def test_warnings_offline_routes_and_held_applications_are_refused(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medexam.accounts.models import User
+from medexam.errors import DomainError
 from medexam.materials.models import Application
 from medexam.review import services
 from tests.factories import CandidateFactory, UserFactory
@@ -52,6 +53,6 @@ def test_two_reviewers_claiming_one_application_one_wins(exam, shenyang):
     )
 
     won = [o for o in outcomes if isinstance(o, Application)]
-    lost = [o for o in outcomes if isinstance(o, services.ReviewError)]
+    lost = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(won) == 1 and [e.code for e in lost] == ["HELD"]
     assert Application.objects.get(pk=application.pk).claimed_by_id == won[0].claimed_by_id

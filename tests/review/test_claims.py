@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from medexam.errors import DomainError
 from medexam.materials.models import Application
 from medexam.review import services
 from medexam.review.selectors import QueueFilters, queue
@@ -61,7 +62,7 @@ def test_an_expired_lease_returns_the_application_to_the_queue(
 
 def test_a_live_claim_cannot_be_taken(waiting, site_reviewer, second_site_reviewer):
     first = services.claim_next(reviewer=site_reviewer)
-    with pytest.raises(services.ReviewError) as held:
+    with pytest.raises(DomainError) as held:
         services.claim_application(application_id=first.pk, reviewer=second_site_reviewer)
     assert held.value.code == "HELD"
     assert fresh(first).claimed_by == site_reviewer
@@ -77,11 +78,11 @@ def test_the_province_reassigns_and_site_reviewers_cannot(
     waiting, site_reviewer, second_site_reviewer, other_site_reviewer, province_reviewer
 ):
     application = services.claim_next(reviewer=site_reviewer)
-    with pytest.raises(services.ReviewError):
+    with pytest.raises(DomainError):
         services.reassign(
             application_id=application.pk, actor=site_reviewer, to_reviewer=second_site_reviewer
         )
-    with pytest.raises(services.ReviewError) as out:
+    with pytest.raises(DomainError) as out:
         services.reassign(
             application_id=application.pk, actor=province_reviewer, to_reviewer=other_site_reviewer
         )
@@ -131,5 +132,5 @@ def test_phone_calls_are_logged_on_the_application(waiting, site_reviewer):
     assert (call.reviewer, call.outcome, call.note) == (site_reviewer, "no_answer", "下午再打")
     entry = AuditEntry.objects.get(action="review.phone_call")
     assert entry.summary == "电话联系考生：无人接听，下午再打"
-    with pytest.raises(services.ReviewError):
+    with pytest.raises(DomainError):
         services.log_phone_call(application_id=application.pk, reviewer=site_reviewer, outcome="x")

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from medexam.audit.models import AuditEntry
+from medexam.errors import DomainError
 from medexam.materials.models import Application
-from medexam.rules.services import TrialSegmentsError, update_trial_segments
+from medexam.rules.services import update_trial_segments
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_reviewers_and_strangers_cannot_use_it(client, candidate, site_reviewer)
 
 
 def test_the_service_refuses_someone_elses_segments(candidate, other_candidate):
-    with pytest.raises(TrialSegmentsError) as caught:
+    with pytest.raises(DomainError) as caught:
         update_trial_segments(candidate_id=candidate.pk, segments=[], actor=other_candidate.user)
     assert caught.value.code == "NOT_YOURS"
 
@@ -186,7 +187,7 @@ def test_the_service_refuses_someone_elses_segments(candidate, other_candidate):
     ],
 )
 def test_the_service_refuses_bad_segments(candidate, segments, code):
-    with pytest.raises(TrialSegmentsError) as caught:
+    with pytest.raises(DomainError) as caught:
         update_trial_segments(candidate_id=candidate.pk, segments=segments, actor=candidate.user)
     assert caught.value.code == code
     assert caught.value.message

@@ -8,6 +8,8 @@ Used by the upload service, any API and `python -m medexam check_image`.
 from .core import (
     MAX_BYTES,
     MAX_PIXELS,
+    MIN_LONG_SIDE,
+    MIN_SHORT_SIDE,
     PHASH_DUPLICATE_DISTANCE,
     Finding,
     IntakeResult,
@@ -23,6 +25,8 @@ __all__ = [
     "MAX_BYTES",
     "MAX_PIXELS",
     "MESSAGES",
+    "MIN_LONG_SIDE",
+    "MIN_SHORT_SIDE",
     "PHASH_DUPLICATE_DISTANCE",
     "Finding",
     "IntakeResult",

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from medexam.exports import FORMATS, ExportError, export_results
+from medexam.errors import DomainError
+from medexam.exports import FORMATS, export_results
 from medexam.materials.models import Application
 from medexam.rules.models import Exam
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"没有考试 {options['exam']}，请检查考试标识。") from None
         try:
             result = export_results(exam=exam, fmt=options["format"], states=options["state"])
-        except ExportError as exc:
+        except DomainError as exc:
             raise CommandError(exc.message) from None
         path = Path(options["output"] or result.filename)
         path.write_bytes(result.content)

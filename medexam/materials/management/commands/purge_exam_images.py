@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from medexam.materials.retention import RetentionError, purge_exam_images
+from medexam.errors import DomainError
+from medexam.materials.retention import purge_exam_images
 from medexam.rules.models import Exam
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             target.save(update_fields=["is_active"])
         try:
             report = purge_exam_images(exam=target, dry_run=dry_run)
-        except RetentionError as exc:
-            raise CommandError(str(exc)) from exc
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(f"{verb} {report.images} image(s), {report.files} file(s)")

@@ -147,7 +147,9 @@ def _approve_one(application_id, version, reviewer, batch, request) -> Applicati
             raise _Skip(reason)
         if application.state == S.SUBMITTED:
             # As one by one: review starts (its message is in-app only), then the approval.
-            transition(application, "start_review", actor=reviewer, request=request, data={"bulk": batch})
+            transition(
+                application, "start_review", actor=reviewer, request=request, data={"bulk": batch}
+            )
         decision = Decision.objects.create(
             application=application,
             round=application.round,

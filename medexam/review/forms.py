@@ -28,6 +28,9 @@ from medexam.rules.models import MaterialItem
 REASON_CHOICES = [("", "选择原因"), *ReplacementReason.choices]
 PICK_A_REASON = "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。"
 PICK_AN_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。"
+# An online-route candidate has no on-site check: the error must not offer one.
+PICK_AN_ONLINE_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补充材料或不符合报名条件。"
+MARK_EVERY_IMAGE = "审核通过前，请标记这张图片：合格，或需更换（并选择原因）。"
 OUTCOME_CHOICES = [(o.value, o.label) for o in Decision.Outcome if o.value in DECISIONS]
 
 
@@ -55,17 +58,25 @@ class DecisionForm(_VersionedForm):
         *,
         images: Iterable[UploadedImage],
         items: Iterable[MaterialItem],
+        route: str = "offline",
         **kwargs: Any,
     ):
         super().__init__(data, **kwargs)
+        if route != "offline":
+            self.fields["outcome"].choices = [
+                c for c in OUTCOME_CHOICES if c[0] != Decision.Outcome.ONSITE
+            ]
+            self.fields["outcome"].error_messages.update(
+                required=PICK_AN_ONLINE_OUTCOME, invalid_choice=PICK_AN_ONLINE_OUTCOME
+            )
         self.image_uuids = [str(image.uuid) for image in images]
         self.item_codes = [item.code for item in items]
         for uuid in self.image_uuids:
             flag = Flag(reason="", image_uuid=uuid)
             self.fields[f"verdict-{uuid}"] = forms.ChoiceField(
+                # No default verdict: every image is marked by the reviewer (issue 19).
                 choices=[("ok", "合格"), ("replace", "需更换")],
                 required=False,
-                initial="ok",
                 widget=forms.RadioSelect,
             )
             self.fields[flag.field("reason")] = _reason_field()
@@ -73,7 +84,7 @@ class DecisionForm(_VersionedForm):
         for code in self.item_codes:
             flag = Flag(reason="", item_code=code)
             self.fields[f"add-{code}"] = forms.BooleanField(required=False, label="需补充上传")
-            self.fields[flag.field("reason")] = _reason_field(initial="incomplete")
+            self.fields[flag.field("reason")] = _reason_field()
             self.fields[flag.field("note")] = _note_field()
 
     def clean(self) -> dict[str, Any]:
@@ -81,6 +92,10 @@ class DecisionForm(_VersionedForm):
         for flag in self._flags(cleaned):
             if not flag.reason:
                 self.add_error(flag.field("reason"), PICK_A_REASON)
+        if cleaned.get("outcome") == Decision.Outcome.APPROVE:
+            for uuid in self.image_uuids:
+                if not cleaned.get(f"verdict-{uuid}"):
+                    self.add_error(f"verdict-{uuid}", MARK_EVERY_IMAGE)
         return cleaned
 
     def _flags(self, cleaned: dict[str, Any]) -> list[Flag]:
@@ -176,3 +191,46 @@ class ReassignForm(forms.Form):
             "invalid_choice": "请选择要分配给的审核人员。",
         },
     )
+
+
+# --- what the page needs to show a decision form again ------------------------------------
+
+
+def image_fields(form: DecisionForm, uuid) -> dict[str, forms.BoundField]:
+    return {
+        "verdict": form[f"verdict-{uuid}"],
+        "reason": form[f"reason-{uuid}"],
+        "note": form[f"note-{uuid}"],
+    }
+
+
+def item_fields(form: DecisionForm, code: str) -> dict[str, forms.BoundField]:
+    return {
+        "add": form[f"add-{code}"],
+        "reason": form[f"reason-item-{code}"],
+        "note": form[f"note-item-{code}"],
+    }
+
+
+def _anchor(name: str) -> str:
+    """The element an error in the summary links to (the page's own ids)."""
+    if name.startswith("verdict-"):
+        return f"image-{name[len('verdict-') :]}"
+    if name == "outcome":
+        return "outcome-approve"
+    if name == "reason":
+        return "decision-reason"
+    return name  # reason-<uuid>, note-<uuid>, reason-item-<code>, …: the inputs' ids
+
+
+def error_summary(form: DecisionForm) -> list[tuple[str, str]]:
+    """(anchor, message) for the GOV.UK error summary, in the page's order."""
+    if not form.is_bound or not form.errors:
+        return []
+    entries = [("decision-title", e) for e in form.non_field_errors()]
+    last = ("outcome", "reason", "version")  # the decision itself comes after the images
+    names = [n for n in form.fields if n not in last] + [n for n in last if n in form.fields]
+    for name in names:
+        for message in form.errors.get(name, []):
+            entries.append((_anchor(name), message))
+    return entries

@@ -18,7 +18,7 @@ from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.materials import guidance
 from medexam.materials.models import Application, UploadedImage
-from medexam.refusals import answer, answer_form
+from medexam.refusals import add_to_form, answer, answer_form, wants_json
 from medexam.review import bulk, forms, selectors, services
 from medexam.review.exports import export_queue
 from medexam.review.models import Decision, PhoneCall
@@ -149,6 +149,12 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     if services.touch_claim(application=app, reviewer=request.user):
         app.refresh_from_db(fields=["claim_expires_at"])
+    return _application_page(request, app)
+
+
+def _application_page(request: HttpRequest, app: Application, form=None, status: int = 200):
+    """The reviewer's page of one application; `form`: a decision form that did not go
+    through, shown again with everything the reviewer chose and each error beside its input."""
     view = selectors.review_page(app, request.user)
     reviewers = []
     if request.user.role == User.Role.PROVINCE_REVIEWER:
@@ -159,6 +165,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
                 is_active=True,
             )
         )
+    form = form or decision_form(app)
     return render(
         request,
         "review/application.html",
@@ -171,6 +178,16 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
                 iv.item.code: reasons.for_item(app.candidate.exam, iv.item.code)
                 for iv in view.page.items
             },
+            "form": form,
+            "image_fields": {
+                image_view.image.pk: forms.image_fields(form, image_view.image.uuid)
+                for iv in view.page.items
+                for image_view in iv.images
+            },
+            "item_fields": {
+                iv.item.code: forms.item_fields(form, iv.item.code) for iv in view.page.items
+            },
+            "error_summary": forms.error_summary(form),
             "call_outcomes": PhoneCall.Outcome.choices,
             "outcomes": Decision.Outcome,
             "can_decide": app.state == S.IN_REVIEW and not view.held_by_other,
@@ -179,6 +196,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             and app.state in (S.APPROVED, S.REJECTED, S.ONSITE_PENDING),
             "reviewers": reviewers,
         },
+        status=status,
     )
 
 
@@ -210,6 +228,7 @@ def decision_form(app: Application, data=None) -> forms.DecisionForm:
         data,
         images=app.images.filter(status=UploadedImage.Status.ACTIVE).only("uuid"),
         items=app.candidate.exam.items.only("code"),
+        route=app.route,
     )
 
 
@@ -219,13 +238,20 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     form = decision_form(app, request.POST)
     if not form.is_valid():
-        return answer_form(request, form, back=_detail(pk))
+        if wants_json(request):
+            return answer_form(request, form, back=_detail(pk))
+        # Nothing the reviewer chose or typed is lost: the page comes back with it all.
+        return _application_page(request, app, form, status=400)
     try:
         decision = services.decide(
             application_id=pk, reviewer=request.user, request=request, **form.decision()
         )
     except DomainError as exc:
-        return answer(request, exc, back=_detail(pk))
+        if exc.status == 404 or wants_json(request):
+            return answer(request, exc, back=_detail(pk))
+        add_to_form(form, exc)
+        app = scoped_application(request, pk)  # a stale page: show the current state
+        return _application_page(request, app, form, status=exc.status)
     messages.success(request, f"已保存审核结论：{decision.get_outcome_display()}，并已通知考生。")
     return redirect(_detail(pk))
 

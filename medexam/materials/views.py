@@ -130,6 +130,7 @@ class _Picked:
     name: str
     slot: str
     idempotency_key: str
+    replaces: str = ""
 
 
 def _picked_file(request: HttpRequest) -> _Picked:
@@ -146,6 +147,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
             name=unquote(request.headers.get("X-File-Name", ""))[:255],
             slot=request.GET.get("slot", "")[:32],
             idempotency_key=key,
+            replaces=request.GET.get("replace", "")[:36],
         )
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -156,6 +158,7 @@ def _picked_file(request: HttpRequest) -> _Picked:
         name=upload_file.name or "",
         slot=form.cleaned_data["slot"],
         idempotency_key=key or form.cleaned_data["idempotency_key"],
+        replaces=str(form.cleaned_data["replace"] or ""),
     )
 
 
@@ -171,6 +174,7 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
             client_name=picked.name,
             slot=picked.slot,
             idempotency_key=picked.idempotency_key,
+            replaces=picked.replaces,
             actor=request.user,
             request=request,
         )

@@ -60,7 +60,8 @@ def test_review_round_trip(page, live_server, candidate, site_reviewer, password
     assert "审核意见：不清晰，反面文字看不清，请重新拍摄" in id_item.inner_text()
     assert page.locator("button.delete").count() == 1
     assert id_item.locator(".badge-locked").count() == 2
-    assert page.locator("form.upload-form").count() == 0
+    assert page.locator("form.upload-form:not(.replace-form)").count() == 0
+    assert page.locator("form.replace-form").count() == 1  # 更换: only on the flagged image
     id_item.locator(f"#image-{back.uuid} button.delete").click()
     form = page.locator('#item-id_proof form.upload-form[data-slot="back"]')
     form.wait_for()

@@ -37,6 +37,7 @@ class ItemView:
     replaced: list[UploadedImage]
     can_upload: bool
     slots: list[SlotView] = field(default_factory=list)
+    free: int = 0  # places a new image may go into now (several files in one pick)
 
     @property
     def count(self) -> int:
@@ -148,6 +149,7 @@ def materials_page(application: Application) -> MaterialsPage:
                 ],
                 can_upload=bool(free),
                 slots=slot_views,
+                free=len(free),
             )
         )
     return MaterialsPage(

@@ -162,9 +162,41 @@ def _picked_file(request: HttpRequest) -> _Picked:
     )
 
 
+def _upload_several(request: HttpRequest, item_code: str, files) -> HttpResponse:
+    """Without script, several files from one pick: each goes through intake and the upload
+    service on its own; the page lands on the item with what went in and what did not."""
+    done, refused = 0, []
+    key = request.POST.get("idempotency_key", "")[:48]
+    for index, upload_file in enumerate(files):
+        try:
+            services.upload_image(
+                item_code=item_code,
+                data=upload_file.read(),
+                client_name=upload_file.name or "",
+                idempotency_key=f"{key}-{index}" if key else "",
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            if error.status == 404:
+                raise Http404 from error
+            refused.append(f"第 {index + 1} 张：{error.message}")
+        else:
+            done += 1
+    if refused:
+        message = (f"已上传 {done} 张；" if done else "") + "；".join(refused)
+        request.session[REFUSAL_KEY] = {"item": item_code, "message": message}
+    else:
+        messages.success(request, f"已上传 {done} 张图片。")
+    return redirect(f"{reverse('materials:materials')}#item-{item_code}")
+
+
 @candidate_required
 @require_POST
 def upload(request: HttpRequest, item_code: str) -> HttpResponse:
+    files = request.FILES.getlist("image") if request.content_type == "multipart/form-data" else []
+    if len(files) > 1 and not request.POST.get("replace") and not request.POST.get("slot"):
+        return _upload_several(request, item_code, files)
     try:
         picked = _picked_file(request)
         # The candidate's own application in the active exam, found under its lock.

@@ -42,3 +42,37 @@ def test_one_step_replace_keeps_the_old_image_until_the_new_one_is_stored(
     assert "不清晰，反面看不清" in item and "已上传新图片，重新提交后生效" in item
     assert "已更换" in page.locator("#todo").inner_text()
     assert_accessible(page, "after one-step replace")
+
+
+def test_several_files_in_one_pick_each_with_its_own_progress(
+    page, live_server, candidate, password, jpeg, tmp_path
+):
+    from tests.browser.support import login as log_in
+
+    log_in(page, live_server, candidate.id_number, password)
+    page.goto(f"{live_server.url}/candidate/materials/#item-diploma")
+    before = page.locator("#required-progress").inner_text()
+    files = []
+    for n in range(3):
+        photo = tmp_path / f"diploma-{n}.jpg"
+        photo.write_bytes(jpeg(700 + n))
+        files.append(str(photo))
+    form = page.locator("#item-diploma form.upload-form")
+    assert form.locator('input[type="file"]').get_attribute("multiple") is not None
+    form.locator('input[type="file"]').set_input_files(files)
+    rows = page.locator("#item-diploma .batch-row")
+    rows.first.wait_for()
+    assert rows.count() == 3 and page.locator("#item-diploma .batch-row progress").count() == 3
+    screenshot(page, "ux-multi-pick")
+    page.locator("#item-diploma figure.thumb").nth(2).wait_for()
+    assert (
+        UploadedImage.objects.filter(
+            application=candidate.application, item__code="diploma"
+        ).count()
+        == 3
+    )
+    page.locator("#item-diploma .item-announce").wait_for()
+    assert "已上传 3 张" in page.locator("#item-diploma .item-announce").inner_text()
+    after = page.locator("#required-progress").inner_text()
+    assert before != after and "已完成" in after  # 已完成 1/N: the diploma counts now
+    assert_accessible(page, "after several files")

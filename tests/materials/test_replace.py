@@ -80,3 +80,25 @@ def test_the_plain_form_replaces_without_script(client, candidate, jpeg):
     assert response.status_code == 302
     live = UploadedImage.objects.filter(application=candidate.application, item__code="diploma")
     assert live.count() == 1 and live.get().pk != old.pk
+
+
+def test_without_script_several_files_from_one_pick_each_go_in(client, candidate, jpeg):
+    client.force_login(candidate.user)
+
+    response = client.post(
+        reverse("materials:upload", args=["diploma"]),
+        {
+            "image": [
+                SimpleUploadedFile("a.jpg", jpeg(11)),
+                SimpleUploadedFile("b.gif", b"GIF89a" + b"\0" * 64),
+                SimpleUploadedFile("c.jpg", jpeg(12)),
+            ]
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"].endswith("#item-diploma")
+    live = UploadedImage.objects.filter(application=candidate.application, item__code="diploma")
+    assert live.count() == 2
+    body = client.get(response["Location"]).content.decode()
+    item = body.split('id="item-diploma"', 1)[1].split("</article>", 1)[0]
+    assert "已上传 2 张" in item and "第 2 张" in item

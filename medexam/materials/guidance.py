@@ -86,19 +86,24 @@ def todo(application: Application, page) -> Todo | None:
     each item opened for additions, with the reviewer's reason and where to act."""
     if application.state != S.CHANGES_REQUESTED:
         return None
+    from medexam.materials.proposals import proposals_for
     from medexam.review.models import Decision, ReplacementRequest
 
     exam = application.candidate.exam
+    proposed = proposals_for(application)
     entries: list[TodoEntry] = []
     for iv in page.items:
         for view in iv.images:
             img = view.image
             if img.unlocked and img.round < application.round:
+                reason = _reason_text(exam, img.replacement_reason, img.replacement_note)
+                if img.pk in proposed:
+                    reason += "（审核人员已把图片转正，可直接使用）"
                 entries.append(
                     TodoEntry(
                         _image_label(img),
                         "需更换",
-                        _reason_text(exam, img.replacement_reason, img.replacement_note),
+                        reason,
                         f"image-{img.uuid}",
                         False,
                     )

@@ -95,6 +95,9 @@ class UploadedImage(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "有效"
         REPLACED = "replaced", "已被更换"
+        # A reviewer's fix (a turned copy of `replaces`), waiting for the candidate to use it
+        # or to upload a replacement; never counted, shown or locked as one of the images.
+        PROPOSED = "proposed", "审核人员建议的版本"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="images")
@@ -112,6 +115,8 @@ class UploadedImage(models.Model):
         max_length=32, blank=True, choices=ReplacementReason.choices
     )
     replacement_note = models.TextField(blank=True)
+    # Degrees clockwise a reviewer turned the original by (a proposed version; 0 otherwise).
+    rotation = models.PositiveSmallIntegerField(default=0)
 
     file = models.FileField(max_length=200)
     thumbnail = models.FileField(max_length=200, blank=True)

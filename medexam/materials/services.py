@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from medexam.audit.services import record
 from medexam.errors import DomainError
-from medexam.materials import intake, upload_reads
+from medexam.materials import intake, proposals, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import EDITABLE_STATES, check, transition
 from medexam.materials.upload_reads import ImageRow, UploadTarget
@@ -303,6 +303,7 @@ def _retire_for_replacement(
         raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
     reviewed = application.state == S.CHANGES_REQUESTED and old.round < application.round
     image = UploadedImage.objects.select_related("item").get(pk=old.pk)
+    proposals.discard_proposals(application, of_image=image)  # the candidate chose otherwise
     record(
         action="image.retired",
         actor=actor,
@@ -536,6 +537,7 @@ def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None)
         if image_is_locked(application, image):
             raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
         reviewed = application.state == S.CHANGES_REQUESTED and image.round < application.round
+        proposals.discard_proposals(application, of_image=image)
         record(
             action="image.replaced" if reviewed else "image.deleted",
             actor=actor,
@@ -629,6 +631,7 @@ def lock_for_review(application: Application, *, now: dt.datetime) -> None:
     deadline ends. For the caller's transition to SUBMITTED, inside its row lock (the
     candidate's submission, and the schedule that closes an expired supplement)."""
     application.images.filter(unlocked=True).update(unlocked=False)
+    proposals.discard_proposals(application)  # a reviewer's fix the candidate did not use
     application.unlocked_items = []
     application.round += 1
     application.submitted_at = now

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from medexam.accounts.decorators import candidate_required
 from medexam.audit.services import record
 from medexam.errors import DomainError
-from medexam.materials import guidance, intake, services
+from medexam.materials import guidance, intake, proposals, services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.intake.messages import too_large_message
@@ -99,6 +99,7 @@ def materials(request: HttpRequest) -> HttpResponse:
             "steps": guidance.next_steps(application, page.evaluation, page),
             "collapsed": collapsed,
             "refusal": refusal,
+            "proposals": proposals.proposals_for(application) if editable else {},
             "collapsed_codes": {iv.item.code for iv in collapsed},
             "upload_form": UploadForm(),
             "editable": application.state in EDITABLE_STATES,
@@ -281,6 +282,20 @@ def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
         return answer(request, exc, back=back)
     messages.success(request, "已确认该图片的提示。")
     return redirect(back)
+
+
+@candidate_required
+@require_POST
+def accept_proposal(request: HttpRequest, image_uuid) -> HttpResponse:
+    """The candidate uses the reviewer's turned version of a flagged image."""
+    try:
+        image = proposals.accept_proposal(
+            proposal_uuid=image_uuid, actor=request.user, request=request
+        )
+    except DomainError as error:
+        return answer(request, error, back=reverse("materials:materials"))
+    messages.success(request, f"已使用审核人员转正后的“{image.item.name}”。请核对后重新提交审核。")
+    return redirect(f"{reverse('materials:materials')}#image-{image.uuid}")
 
 
 @candidate_required

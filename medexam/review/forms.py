@@ -32,6 +32,8 @@ PICK_AN_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补
 PICK_AN_ONLINE_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补充材料或不符合报名条件。"
 MARK_EVERY_IMAGE = "审核通过前，请标记这张图片：合格，或需更换（并选择原因）。"
 OUTCOME_CHOICES = [(o.value, o.label) for o in Decision.Outcome if o.value in DECISIONS]
+# A reviewer's proposed fix for a sideways or upside-down picture (a new turned version).
+ROTATE_CHOICES = [(0, "不旋转"), (90, "顺时针转 90°"), (180, "转 180°"), (270, "逆时针转 90°")]
 
 
 class _VersionedForm(forms.Form):
@@ -81,6 +83,9 @@ class DecisionForm(_VersionedForm):
             )
             self.fields[flag.field("reason")] = _reason_field()
             self.fields[flag.field("note")] = _note_field()
+            self.fields[f"rotate-{uuid}"] = forms.TypedChoiceField(
+                choices=ROTATE_CHOICES, coerce=int, required=False, empty_value=0
+            )
         for code in self.item_codes:
             flag = Flag(reason="", item_code=code)
             self.fields[f"add-{code}"] = forms.BooleanField(required=False, label="需补充上传")
@@ -92,6 +97,11 @@ class DecisionForm(_VersionedForm):
         for flag in self._flags(cleaned):
             if not flag.reason:
                 self.add_error(flag.field("reason"), PICK_A_REASON)
+        for uuid in self.image_uuids:
+            if cleaned.get(f"rotate-{uuid}") and cleaned.get(f"verdict-{uuid}") != "replace":
+                self.add_error(
+                    f"rotate-{uuid}", "建议转正时，请把这张图片标为“需更换”（原因可选“方向不正”）。"
+                )
         if cleaned.get("outcome") == Decision.Outcome.APPROVE:
             for uuid in self.image_uuids:
                 if not cleaned.get(f"verdict-{uuid}"):
@@ -126,6 +136,7 @@ def _with_input(flag: Flag, cleaned: dict[str, Any]) -> Flag:
         note=cleaned.get(flag.field("note")) or "",
         image_uuid=flag.image_uuid,
         item_code=flag.item_code,
+        rotate=(cleaned.get(f"rotate-{flag.image_uuid}") or 0) if flag.image_uuid else 0,
     )
 
 
@@ -201,6 +212,7 @@ def image_fields(form: DecisionForm, uuid) -> dict[str, forms.BoundField]:
         "verdict": form[f"verdict-{uuid}"],
         "reason": form[f"reason-{uuid}"],
         "note": form[f"note-{uuid}"],
+        "rotate": form[f"rotate-{uuid}"],
     }
 
 

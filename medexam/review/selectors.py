@@ -143,7 +143,11 @@ def review_page(application: Application, user) -> ReviewPage:
     )
     # At re-review: every image the last "please replace" named, beside what replaced it.
     pairs: dict[int, list[Pair]] = defaultdict(list)
-    replacements = {img.replaces_id: img for img in images if img.replaces_id}
+    replacements = {
+        img.replaces_id: img
+        for img in images
+        if img.replaces_id and img.status != UploadedImage.Status.PROPOSED
+    }
     asked = next(
         (d for d in reversed(decisions) if d.outcome == Decision.Outcome.REQUEST_CHANGES), None
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.formats import moment
+from medexam.materials import proposals
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import can_view_application
 from medexam.materials.services import lock_for_review, unlock_for_replacement
@@ -265,6 +266,9 @@ class Flag:
     note: str = ""
     image_uuid: str = ""
     item_code: str = ""
+    # The reviewer's proposed fix: turn the image by this many degrees clockwise (90/180/270);
+    # the candidate then uses the turned version or uploads a new one.
+    rotate: int = 0
 
     def field(self, name: str) -> str:
         """The decision form's field for this flag's `name` ("reason" or "note"): a refusal
@@ -295,36 +299,83 @@ def decide(
     unlocks exactly the flagged images and items), reject, or send to the on-site check."""
     reason = (reason or "").strip()
     now = timezone.now()
-    with transaction.atomic():
-        application = _lock(application_id, reviewer)
-        _check_version(application, version)
-        name = _transition_for(outcome)
-        check(application, name)
-        _check_not_held(application, reviewer, now)
-        requests = _resolve_flags(application, flags)
-        _check_decision(application, outcome, reason, requests)
-        deadline = _open_for_changes(application, requests, now) if requests else None
-        decision = _record_decision(application, reviewer, outcome, reason, deadline, requests)
-        transition(
-            application,
-            name,
-            actor=reviewer,
-            request=request,
-            reason=_changes_text(requests, deadline, reason) if deadline else reason,
-            data={
-                "decision": decision.pk,
-                "outcome": outcome,
-                "requests": [
-                    {
-                        "item": r.item.code,
-                        "image": str(r.image.uuid) if r.image else None,
-                        "reason": r.reason,
-                    }
-                    for r in requests
-                ],
-            },
-        )
+    # Turned copies are written before the lock (CPU and file work), removed if not used.
+    turned = (
+        _turned_copies(application_id, reviewer, flags)
+        if outcome == Outcome.REQUEST_CHANGES
+        else {}
+    )
+    try:
+        with transaction.atomic():
+            decision = _decide_locked(
+                application_id, reviewer, version, outcome, reason, flags, turned, now, request
+            )
+    except BaseException:
+        proposals.discard([t.name for t, _ in turned.values()])
+        raise
     return decision
+
+
+def _decide_locked(application_id, reviewer, version, outcome, reason, flags, turned, now, request):
+    """The decision under the application's row lock (decide's transaction)."""
+    application = _lock(application_id, reviewer)
+    _check_version(application, version)
+    name = _transition_for(outcome)
+    check(application, name)
+    _check_not_held(application, reviewer, now)
+    requests = _resolve_flags(application, flags)
+    _check_decision(application, outcome, reason, requests)
+    deadline = _open_for_changes(application, requests, now) if requests else None
+    decision = _record_decision(application, reviewer, outcome, reason, deadline, requests)
+    for r in requests:
+        if r.image is not None and str(r.image.uuid) in turned:
+            copy, degrees = turned[str(r.image.uuid)]
+            proposals.create_proposal(application, r.image, copy, degrees, reviewer)
+    transition(
+        application,
+        name,
+        actor=reviewer,
+        request=request,
+        reason=_changes_text(requests, deadline, reason, set(turned)) if deadline else reason,
+        data={
+            "decision": decision.pk,
+            "outcome": outcome,
+            "requests": [
+                {
+                    "item": r.item.code,
+                    "image": str(r.image.uuid) if r.image else None,
+                    "reason": r.reason,
+                }
+                for r in requests
+            ],
+            "rotations": {uuid: degrees for uuid, (_, degrees) in turned.items()},
+        },
+    )
+    return decision
+
+
+def _turned_copies(application_id, reviewer, flags) -> dict[str, tuple]:
+    """{image uuid: (turned copy, degrees)} for the flags that propose a rotation."""
+    wanted = {f.image_uuid: f.rotate for f in flags if f.image_uuid and f.rotate}
+    if not wanted:
+        return {}
+    application = (
+        Application.objects.filter(pk=application_id).select_related("candidate__exam").first()
+    )
+    if application is None or not is_in_scope(reviewer, application):
+        raise _not_found()
+    images = UploadedImage.objects.filter(
+        application_id=application_id, uuid__in=list(wanted), status=UploadedImage.Status.ACTIVE
+    )
+    copies: dict[str, tuple] = {}
+    try:
+        for image in images:
+            degrees = wanted[str(image.uuid)]
+            copies[str(image.uuid)] = (proposals.write_turned_copy(image, degrees), degrees)
+    except BaseException:
+        proposals.discard([t.name for t, _ in copies.values()])
+        raise
+    return copies
 
 
 def _transition_for(outcome: str) -> str:
@@ -464,7 +515,9 @@ def supplement_deadline_for(application: Application, now: dt.datetime) -> dt.da
     return local.replace(hour=23, minute=59, second=59, microsecond=0)
 
 
-def _changes_text(requests: list[ReplacementRequest], deadline: dt.datetime, reason: str) -> str:
+def _changes_text(
+    requests: list[ReplacementRequest], deadline: dt.datetime, reason: str, rotated=frozenset()
+) -> str:
     lines = []
     for r in requests:
         what = r.item.name
@@ -474,6 +527,8 @@ def _changes_text(requests: list[ReplacementRequest], deadline: dt.datetime, rea
         line = f"· {what}{action}：{reasons.label(r.application.candidate.exam, r.reason)}"
         if r.note:
             line += f"，{r.note}"
+        if r.image is not None and str(r.image.uuid) in rotated:
+            line += "（审核人员已把这张图片转正，您可以直接使用转正后的图片，或重新上传）"
         lines.append(line)
     text = "\n".join(lines)
     text += f"\n请在 {moment(deadline)} 前完成更换并重新提交审核；逾期图片将重新锁定。"

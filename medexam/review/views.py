@@ -188,6 +188,7 @@ def _application_page(request: HttpRequest, app: Application, form=None, status:
                 iv.item.code: forms.item_fields(form, iv.item.code) for iv in view.page.items
             },
             "error_summary": forms.error_summary(form),
+            "rotate_choices": forms.ROTATE_CHOICES,
             "call_outcomes": PhoneCall.Outcome.choices,
             "outcomes": Decision.Outcome,
             "can_decide": app.state == S.IN_REVIEW and not view.held_by_other,

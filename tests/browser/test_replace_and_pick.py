@@ -76,3 +76,37 @@ def test_several_files_in_one_pick_each_with_its_own_progress(
     after = page.locator("#required-progress").inner_text()
     assert before != after and "已完成" in after  # 已完成 1/N: the diploma counts now
     assert_accessible(page, "after several files")
+
+
+def test_a_reviewer_proposes_a_turned_version_and_the_candidate_uses_it(
+    browser, page, live_server, candidate, site_reviewer, password, jpeg
+):
+    application = claimed(submitted_with_images(candidate, jpeg), site_reviewer)
+    back = image(application, slot="back")
+    reviewer = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    r = reviewer.new_page()
+    login(r, live_server, site_reviewer.username, password)
+    r.goto(f"{live_server.url}/review/applications/{application.pk}/")
+    r.locator(f"#rotate-{back.uuid}").select_option("90")
+    assert r.locator(f"#replace-{back.uuid}").is_checked()  # proposing a fix flags the image
+    assert r.locator(f"#reason-{back.uuid}").input_value() == "orientation"
+    r.locator("#outcome-request_changes").check()
+    with r.expect_navigation():
+        r.get_by_role("button", name="保存审核结论并通知考生").click()
+    assert fresh(application).state == "changes_requested"
+    reviewer.close()
+
+    login(page, live_server, candidate.id_number, password)
+    page.goto(f"{live_server.url}/candidate/materials/")
+    box = page.locator(f"#proposal-{back.uuid}")
+    assert "审核人员已把这张图片转正" in box.inner_text()
+    assert "可直接使用" in page.locator("#todo").inner_text()
+    assert_accessible(page, "proposal")
+    screenshot(page, "ux-rotation-proposal")
+    box.get_by_role("button", name="使用转正后的图片").click()
+    page.wait_for_load_state()
+    used = UploadedImage.objects.get(application=application, slot="back", status="active")
+    assert used.rotation == 90 and used.replaces_id == back.pk
+    assert "已更换" in page.locator("#todo").inner_text()

@@ -27,7 +27,7 @@ def render_error(request: HttpRequest | None, status: int, exception=None) -> Ht
             message = str(exception.args[0])  # only ours: Chinese texts written for people
         body = template.render({"message": message}, request)
     response = HttpResponse(body, status=status)
-    response.product_page = True
+    response.product_page = True  # type: ignore[attr-defined]  # a marker, read by the middleware below
     return response
 
 

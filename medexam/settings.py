@@ -190,13 +190,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_AGE = env_int("MEDEXAM_SESSION_SECONDS", 4 * 3600)
-# Every request reads its session. With Redis it is read from the cache, and written through
-# to the database as well (`cached_db`): a Redis restart logs nobody out. Without Redis the
-# database serves it.
+# Every request reads its session. With Redis it is read from the cache, shared by every
+# app machine, and written through to the database as well (`cached_db`): a Redis restart
+# logs nobody out. Without Redis the database serves it, read with one SQL statement
+# (medexam/accounts/sessions.py has the figures).
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "medexam.accounts.sessions"
 )
 
 # --- Background tasks ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Small helpers for the two statements written as SQL on the upload's hot path: the reads
-under the row lock (`materials/upload_reads.py`) and the upload's two inserts (`insert`).
+"""Small helpers for the few statements written as SQL on per-request hot paths: the upload's
+reads under the row lock (`materials/upload_reads.py`), its two inserts (`insert`), and every
+request's session and user loads without Redis (`accounts/sessions.py`, `accounts/backends.py`).
 
 Why any SQL at all, measured side by side with the plain ORM (the same upload path through
 select_for_update, select_related / annotate + only(), objects.create; 300 uploads through
@@ -9,16 +10,19 @@ locked reads were 2.8 ms (0.74 against 3.57 ms) and the two inserts 0.75 ms (0.2
 against 0.86 ms for the image and ~0.3 ms for the audit entry); the bench's run-to-run
 spread of server CPU per upload is about +-0.75 ms. Names come from the models' `_meta` and
 values go through Django's own field adaptation, so what is written and read is exactly what
-the ORM would write and read. Everything else uses the ORM (the session and user loads that
-also lived here went: see README, "Upload benchmark").
+the ORM would write and read. Everything else uses the ORM. The session and user loads have
+their own figures in their docstrings.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
 def quote(name: str) -> str:
@@ -29,12 +33,32 @@ def table(model: type[Model]) -> str:
     return quote(model._meta.db_table)
 
 
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete column")
+    return field
+
+
+def _column_name(field: Field[Any, Any]) -> str:
+    assert field.column is not None  # concrete fields have one
+    return field.column
+
+
 def column(model: type[Model], field: str, alias: str = "") -> str:
-    return (f"{alias}." if alias else "") + quote(model._meta.get_field(field).column)
+    return (f"{alias}." if alias else "") + quote(_column_name(_field(model, field)))
 
 
 def columns(model: type[Model], fields, alias: str = "") -> str:
     return ", ".join(column(model, name, alias) for name in fields)
+
+
+def fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """The first row of one statement (None: no row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        return tuple(row) if row is not None else None
 
 
 @cache
@@ -43,9 +67,9 @@ def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple, bool
     fields = tuple(f for f in model._meta.concrete_fields if f is not pk)
     returning = connection.features.can_return_columns_from_insert
     sql = (
-        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from _meta
+        f"INSERT INTO {table(model)} ({', '.join(quote(_column_name(f)) for f in fields)}) "  # noqa: S608 - names from _meta
         f"VALUES ({', '.join(['%s'] * len(fields))})"
-        + (f" RETURNING {quote(pk.column)}" if returning else "")
+        + (f" RETURNING {quote(_column_name(pk))}" if returning else "")
     )
     return sql, fields, returning
 
@@ -57,7 +81,7 @@ def _reading(model: type[Model], fields: tuple[str, ...], vendor: str) -> tuple:
     field's own from_db_value)."""
     found = []
     for name in fields:
-        field = model._meta.get_field(name)
+        field = _field(model, name)
         col = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
         found.append((col, tuple(converters)))
@@ -80,14 +104,14 @@ def convert(model: type[Model], fields: tuple[str, ...], values) -> list:
 def _model_order(model: type[Model], fields: tuple[str, ...]) -> tuple[list[str], list[int]]:
     """`fields`' attnames in the model's field order (Model.from_db fills the deferred
     ones by that order) and where each comes from in `fields`."""
-    wanted = {model._meta.get_field(name).attname: i for i, name in enumerate(fields)}
+    wanted = {_field(model, name).attname: i for i, name in enumerate(fields)}
     attnames = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
     if len(attnames) != len(fields):
         raise ValueError(f"not distinct concrete fields of {model.__name__}: {fields}")
     return attnames, [wanted[name] for name in attnames]
 
 
-def instance(model: type[Model], fields: tuple[str, ...], values) -> Model:
+def instance(model: type[M], fields: tuple[str, ...], values: Any) -> M:
     """A model instance from raw column values of `fields` (the other fields stay deferred),
     as the ORM's own query would build it: the same conversions, then `Model.from_db`."""
     attnames, order = _model_order(model, fields)
@@ -95,7 +119,7 @@ def instance(model: type[Model], fields: tuple[str, ...], values) -> Model:
     return model.from_db(connection.alias, attnames, [converted[i] for i in order])
 
 
-def insert(obj: Model) -> Model:
+def insert(obj: M) -> M:
     """INSERT a new instance (auto primary key) as `obj.save()` would: defaults,
     auto_now_add and each field's own database preparation, but without building the query
     through the ORM. Sends no signals: use it only for models without save receivers or
@@ -108,7 +132,9 @@ def insert(obj: Model) -> Model:
         if returning:
             pk = cursor.fetchone()[0]
         else:
-            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+            pk = connection.ops.last_insert_id(
+                cursor, model._meta.db_table, _column_name(model._meta.pk)
+            )
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias

@@ -5,23 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from medexam.accounts.models import User
 
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
-def role_required(allowed: Callable[[User], bool]):
-    def decorator(view):
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind a login (these decorators, `login_required`): its user is
+    an account, never AnonymousUser. For type checking only; Django builds the requests."""
+
+    user: User
+
+
+def role_required(allowed: Callable[[User], bool]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not allowed(request.user):
                 raise Http404
             return view(request, *args, **kwargs)
 
-        return wrapped
+        return cast(View, wrapped)
 
     return decorator
 

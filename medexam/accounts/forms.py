@@ -87,7 +87,7 @@ class SetPasswordWithCodeForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", "两次输入的密码不一致，请重新输入。")
         return cleaned

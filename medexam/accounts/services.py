@@ -190,6 +190,7 @@ def set_password_with_code(
                 else "验证码输错次数过多，已失效，请重新获取验证码。",
             )
         else:
+            assert row.user_id is not None  # a code is sent only to an account's phone
             user = User.objects.select_for_update().get(pk=row.user_id)
             try:
                 validate_password(password, user)

@@ -12,7 +12,7 @@ from medexam.accounts.models import VerificationCode
 from medexam.accounts.services import request_code, set_password_with_code
 from medexam.errors import DomainError
 
-TITLES = {
+TITLES: dict[str, str] = {
     VerificationCode.Purpose.ACTIVATE: "激活账号",
     VerificationCode.Purpose.RESET: "找回密码",
 }

@@ -28,7 +28,9 @@ class ImportReportSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     error_count = serializers.IntegerField()
     summary = serializers.CharField()
-    errors = RowErrorSerializer(many=True)
+    # The report's field is named "errors" as the API documents it; it shadows the
+    # serializer's own `errors` property, which this output-only serializer never uses.
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
     changes = serializers.DictField(
         child=serializers.DictField(child=serializers.ListField(allow_null=True)),
         help_text="报名号 → {字段: [原值, 新值]}（证件号码、手机号码已脱敏）",

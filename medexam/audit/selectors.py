@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from medexam.audit.labels import ACTIONS, action_label, role_label, target_label
@@ -24,8 +26,8 @@ class AuditFilters:
     date_to: dt.date | None = None
 
     @classmethod
-    def from_query(cls, params) -> AuditFilters:
-        def day(name):
+    def from_query(cls, params: Any) -> AuditFilters:
+        def day(name: str) -> dt.date | None:
             try:
                 return dt.date.fromisoformat(params.get(name, ""))
             except ValueError:
@@ -44,7 +46,7 @@ class AuditFilters:
     def active(self) -> bool:
         return bool(self.action or self.actor or self.image or self.date_from or self.date_to)
 
-    def apply(self, queryset):
+    def apply(self, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         if self.action:
             queryset = queryset.filter(action=self.action)
         if self.actor == "system":
@@ -67,7 +69,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
-def entries_for(application, filters: AuditFilters | None = None):
+def entries_for(application: Any, filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
     """Newest first. Ordered by id, which follows the time of writing (the table is
     append-only), so that a page boundary is one number."""
     queryset = AuditEntry.objects.filter(application=application).select_related("actor")
@@ -83,7 +85,9 @@ class LogPage:
     older: int | None  # ?before= for the older page, None on the last
 
 
-def log_page(application, filters: AuditFilters, *, before=None, after=None) -> LogPage:
+def log_page(
+    application: Any, filters: AuditFilters, *, before: int | None = None, after: int | None = None
+) -> LogPage:
     queryset = entries_for(application, filters)
     if after:
         # The page above: the PAGE_SIZE entries just newer than `after`, shown newest first.
@@ -107,7 +111,7 @@ def log_page(application, filters: AuditFilters, *, before=None, after=None) -> 
     )
 
 
-def image_labels(application) -> dict[str, str]:
+def image_labels(application: Any) -> dict[str, str]:
     """uuid → '身份证明（反面）' / '毕业证书 第2张' for every image the application holds."""
     from medexam.materials.models import UploadedImage
 
@@ -121,7 +125,7 @@ def image_labels(application) -> dict[str, str]:
     return labels
 
 
-def filter_choices(application) -> dict:
+def filter_choices(application: Any) -> dict[str, Any]:
     """What the filters offer: the actions and people that occur in this log."""
     from medexam.accounts.models import User
 
@@ -149,7 +153,7 @@ COLUMNS = [
 ]
 
 
-def entry_row(entry: AuditEntry, images: dict[str, str]) -> dict:
+def entry_row(entry: AuditEntry, images: dict[str, str]) -> dict[str, Any]:
     return {
         "when": entry.created_at,  # the page's; the export writes the ISO text below
         "created_at": timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),

@@ -4,10 +4,11 @@ under /review/ by medexam.review.urls; out of scope answers 404."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from medexam.accounts.decorators import AuthenticatedRequest
 from medexam.accounts.models import User
 from medexam.audit.selectors import (
     COLUMNS,
@@ -24,7 +25,7 @@ from medexam.materials.models import Application
 from medexam.materials.selectors import can_view_application
 
 
-def _application(request: HttpRequest, pk: int) -> Application:
+def _application(request: AuthenticatedRequest, pk: int) -> Application:
     if request.user.role != User.Role.PROVINCE_REVIEWER:
         raise Http404
     application = (
@@ -42,7 +43,7 @@ def _int(value: str | None) -> int | None:
 
 
 @login_required
-def application_log(request: HttpRequest, pk: int) -> HttpResponse:
+def application_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     filters = AuditFilters.from_query(request.GET)
     page = log_page(
@@ -71,7 +72,7 @@ def application_log(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def application_log_export(request: HttpRequest, pk: int) -> HttpResponse:
+def application_log_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:

@@ -54,7 +54,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     # Table and column names come from the model (quoted); every value is a parameter.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
+        ", ".join(quote(str(field.column)) for field in fields),
         ", ".join(["%s"] * len(fields)),
     )
     params = []

@@ -1,6 +1,7 @@
 from django import forms
 
 from medexam.exports import FORMATS
+from medexam.rules.models import Exam
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -12,7 +13,7 @@ class ImportForm(forms.Form):
         ("good_only", "只导入无问题的行，有问题的行跳过并列出"),
     ]
     exam = forms.ModelChoiceField(
-        queryset=None,
+        queryset=Exam.objects.none(),  # set per user in __init__
         label="考试",
         empty_label=None,
         error_messages={"invalid_choice": "请选择您管理范围内的考试。"},
@@ -28,9 +29,14 @@ class ImportForm(forms.Form):
         choices=MODES, initial="dry_run", widget=forms.RadioSelect, label="导入方式"
     )
 
+    def exam_field(self) -> forms.ModelChoiceField:
+        field = self.fields["exam"]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
+
     def __init__(self, *args, exams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["exam"].queryset = exams
+        self.exam_field().queryset = exams
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -45,7 +51,7 @@ class ImportForm(forms.Form):
 
 class ExportForm(forms.Form):
     exam = forms.ModelChoiceField(
-        queryset=None,
+        queryset=Exam.objects.none(),  # set per user in __init__
         label="考试",
         empty_label=None,
         error_messages={"invalid_choice": "请选择您管理范围内的考试。"},
@@ -54,6 +60,11 @@ class ExportForm(forms.Form):
         choices=[(f, f".{f}") for f in sorted(FORMATS, reverse=True)], label="格式"
     )
 
+    def exam_field(self) -> forms.ModelChoiceField:
+        field = self.fields["exam"]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
+
     def __init__(self, *args, exams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["exam"].queryset = exams
+        self.exam_field().queryset = exams

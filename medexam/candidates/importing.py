@@ -16,7 +16,10 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from django.db import models
+from django.db.models import Field
 
 from medexam.candidates.models import Candidate, normalise_id_number
 
@@ -65,7 +68,7 @@ _TRUE = {"是", "y", "yes", "true", "1", "√"}
 _FALSE = {"否", "n", "no", "false", "0", ""}
 
 # Enumerations: the Chinese label (as the model's choices say it) or the code both work.
-ENUMS: dict[str, type] = {
+ENUMS: dict[str, type[models.TextChoices]] = {
     "id_type": Candidate.IdType,
     "education_level": Candidate.EducationLevel,
     "education_type": Candidate.EducationType,
@@ -115,12 +118,12 @@ for _name, _choices in ENUMS.items():
     _lookup.update({str(label): value for value, label in _choices.choices})
     ENUM_LOOKUP[_name] = _lookup
     ENUM_ALLOWED[_name] = "、".join(str(label) for label in _choices.labels)
-MAX_LENGTH = {
-    name: Candidate._meta.get_field(name).max_length
+MAX_LENGTH: dict[str, int] = {
+    name: int(cast(Field, Candidate._meta.get_field(name)).max_length or 0)
     for name in ("registration_no", "name", "exam_category", "major", "trial_institution")
 }
 DEFAULTS = {
-    name: Candidate._meta.get_field(name).get_default()
+    name: cast(Field, Candidate._meta.get_field(name)).get_default()
     for name in ("education_level", "education_type", "residency", "extra_exam")
 }
 TRIAL_STATUS = {

@@ -1,11 +1,21 @@
 """Who may manage which exam's registration data (import, export, API)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from medexam.accounts.models import User
 from medexam.rules.models import Exam
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def may_manage(user, exam: Exam) -> bool:
+
+def may_manage(user: User | AnonymousUser, exam: Exam) -> bool:
     """Administrators: every exam. Province officials: their province's exams. Nobody else."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     if user.is_superuser or user.role == user.Role.ADMIN:
         return True
@@ -16,7 +26,7 @@ def may_manage(user, exam: Exam) -> bool:
     )
 
 
-def exams_managed_by(user):
+def exams_managed_by(user: User) -> QuerySet[Exam]:
     exams = Exam.objects.order_by("-year", "slug")
     if user.is_superuser or user.role == user.Role.ADMIN:
         return exams

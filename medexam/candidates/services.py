@@ -217,7 +217,14 @@ def import_candidates(
 
 
 def _save_run(
-    report: ImportReport, *, exam, actor, source, filename, sha256, applied: bool = False
+    report: ImportReport,
+    *,
+    exam: Exam,
+    actor: User | None,
+    source: str,
+    filename: str,
+    sha256: str,
+    applied: bool = False,
 ) -> ImportRun:
     return ImportRun.objects.create(
         exam=exam,
@@ -324,7 +331,14 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
         insert_rows(Application, [{"candidate_id": pk} for pk in candidate_ids])
 
 
-def _update(plan, *, run: ImportRun, actor, request, sites: dict[int, str]) -> None:
+def _update(
+    plan: Any,
+    *,
+    run: ImportRun,
+    actor: User | None,
+    request: HttpRequest | None,
+    sites: dict[int, str],
+) -> None:
     from medexam.accounts.models import User
     from medexam.materials.models import Application
 

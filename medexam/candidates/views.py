@@ -4,10 +4,11 @@ results. Province officials use them for their own province (candidates.selector
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from medexam.accounts.decorators import AuthenticatedRequest
 from medexam.candidates.forms import ExportForm, ImportForm
 from medexam.candidates.importing import template_headers
 from medexam.candidates.models import ImportRun
@@ -16,13 +17,13 @@ from medexam.candidates.services import import_candidates
 from medexam.exports import export_results
 
 
-def _refuse(request: HttpRequest) -> HttpResponse:
+def _refuse(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "candidates/forbidden.html", status=403)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthenticatedRequest) -> HttpResponse:
     exams = exams_managed_by(request.user)
     if not exams.exists():
         return _refuse(request)
@@ -58,7 +59,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_download(request: HttpRequest) -> HttpResponse:
+def export_download(request: AuthenticatedRequest) -> HttpResponse:
     exams = exams_managed_by(request.user)
     if not exams.exists():
         return _refuse(request)
@@ -89,7 +90,7 @@ def export_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def template_download(request: HttpRequest) -> HttpResponse:
+def template_download(request: AuthenticatedRequest) -> HttpResponse:
     from openpyxl import Workbook
 
     if not exams_managed_by(request.user).exists():

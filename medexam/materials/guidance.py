@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core import signing
 
@@ -135,7 +136,7 @@ def todo(application: Application, page) -> Todo | None:
             "item"
         ):
             iv = by_code.get(r.item.code)
-            added = bool(iv) and any(v.image.round == application.round for v in iv.images)
+            added = iv is not None and any(v.image.round == application.round for v in iv.images)
             entries.append(
                 TodoEntry(
                     r.item.name,
@@ -167,7 +168,8 @@ def onsite_info(application: Application, page=None) -> OnsiteInfo | None:
     if not data:
         return None
     site = application.candidate.exam_site
-    site_row = next((s for s in (exam.rules or {}).get("sites", []) if s["code"] == site.code), {})
+    sites: list[dict[str, Any]] = (exam.rules or {}).get("sites", [])
+    site_row: dict[str, Any] = next((s for s in sites if s["code"] == site.code), {})
     address = site_row.get("address") or data["address"].format(site=site.name)
     starts, ends = dt.date.fromisoformat(data["starts_on"]), dt.date.fromisoformat(data["ends_on"])
     dates = day(starts) if starts == ends else f"{day(starts)}至{day(ends)}"

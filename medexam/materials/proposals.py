@@ -53,7 +53,7 @@ def write_turned_copy(image: UploadedImage, degrees: int) -> Turned:
     if degrees not in ROTATIONS:
         raise DomainError("BAD_ROTATION", "只能旋转 90°、180° 或 270°。", field="rotate")
     storage = private_storage()
-    with storage.open(image.file.name, "rb") as fh:
+    with storage.open(str(image.file.name), "rb") as fh:
         picture = Image.open(io.BytesIO(fh.read()))
         picture.load()
     turned = picture.transpose(ROTATIONS[degrees])
@@ -140,6 +140,7 @@ def proposals_for(application: Application) -> dict[int, UploadedImage]:
         for p in UploadedImage.objects.filter(
             application=application, status=UploadedImage.Status.PROPOSED
         )
+        if p.replaces_id is not None
     }
 
 
@@ -171,7 +172,7 @@ def accept_proposal(
             .first()
         )
         original = proposal.replaces if proposal is not None else None
-        if original is None or original.status != UploadedImage.Status.ACTIVE:
+        if proposal is None or original is None or original.status != UploadedImage.Status.ACTIVE:
             raise DomainError("NOT_FOUND", "这个建议已不存在，请刷新页面。", 404)
         if application.state != S.CHANGES_REQUESTED or image_is_locked(application, original):
             raise DomainError("LOCKED", "材料已锁定，不能再使用这个建议。", 409)

@@ -5,6 +5,7 @@ log stay (they hold no images); replacement requests lose their link to the imag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 
@@ -48,7 +49,7 @@ def purge_exam_images(*, exam: Exam, actor=None, dry_run: bool = False) -> Purge
             UploadedImage.objects.filter(pk__in=[pk for pk, _, _ in batch]).delete()
             # Files go only once the rows are gone for good; a crash in between leaves
             # unreferenced files, which sweep_orphan_files removes.
-            transaction.on_commit(lambda names=names: discard_files(storage, names), robust=True)
+            transaction.on_commit(partial(discard_files, storage, names), robust=True)
         total_images += len(batch)
         total_files += len(names)
     record(

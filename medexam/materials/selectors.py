@@ -4,12 +4,18 @@ and what still blocks a submission. A fixed number of queries, whatever the cata
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from medexam.materials.models import Application, UploadedImage
 from medexam.materials.services import image_is_locked, open_positions
 from medexam.rules.evaluation import Evaluation, ItemVerdict
 from medexam.rules.models import MaterialItem
 from medexam.rules.selectors import evaluation_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from medexam.accounts.models import User
 
 STATUS_ORDER = {"required": 0, "check": 1, "recommended": 2, "optional": 3, "not_applicable": 4}
 
@@ -178,13 +184,13 @@ def submission_blockers(application: Application) -> Blockers:
     return Blockers(evaluation=page.evaluation, missing=missing, unconfirmed=unconfirmed)
 
 
-def can_view_application(user, application: Application) -> bool:
+def can_view_application(user: User | AnonymousUser, application: Application) -> bool:
     """Least privilege: the candidate, or a reviewer whose scope holds the candidate's site."""
     if not user.is_authenticated:
         return False
     candidate = application.candidate
     if user.role == user.Role.CANDIDATE:
-        return candidate.user_id == user.pk
+        return bool(candidate.user_id == user.pk)
     if user.role == user.Role.SITE_REVIEWER:
         return user.exam_site_id is not None and candidate.exam_site_id == user.exam_site_id
     if user.role == user.Role.PROVINCE_REVIEWER:

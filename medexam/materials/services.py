@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from medexam.accounts.models import User
+    from medexam.rules.evaluation import Evaluation
 
 logger = logging.getLogger(__name__)
 S = Application.State
@@ -109,7 +111,7 @@ def _supplement_closed(application: Application) -> bool:
     return deadline is not None and timezone.now() > deadline
 
 
-def _upload_window_closed(application: Application, closes) -> bool:
+def _upload_window_closed(application: Application, closes: dt.datetime | None) -> bool:
     """`closes`: the exam's upload_closes_at (None: no deadline), passed in because the
     upload's read already has it and the application there is loaded without its exam."""
     return application.state == S.DRAFT and closes is not None and timezone.now() > closes
@@ -205,7 +207,7 @@ def _stored_until_committed(result: intake.IntakeResult) -> Iterator[_StoredFile
     stem = uuid.uuid4().hex
     wanted = f"images/{stem[:2]}/{stem}{result.extension}"
     try:
-        stored = _StoredFile(storage.save(wanted, ContentFile(result.content)))
+        stored = _StoredFile(storage.save(wanted, ContentFile(result.content or b"")))
     except OSError as exc:
         # A full disk fails the write after the file was created; Django's storage leaves
         # the part written. The name is a fresh UUID, so whatever is there is that part.
@@ -283,7 +285,11 @@ def _choose_place(target: UploadTarget, item: MaterialItem, slot: str) -> _Place
 
 
 def _retire_for_replacement(
-    target: UploadTarget, item: MaterialItem, replaces: str, actor: User, request
+    target: UploadTarget,
+    item: MaterialItem,
+    replaces: str,
+    actor: User,
+    request: HttpRequest | None,
 ) -> _Place:
     """Take the place of image `replaces` (under the caller's lock): a reviewed image the
     reviewer flagged is kept as replaced, beside its successor for the re-review; any other
@@ -404,11 +410,12 @@ def ensure_thumbnail(image: UploadedImage) -> str:
     and the other file is removed. An image deleted meanwhile raises DoesNotExist; a
     thumbnail written just before such a delete is left to `sweep_orphan_files`."""
     if image.thumbnail:
-        return image.thumbnail.name
+        return str(image.thumbnail.name)
     storage = private_storage()
-    with storage.open(image.file.name, "rb") as fh:
+    stored = str(image.file.name)
+    with storage.open(stored, "rb") as fh:
         thumbnail = intake.make_thumbnail(fh.read())
-    name = storage.save(f"{image.file.name.rsplit('.', 1)[0]}.thumb.jpg", ContentFile(thumbnail))
+    name = storage.save(f"{stored.rsplit('.', 1)[0]}.thumb.jpg", ContentFile(thumbnail))
     if UploadedImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=name):
         image.thumbnail.name = name
         return name
@@ -416,10 +423,10 @@ def ensure_thumbnail(image: UploadedImage) -> str:
     image.refresh_from_db(fields=["thumbnail"])
     if not image.thumbnail:
         raise UploadedImage.DoesNotExist
-    return image.thumbnail.name
+    return str(image.thumbnail.name)
 
 
-def discard_files(storage, names: list[str]) -> None:
+def discard_files(storage: Storage, names: list[str]) -> None:
     for name in names:
         try:
             storage.delete(name)
@@ -427,7 +434,7 @@ def discard_files(storage, names: list[str]) -> None:
             logger.exception("could not remove an uncommitted upload")
 
 
-def _check_can_upload(application: Application, closes) -> None:
+def _check_can_upload(application: Application, closes: dt.datetime | None) -> None:
     if application.state not in EDITABLE_STATES:
         raise DomainError("LOCKED", MSG_LOCKED, 409)
     if _upload_window_closed(application, closes):
@@ -477,7 +484,7 @@ def _choose_position(
 
 def _duplicate_warnings(
     images: list[ImageRow], elsewhere: list[str], result: intake.IntakeResult
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Same bytes or a perceptually identical picture, in this application (`images`: all
     of its images) or another's (`elsewhere`: the same bytes or hash, found by the read)."""
     own = [
@@ -526,7 +533,9 @@ def _locked_image(image_uuid: uuid.UUID | str, actor: User) -> tuple[Application
     return application, image
 
 
-def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:
+def delete_image(
+    *, image_uuid: uuid.UUID | str, actor: User, request: HttpRequest | None = None
+) -> None:
     storage = private_storage()
     with transaction.atomic():
         application, image = _locked_image(image_uuid, actor)
@@ -559,7 +568,9 @@ def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None)
         transaction.on_commit(lambda: discard_files(storage, names), robust=True)
 
 
-def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:
+def confirm_warnings(
+    *, image_uuid: uuid.UUID | str, actor: User, request: HttpRequest | None = None
+) -> None:
     with transaction.atomic():
         application, image = _locked_image(image_uuid, actor)
         if image_is_locked(application, image):
@@ -612,7 +623,7 @@ def submit_application(
     return application
 
 
-def _complete_evaluation(application: Application):
+def _complete_evaluation(application: Application) -> Evaluation:
     """The rules' evaluation of a complete application; what is missing or unconfirmed
     refuses the submission, by name."""
     from medexam.materials.selectors import submission_blockers

@@ -7,16 +7,17 @@ import logging
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_POST
 
-from medexam.accounts.decorators import candidate_required
+from medexam.accounts.decorators import AuthenticatedRequest, candidate_required
 from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.materials import guidance, intake, proposals, services
@@ -31,7 +32,7 @@ from medexam.refusals import answer, wants_json
 logger = logging.getLogger(__name__)
 
 
-def _own_application(request: HttpRequest) -> Application:
+def _own_application(request: AuthenticatedRequest) -> Application:
     application = (
         Application.objects.select_related(
             "candidate__exam", "candidate__exam_site", "candidate__user"
@@ -62,7 +63,7 @@ REFUSAL_KEY = "upload_refusal"
 
 
 @candidate_required
-def registration(request: HttpRequest) -> HttpResponse:
+def registration(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     return render(
         request,
@@ -75,7 +76,7 @@ def registration(request: HttpRequest) -> HttpResponse:
 
 
 @candidate_required
-def materials(request: HttpRequest) -> HttpResponse:
+def materials(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
     exam = application.candidate.exam
@@ -134,7 +135,7 @@ class _Picked:
     replaces: str = ""
 
 
-def _picked_file(request: HttpRequest) -> _Picked:
+def _picked_file(request: AuthenticatedRequest) -> _Picked:
     key = request.headers.get("Idempotency-Key", "")
     if request.content_type in RAW_UPLOAD_TYPES:
         try:
@@ -163,7 +164,9 @@ def _picked_file(request: HttpRequest) -> _Picked:
     )
 
 
-def _upload_several(request: HttpRequest, item_code: str, files) -> HttpResponse:
+def _upload_several(
+    request: AuthenticatedRequest, item_code: str, files: list[Any]
+) -> HttpResponse:
     """Without script, several files from one pick: each goes through intake and the upload
     service on its own; the page lands on the item with what went in and what did not."""
     done, refused = 0, []
@@ -194,7 +197,7 @@ def _upload_several(request: HttpRequest, item_code: str, files) -> HttpResponse
 
 @candidate_required
 @require_POST
-def upload(request: HttpRequest, item_code: str) -> HttpResponse:
+def upload(request: AuthenticatedRequest, item_code: str) -> HttpResponse:
     files = request.FILES.getlist("image") if request.content_type == "multipart/form-data" else []
     if len(files) > 1 and not request.POST.get("replace") and not request.POST.get("slot"):
         return _upload_several(request, item_code, files)
@@ -259,7 +262,7 @@ def _url_shape(name: str, prefix: str) -> str:
 
 @candidate_required
 @require_POST
-def delete(request: HttpRequest, image_uuid) -> HttpResponse:
+def delete(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
     try:
         services.delete_image(image_uuid=image_uuid, actor=request.user, request=request)
     except DomainError as exc:
@@ -272,7 +275,7 @@ def delete(request: HttpRequest, image_uuid) -> HttpResponse:
 
 @candidate_required
 @require_POST
-def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
     back = reverse(
         "materials:submit" if request.POST.get("next") == "check" else "materials:materials"
     )
@@ -286,7 +289,7 @@ def confirm(request: HttpRequest, image_uuid) -> HttpResponse:
 
 @candidate_required
 @require_POST
-def accept_proposal(request: HttpRequest, image_uuid) -> HttpResponse:
+def accept_proposal(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
     """The candidate uses the reviewer's turned version of a flagged image."""
     try:
         image = proposals.accept_proposal(
@@ -299,7 +302,7 @@ def accept_proposal(request: HttpRequest, image_uuid) -> HttpResponse:
 
 
 @candidate_required
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: AuthenticatedRequest) -> HttpResponse:
     """GET: check your answers (what is missing, what will lock). POST: 提交审核."""
     application = _own_application(request)
     if request.method == "POST":
@@ -324,7 +327,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 @candidate_required
-def onsite_slip(request: HttpRequest) -> HttpResponse:
+def onsite_slip(request: AuthenticatedRequest) -> HttpResponse:
     """现场审核预约单: where, when, which originals, and a QR code the site scans to open the
     application (the code is made here, never by a web service)."""
     import segno
@@ -354,7 +357,9 @@ def onsite_slip(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpResponse:
+def image_file(
+    request: AuthenticatedRequest, image_uuid, variant: str = "full"
+) -> HttpResponseBase:
     image = get_object_or_404(
         UploadedImage.objects.select_related("application__candidate__exam", "item"),
         uuid=image_uuid,
@@ -377,7 +382,7 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
             raise Http404 from None
         except Exception:  # noqa: BLE001 - the picture itself is still worth showing
             logger.exception("could not make a thumbnail; serving the stored file")
-    response = FileResponse(private_storage().open(name, "rb"), content_type=content_type)
+    response = FileResponse(private_storage().open(str(name), "rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"

@@ -1,14 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from medexam.accounts.decorators import AuthenticatedRequest
 from medexam.messaging.models import Message
 from medexam.messaging.services import mark_read
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "messaging/inbox.html",
@@ -29,7 +30,7 @@ ACTIONS = {
 
 
 @login_required
-def detail(request: HttpRequest, message_id: int) -> HttpResponse:
+def detail(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     try:
         message = mark_read(user=request.user, message_id=message_id)
     except Message.DoesNotExist as exc:

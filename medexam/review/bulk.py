@@ -137,7 +137,7 @@ def _approve_one(application_id, version, reviewer, batch, request) -> Applicati
             raise _Skip(exc.message) from exc
         if application.version != version:
             raise _Skip("确认后该申请已有变更，未通过，请重新查看")
-        application.has_warnings = (
+        application.has_warnings = (  # type: ignore[attr-defined]  # as the queue annotates it
             UploadedImage.objects.filter(application=application, status="active")
             .exclude(warnings=[])
             .exists()

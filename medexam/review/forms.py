@@ -65,9 +65,9 @@ class DecisionForm(_VersionedForm):
     ):
         super().__init__(data, **kwargs)
         if route != "offline":
-            self.fields["outcome"].choices = [
-                c for c in OUTCOME_CHOICES if c[0] != Decision.Outcome.ONSITE
-            ]
+            outcome = self.fields["outcome"]
+            assert isinstance(outcome, forms.ChoiceField)
+            outcome.choices = [c for c in OUTCOME_CHOICES if c[0] != Decision.Outcome.ONSITE]
             self.fields["outcome"].error_messages.update(
                 required=PICK_AN_ONLINE_OUTCOME, invalid_choice=PICK_AN_ONLINE_OUTCOME
             )
@@ -84,7 +84,7 @@ class DecisionForm(_VersionedForm):
             self.fields[flag.field("reason")] = _reason_field()
             self.fields[flag.field("note")] = _note_field()
             self.fields[f"rotate-{uuid}"] = forms.TypedChoiceField(
-                choices=ROTATE_CHOICES, coerce=int, required=False, empty_value=0
+                choices=ROTATE_CHOICES, coerce=int, required=False, empty_value=None
             )
         for code in self.item_codes:
             flag = Flag(reason="", item_code=code)
@@ -93,7 +93,7 @@ class DecisionForm(_VersionedForm):
             self.fields[flag.field("note")] = _note_field()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for flag in self._flags(cleaned):
             if not flag.reason:
                 self.add_error(flag.field("reason"), PICK_A_REASON)
@@ -162,12 +162,15 @@ class OnsiteCheckForm(_VersionedForm):
         choices=[("1", "原件核对无误，现场审核通过"), ("0", "现场审核不通过（必须填写理由）")],
         coerce=lambda value: value == "1",
         required=False,  # as the page always sent it; without it, "not passed"
-        empty_value=False,
+        empty_value=None,
         initial="1",
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "请选择现场审核结果。"},
     )
     note = forms.CharField(label="说明", required=False, max_length=500, widget=forms.Textarea)
+
+    def clean_passed(self) -> bool:
+        return bool(self.cleaned_data.get("passed"))
 
 
 class ReopenForm(_VersionedForm):
@@ -239,10 +242,10 @@ def error_summary(form: DecisionForm) -> list[tuple[str, str]]:
     """(anchor, message) for the GOV.UK error summary, in the page's order."""
     if not form.is_bound or not form.errors:
         return []
-    entries = [("decision-title", e) for e in form.non_field_errors()]
+    entries = [("decision-title", str(e)) for e in form.non_field_errors()]
     last = ("outcome", "reason", "version")  # the decision itself comes after the images
     names = [n for n in form.fields if n not in last] + [n for n in last if n in form.fields]
     for name in names:
         for message in form.errors.get(name, []):
-            entries.append((_anchor(name), message))
+            entries.append((_anchor(name), str(message)))
     return entries

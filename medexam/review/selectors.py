@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import statistics as stats
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
@@ -20,6 +22,10 @@ from medexam.review.models import Decision, PhoneCall, ReplacementRequest
 from medexam.review.services import held_by_other, is_in_scope, scoped_applications
 from medexam.rules.models import Exam
 from medexam.rules.reasons import label as reason_label
+from medexam.rules.trial import TrialCheck
+
+if TYPE_CHECKING:
+    from medexam.accounts.models import User
 
 S = Application.State
 ROUTES = {"online": "线上审核", "offline": "线下审核"}
@@ -40,8 +46,8 @@ class QueueFilters:
     q: str = ""
 
     @classmethod
-    def from_query(cls, params) -> QueueFilters:
-        def day(name):
+    def from_query(cls, params: Mapping[str, str]) -> QueueFilters:
+        def day(name: str) -> dt.date | None:
             try:
                 return dt.date.fromisoformat(params.get(name, ""))
             except ValueError:
@@ -60,7 +66,7 @@ class QueueFilters:
         )
 
 
-def queue(user, filters: QueueFilters):
+def queue(user: User, filters: QueueFilters) -> QuerySet[Application]:
     """Applications in `user`'s scope; by default those waiting for a reviewer (submitted or
     in review), oldest first. Candidate and site come along in the same query."""
     warned = UploadedImage.objects.filter(
@@ -132,7 +138,7 @@ class ReviewPage:
     reasons: list[tuple[str, str]] = field(default_factory=lambda: list(ReplacementReason.choices))
 
 
-def review_page(application: Application, user) -> ReviewPage:
+def review_page(application: Application, user: User) -> ReviewPage:
     page = materials_page(application)
     images = list(UploadedImage.objects.filter(application=application).select_related("item"))
     by_pk = {img.pk: img for img in images}
@@ -153,7 +159,7 @@ def review_page(application: Application, user) -> ReviewPage:
     )
     if asked is not None and asked.round < application.round:
         for r in asked.requests.all():
-            old = by_pk.get(r.image_id)
+            old = by_pk.get(r.image_id) if r.image_id is not None else None
             if old is not None:
                 pairs[old.item_id].append(Pair(old=old, new=replacements.get(old.pk)))
     last_requests = {}
@@ -199,13 +205,13 @@ class TrialRow:
     title: str
 
 
-def trial_rows(check) -> list[TrialRow]:
+def trial_rows(check: TrialCheck) -> list[TrialRow]:
     """The trial period as bars across the window (segments, then gaps and overlaps), each
     row its own stretched SVG track so that labels stay HTML text."""
     start, end = check.window
     total = max((end - start).days, 1)
 
-    def row(a, b, kind, label) -> TrialRow | None:
+    def row(a: dt.date, b: dt.date, kind: str, label: str) -> TrialRow | None:
         a_c, b_c = max(a, start), min(b, end)
         if b_c <= a_c:
             return None
@@ -223,7 +229,9 @@ def trial_rows(check) -> list[TrialRow]:
     return [r for r in rows if r is not None]
 
 
-def _duplicates(application, user, images) -> dict[int, Duplicate]:
+def _duplicates(
+    application: Application, user: User, images: list[UploadedImage]
+) -> dict[int, Duplicate]:
     uuids = {
         u
         for img in images
@@ -242,7 +250,7 @@ def _duplicates(application, user, images) -> dict[int, Duplicate]:
         for w in img.warnings:
             if w.get("code") != "DUPLICATE":
                 continue
-            links = []
+            links: list[tuple[int | None, str]] = []
             for u in w.get("same_application", []):
                 other = others.get(u)
                 if other is not None:
@@ -329,7 +337,7 @@ class Statistics:
     median_hours: float | None
 
 
-def statistics(user) -> Statistics:
+def statistics(user: User) -> Statistics:
     applications = scoped_applications(user).exclude(state=S.DRAFT)
     counts = (
         applications.values("candidate__exam_site__name", "state", "route")
@@ -351,7 +359,8 @@ def statistics(user) -> Statistics:
         .values_list("application__candidate__exam_site__name", "submitted_at", "created_at")
     )
     for name, submitted, created in decided:
-        durations[name].append((created - submitted).total_seconds() / 3600)
+        if submitted is not None:  # the query asks for a submission time; this says so
+            durations[name].append((created - submitted).total_seconds() / 3600)
     for name, site in sites.items():
         if durations.get(name):
             site.median_hours = round(stats.median(durations[name]), 1)

@@ -10,12 +10,13 @@ claim and version under that lock, and changes state only through
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from medexam.audit.services import record
@@ -54,7 +55,7 @@ MSG_STALE = (
 # --- scope --------------------------------------------------------------------------------
 
 
-def scoped_applications(user: User):
+def scoped_applications(user: User) -> QuerySet[Application]:
     """The applications `user` may review: a site reviewer's site, a province reviewer's
     province; nobody else's (administrators manage accounts, not candidates' files)."""
     queryset = Application.objects.all()
@@ -118,7 +119,7 @@ def _held_message(application: Application) -> str:
     )
 
 
-def waiting_applications(user: User, now: dt.datetime | None = None):
+def waiting_applications(user: User, now: dt.datetime | None = None) -> QuerySet[Application]:
     """Submitted or in review, in `user`'s scope, and not held by a live claim."""
     now = now or timezone.now()
     return (
@@ -128,7 +129,9 @@ def waiting_applications(user: User, now: dt.datetime | None = None):
     )
 
 
-def _take(application: Application, user: User, now: dt.datetime, request) -> None:
+def _take(
+    application: Application, user: User, now: dt.datetime, request: HttpRequest | None
+) -> None:
     application.claimed_by = user
     application.claim_expires_at = now + lease()
     if application.state != S.IN_REVIEW:
@@ -277,7 +280,7 @@ class Flag:
 
 
 # The reviewer's outcome -> the transition it makes.
-DECISIONS = {
+DECISIONS: dict[str, str] = {
     Outcome.APPROVE: "approve",
     Outcome.REQUEST_CHANGES: "request_changes",
     Outcome.REJECT: "reject",
@@ -316,7 +319,17 @@ def decide(
     return decision
 
 
-def _decide_locked(application_id, reviewer, version, outcome, reason, flags, turned, now, request):
+def _decide_locked(
+    application_id: int,
+    reviewer: User,
+    version: int | None,
+    outcome: str,
+    reason: str,
+    flags: Sequence[Flag],
+    turned: dict[str, tuple[proposals.Turned, int]],
+    now: dt.datetime,
+    request: HttpRequest | None,
+) -> Decision:
     """The decision under the application's row lock (decide's transaction)."""
     application = _lock(application_id, reviewer)
     _check_version(application, version)
@@ -354,7 +367,9 @@ def _decide_locked(application_id, reviewer, version, outcome, reason, flags, tu
     return decision
 
 
-def _turned_copies(application_id, reviewer, flags) -> dict[str, tuple]:
+def _turned_copies(
+    application_id: int, reviewer: User, flags: Sequence[Flag]
+) -> dict[str, tuple[proposals.Turned, int]]:
     """{image uuid: (turned copy, degrees)} for the flags that propose a rotation."""
     wanted = {f.image_uuid: f.rotate for f in flags if f.image_uuid and f.rotate}
     if not wanted:
@@ -367,7 +382,7 @@ def _turned_copies(application_id, reviewer, flags) -> dict[str, tuple]:
     images = UploadedImage.objects.filter(
         application_id=application_id, uuid__in=list(wanted), status=UploadedImage.Status.ACTIVE
     )
-    copies: dict[str, tuple] = {}
+    copies: dict[str, tuple[proposals.Turned, int]] = {}
     try:
         for image in images:
             degrees = wanted[str(image.uuid)]
@@ -459,7 +474,7 @@ def _record_decision(
     return decision
 
 
-def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
+def _resolve_flags(application: Application, flags: Sequence[Flag]) -> list[ReplacementRequest]:
     images = {
         str(img.uuid): img
         for img in UploadedImage.objects.filter(
@@ -481,10 +496,10 @@ def _resolve_flags(application: Application, flags) -> list[ReplacementRequest]:
                 raise DomainError("STALE", "标记的图片已不存在或已被更换。" + MSG_STALE, 409)
             item, key = image.item, f"image:{flag.image_uuid}"
         else:
-            item = items.get(flag.item_code)
-            if item is None:
+            added = items.get(flag.item_code)
+            if added is None:
                 raise DomainError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
-            image, key = None, f"item:{item.code}"
+            item, image, key = added, None, f"item:{added.code}"
         if not reasons.is_allowed(exam, item.code, flag.reason):
             raise DomainError(
                 "BAD_REASON",
@@ -516,7 +531,10 @@ def supplement_deadline_for(application: Application, now: dt.datetime) -> dt.da
 
 
 def _changes_text(
-    requests: list[ReplacementRequest], deadline: dt.datetime, reason: str, rotated=frozenset()
+    requests: list[ReplacementRequest],
+    deadline: dt.datetime,
+    reason: str,
+    rotated: Set[str] = frozenset(),
 ) -> str:
     lines = []
     for r in requests:

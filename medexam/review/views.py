@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from medexam import exports
-from medexam.accounts.decorators import province_required, reviewer_required
+from medexam.accounts.decorators import AuthenticatedRequest, province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
 from medexam.errors import DomainError
@@ -28,7 +28,7 @@ from medexam.rules.models import Exam
 S = Application.State
 
 
-def scoped_application(request: HttpRequest, pk: int) -> Application:
+def scoped_application(request: AuthenticatedRequest, pk: int) -> Application:
     application = (
         services.scoped_applications(request.user)
         .select_related("candidate__exam", "candidate__exam_site", "candidate__user", "claimed_by")
@@ -48,7 +48,7 @@ def _detail(pk: int) -> str:
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     filters = selectors.QueueFilters.from_query(request.GET)
     applications = selectors.queue(request.user, filters)
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
@@ -77,12 +77,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def bulk_approve(request: HttpRequest) -> HttpResponse:
+def bulk_approve(request: AuthenticatedRequest) -> HttpResponse:
     """GET: the confirmation listing what will be approved (and what will not, and why).
     POST: approve them, each as one by one would (bulk.bulk_approve)."""
     if request.method == "POST":
         versions = {}
-        for key, value in request.POST.items():
+        for key in request.POST:
+            value = request.POST.get(key, "")
             if key.startswith("app-") and key[4:].isdigit() and value.isdigit():
                 versions[int(key[4:])] = int(value)
         if not versions:
@@ -109,7 +110,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def next_application(request: HttpRequest) -> HttpResponse:
+def next_application(request: AuthenticatedRequest) -> HttpResponse:
     application = services.claim_next(reviewer=request.user, request=request)
     if application is None:
         messages.info(request, "队列中暂时没有等待审核的申请。")
@@ -118,7 +119,7 @@ def next_application(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def queue_export(request: HttpRequest) -> HttpResponse:
+def queue_export(request: AuthenticatedRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in exports.FORMATS:
         messages.error(request, "导出格式只能是 xlsx 或 csv，请重新选择。")
@@ -145,14 +146,19 @@ def _download(file: exports.ExportFile) -> HttpResponse:
 
 
 @reviewer_required
-def application(request: HttpRequest, pk: int) -> HttpResponse:
+def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     if services.touch_claim(application=app, reviewer=request.user):
         app.refresh_from_db(fields=["claim_expires_at"])
     return _application_page(request, app)
 
 
-def _application_page(request: HttpRequest, app: Application, form=None, status: int = 200):
+def _application_page(
+    request: AuthenticatedRequest,
+    app: Application,
+    form: forms.DecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """The reviewer's page of one application; `form`: a decision form that did not go
     through, shown again with everything the reviewer chose and each error beside its input."""
     view = selectors.review_page(app, request.user)
@@ -203,7 +209,7 @@ def _application_page(request: HttpRequest, app: Application, form=None, status:
 
 @reviewer_required
 @require_POST
-def claim(request: HttpRequest, pk: int) -> HttpResponse:
+def claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.claim_application(application_id=pk, reviewer=request.user, request=request)
     except DomainError as exc:
@@ -214,7 +220,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def release(request: HttpRequest, pk: int) -> HttpResponse:
+def release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.release_claim(application_id=pk, reviewer=request.user, request=request)
     except DomainError as exc:
@@ -235,7 +241,7 @@ def decision_form(app: Application, data=None) -> forms.DecisionForm:
 
 @reviewer_required
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     form = decision_form(app, request.POST)
     if not form.is_valid():
@@ -258,7 +264,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reviewer_required
-def onsite_scan(request: HttpRequest, token: str) -> HttpResponse:
+def onsite_scan(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The candidate's appointment slip scanned at the site: open the application at its
     on-site check. A forged code or a candidate of another site answers 404."""
     pk = guidance.application_id_from_slip(token)
@@ -279,7 +285,7 @@ def onsite_scan(request: HttpRequest, token: str) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def onsite(request: HttpRequest, pk: int) -> HttpResponse:
+def onsite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scoped_application(request, pk)  # out of scope: 404 before any answer about the input
     form = forms.OnsiteCheckForm(request.POST)
     if not form.is_valid():
@@ -296,7 +302,7 @@ def onsite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @province_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scoped_application(request, pk)  # out of scope: 404 before any answer about the input
     form = forms.ReopenForm(request.POST)
     if not form.is_valid():
@@ -311,7 +317,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @province_required
 @require_POST
-def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def reassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scoped_application(request, pk)
     form = forms.ReassignForm(request.POST)
     if not form.is_valid():
@@ -329,7 +335,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def phone_call(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_call(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scoped_application(request, pk)  # out of scope: 404 before any answer about the input
     form = forms.PhoneCallForm(request.POST)
     if not form.is_valid():
@@ -348,13 +354,13 @@ def phone_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _exam_for(user: User) -> Exam | None:
-    if user.role == User.Role.SITE_REVIEWER and user.exam_site_id:
+    if user.role == User.Role.SITE_REVIEWER and user.exam_site is not None:
         return user.exam_site.exam
     return Exam.objects.filter(province=user.province, is_active=True).order_by("-year").first()
 
 
 @reviewer_required
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "review/statistics.html",
@@ -366,7 +372,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def results_export(request: HttpRequest) -> HttpResponse:
+def results_export(request: AuthenticatedRequest) -> HttpResponse:
     exam = _exam_for(request.user)
     if exam is None:
         raise Http404

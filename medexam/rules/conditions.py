@@ -26,7 +26,7 @@ STATUSES = ("required", "recommended", "optional", "not_applicable", "check")
 class ConditionError(ValueError):
     """A malformed condition; `path` is relative to the condition's own position."""
 
-    def __init__(self, path: tuple, reason: str) -> None:
+    def __init__(self, path: tuple[str | int, ...], reason: str) -> None:
         super().__init__(reason)
         self.path = path
         self.reason = reason
@@ -55,7 +55,7 @@ def validate_condition(
     fields: Mapping[str, Mapping[str, Any]],
     route_codes: frozenset[str] | None,
     earlier_items: frozenset[str] | None,
-    path: tuple = (),
+    path: tuple[str | int, ...] = (),
 ) -> None:
     """Raise ConditionError for anything that is not a well-formed condition over `fields`.
 
@@ -140,7 +140,9 @@ def validate_condition(
     )
 
 
-def _validate_operand(spec: Mapping[str, Any], name: str, op: str, value: Any, path: tuple):
+def _validate_operand(
+    spec: Mapping[str, Any], name: str, op: str, value: Any, path: tuple[str | int, ...]
+) -> None:
     ftype = spec["type"]
     if ftype == "trial_segments":
         raise ConditionError(path, f"字段 {name} 不能用于条件比较，试用期由试用期核对处理")
@@ -281,9 +283,9 @@ def evaluate_condition(cond: Mapping[str, Any], ctx: Context) -> bool | None:
     (op,) = set(cond) - {"field"}
     operand = cond[op]
     if op == "eq":
-        return value == _coerce(ctx.fields[name], operand)
+        return bool(value == _coerce(ctx.fields[name], operand))
     if op == "ne":
-        return value != _coerce(ctx.fields[name], operand)
+        return bool(value != _coerce(ctx.fields[name], operand))
     if op == "in":
         return value in [_coerce(ctx.fields[name], v) for v in operand]
     if op == "not_in":

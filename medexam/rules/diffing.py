@@ -3,7 +3,7 @@ route or required items, before the file is activated."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,9 @@ class RulesDiff:
 
 
 def diff_profiles(
-    old: Mapping[str, Any], new: Mapping[str, Any], people: Iterable[tuple[str, str, dict]]
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    people: Iterable[tuple[str, str, dict[str, Any]]],
 ) -> RulesDiff:
     """`people`: (registration_no, name, profile). A change is a different rule row or a
     different set of required items; reasons and wording changes alone are not reported."""
@@ -78,7 +80,7 @@ def diff_profiles(
     return RulesDiff(candidates=count, changes=tuple(changes))
 
 
-def candidate_profiles(exam_slug: str):
+def candidate_profiles(exam_slug: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(registration_no, name, profile) of every candidate of an exam, streamed."""
     from medexam.candidates.models import Candidate
 

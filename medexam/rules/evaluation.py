@@ -9,12 +9,18 @@ named. The pages, the reviewer view and `review_route` all call this one functio
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Context, evaluate_condition, field_value, parse_date
 from .trial import TrialCheck, check_trial_period, segment_problem
+
+if TYPE_CHECKING:
+    from medexam.candidates.models import Candidate
+
+# The profile fields of a rules file: name -> {type, label, choices...}.
+Fields = Mapping[str, Mapping[str, Any]]
 
 REQUIRED = "required"
 RECOMMENDED = "recommended"
@@ -104,7 +110,9 @@ def evaluate(rules: Mapping[str, Any], profile: Mapping[str, Any]) -> Evaluation
     )
 
 
-def _item_verdict(item, ctx: Context, fields, labels) -> ItemVerdict:
+def _item_verdict(
+    item: Mapping[str, Any], ctx: Context, fields: Fields, labels: Mapping[str, str]
+) -> ItemVerdict:
     for case in item["requirement"]["cases"]:
         ctx.missing = set()
         holds = evaluate_condition(case["when"], ctx)
@@ -120,11 +128,11 @@ def _item_verdict(item, ctx: Context, fields, labels) -> ItemVerdict:
     return ItemVerdict(otherwise["status"], _render(otherwise["reason"], ctx.profile, fields))
 
 
-def _field_labels(names, fields) -> str:
+def _field_labels(names: Iterable[str], fields: Fields) -> str:
     return "、".join(fields[name]["label"] for name in names) or "相关信息"
 
 
-def _render(template: str, profile: Mapping[str, Any], fields) -> str:
+def _render(template: str, profile: Mapping[str, Any], fields: Fields) -> str:
     names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
     if not names:
         return template
@@ -135,7 +143,7 @@ def _display(spec: Mapping[str, Any], value: Any) -> str:
     if value is None or value == "":
         return "未填写"
     if spec["type"] == "choice":
-        return spec["choices"].get(value, str(value))
+        return str(spec["choices"].get(value, str(value)))
     if spec["type"] == "bool":
         return "是" if value is True else "否"
     if spec["type"] == "year_list" and isinstance(value, list | tuple):
@@ -146,7 +154,7 @@ def _display(spec: Mapping[str, Any], value: Any) -> str:
 # --- profiles -----------------------------------------------------------------------------
 
 
-def profile_from_candidate(candidate) -> dict[str, Any]:
+def profile_from_candidate(candidate: Candidate) -> dict[str, Any]:
     """The SPEC §6 profile of a Candidate row, JSON-safe (dates as ISO strings)."""
     graduation = candidate.graduation_date
     return {

@@ -37,7 +37,7 @@ class SegmentForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and end <= start:
             self.add_error("end", "结束日期必须晚于开始日期")

@@ -14,12 +14,16 @@ import json
 import re
 import string
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import yaml
 from django.db import transaction
 from django.db.models import ProtectedError
+
+if TYPE_CHECKING:
+    from .models import Exam
 
 from .conditions import (
     FIELD_TYPES,
@@ -31,6 +35,8 @@ from .conditions import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCHEMA_VERSION = 1
+# Where in the file a value is: keys and list indexes from the root.
+KeyPath = tuple[str | int, ...]
 _CODE = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
 _ROUTE_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,15}$")
 
@@ -88,7 +94,7 @@ def parse_rules(raw: bytes | str, *, filename: str = "<rules>") -> dict[str, Any
         _refuse_duplicate_keys(root, filename)
     data = _json_safe(data)
     _Validator(root, filename).validate(data)
-    return data
+    return dict(data)
 
 
 def _refuse_duplicate_keys(node: yaml.Node, filename: str) -> None:
@@ -117,7 +123,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _line_of(root: yaml.Node | None, path: tuple) -> int | None:
+def _line_of(root: yaml.Node | None, path: KeyPath) -> int | None:
     """The line of the deepest node on `path` that exists."""
     node = root
     line = root.start_mark.line + 1 if root is not None else None
@@ -147,13 +153,15 @@ class _Validator:
         self.root = root
         self.filename = filename
 
-    def fail(self, path: tuple, reason: str) -> None:
+    def fail(self, path: KeyPath, reason: str) -> NoReturn:
         where = ".".join(str(p) for p in path)
         prefix = f"（{where}）" if where else ""
         raise RulesFileError(self.filename, _line_of(self.root, path), prefix + reason)
 
     # small typed getters -------------------------------------------------------------
-    def mapping(self, data: Any, path: tuple, required: set[str], optional: set[str] = frozenset()):
+    def mapping(
+        self, data: Any, path: KeyPath, required: set[str], optional: AbstractSet[str] = frozenset()
+    ) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail(path, "这里需要一个映射（key: value）")
         missing = sorted(required - set(data))
@@ -164,30 +172,32 @@ class _Validator:
             self.fail(path + (unknown[0],), f"未知的键 {unknown[0]!r}（可能是拼写错误）")
         return data
 
-    def text(self, data: Mapping, key: str, path: tuple, *, allow_empty: bool = False) -> str:
+    def text(
+        self, data: Mapping[str, Any], key: str, path: KeyPath, *, allow_empty: bool = False
+    ) -> str:
         value = data.get(key)
         if not isinstance(value, str) or (not allow_empty and not value.strip()):
             self.fail(path + (key,), "这里需要一段非空文本" if not allow_empty else "这里需要文本")
         return value
 
-    def boolean(self, data: Mapping, key: str, path: tuple) -> bool:
+    def boolean(self, data: Mapping[str, Any], key: str, path: KeyPath) -> bool:
         if not isinstance(data.get(key), bool):
             self.fail(path + (key,), "这里需要 true 或 false")
-        return data[key]
+        return bool(data[key])
 
-    def integer(self, data: Mapping, key: str, path: tuple, *, minimum: int = 0) -> int:
+    def integer(self, data: Mapping[str, Any], key: str, path: KeyPath, *, minimum: int = 0) -> int:
         value = data.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             self.fail(path + (key,), f"这里需要不小于 {minimum} 的整数")
         return value
 
-    def date(self, data: Mapping, key: str, path: tuple) -> datetime.date:
+    def date(self, data: Mapping[str, Any], key: str, path: KeyPath) -> datetime.date:
         parsed = parse_date(data.get(key))
         if parsed is None or isinstance(data.get(key), datetime.datetime):
             self.fail(path + (key,), "这里需要 YYYY-MM-DD 格式的日期")
         return parsed
 
-    def moment(self, data: Mapping, key: str, path: tuple) -> datetime.datetime:
+    def moment(self, data: Mapping[str, Any], key: str, path: KeyPath) -> datetime.datetime:
         value = data.get(key)
         try:
             parsed = datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -197,13 +207,15 @@ class _Validator:
             self.fail(path + (key,), "这里需要带时区的时间，如 2022-01-10T08:30:00+08:00")
         return parsed
 
-    def code(self, data: Mapping, key: str, path: tuple, pattern: re.Pattern = _CODE) -> str:
+    def code(
+        self, data: Mapping[str, Any], key: str, path: KeyPath, pattern: re.Pattern[str] = _CODE
+    ) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not pattern.match(value):
             self.fail(path + (key,), f"编码 {value!r} 不合规（需匹配 {pattern.pattern}）")
         return value
 
-    def template(self, value: str, path: tuple, allowed: set[str]) -> None:
+    def template(self, value: str, path: KeyPath, allowed: set[str]) -> None:
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         except ValueError:
@@ -406,7 +418,7 @@ class _Validator:
         fields: dict[str, Any],
         route_codes: frozenset[str],
         reasons: frozenset[str] | None = None,
-    ):
+    ) -> None:
         if not isinstance(items, list) or not items:
             self.fail(("items",), "items 需要非空列表")
         seen: list[str] = []
@@ -478,7 +490,14 @@ class _Validator:
             )
             seen.append(code)
 
-    def validate_requirement(self, req: Any, path: tuple, fields, route_codes, earlier) -> None:
+    def validate_requirement(
+        self,
+        req: Any,
+        path: KeyPath,
+        fields: dict[str, Any],
+        route_codes: frozenset[str],
+        earlier: frozenset[str],
+    ) -> None:
         self.mapping(req, path, {"cases", "otherwise"})
         cases = req["cases"]
         if not isinstance(cases, list):
@@ -496,12 +515,19 @@ class _Validator:
         self.text(otherwise, "reason", path + ("otherwise",))
         self.template(otherwise["reason"], path + ("otherwise", "reason"), placeholders)
 
-    def status(self, data: Mapping, path: tuple) -> None:
+    def status(self, data: Mapping[str, Any], path: KeyPath) -> None:
         allowed = [s for s in STATUSES if s != "check"]  # "check" is decided, never declared
         if data.get("status") not in allowed:
             self.fail(path + ("status",), f"status 只能是：{', '.join(allowed)}")
 
-    def condition(self, cond, path, fields, route_codes, earlier) -> None:
+    def condition(
+        self,
+        cond: Any,
+        path: KeyPath,
+        fields: dict[str, Any],
+        route_codes: frozenset[str] | None,
+        earlier: frozenset[str] | None,
+    ) -> None:
         try:
             validate_condition(
                 cond, fields=fields, route_codes=route_codes, earlier_items=earlier, path=path
@@ -513,7 +539,7 @@ class _Validator:
 # --- loading ------------------------------------------------------------------------------
 
 
-def load_exam_file(path: str | Path):
+def load_exam_file(path: str | Path) -> Exam:
     """Validate the file, then create or update its Exam with sites and catalog items.
 
     Idempotent: loading the same file twice changes nothing. Sites missing from a newer
@@ -560,7 +586,8 @@ def load_exam_file(path: str | Path):
         try:
             stale.delete()
         except ProtectedError as exc:
-            names = "、".join(sorted({obj.item.code for obj in exc.protected_objects}))
+            # What protects an item is an image uploaded under it.
+            names = "、".join(sorted({cast(Any, obj).item.code for obj in exc.protected_objects}))
             raise RulesFileError(
                 path.name,
                 None,

@@ -65,5 +65,5 @@ class MaterialItem(models.Model):
     def slot_label(self, slot: str) -> str:
         for entry in self.slots:
             if entry["code"] == slot:
-                return entry["label"]
+                return str(entry["label"])
         return ""

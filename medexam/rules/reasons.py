@@ -5,6 +5,8 @@ file: an institution licence offers 正本而非副本 and 机构名称不一致
 
 from __future__ import annotations
 
+from typing import Any
+
 from medexam.materials.models import ReplacementReason
 
 DEFAULT = [
@@ -31,7 +33,8 @@ def catalog(exam) -> dict[str, str]:
 def for_item(exam, item_code: str) -> list[tuple[str, str]]:
     """The (code, label) choices a reviewer gets for one item, 其他 last."""
     labels = catalog(exam)
-    item = next((i for i in (exam.rules or {}).get("items", []) if i["code"] == item_code), {})
+    items: list[dict[str, Any]] = (exam.rules or {}).get("items", [])
+    item: dict[str, Any] = next((i for i in items if i["code"] == item_code), {})
     codes = item.get("replacement_reasons") or list(labels)
     codes = [c for c in codes if c != ReplacementReason.OTHER] + [ReplacementReason.OTHER.value]
     return [(c, labels.get(c) or label(exam, c)) for c in codes]

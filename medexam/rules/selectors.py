@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .evaluation import Evaluation, evaluate, profile_from_candidate
+from .trial import TrialCheck
+
+if TYPE_CHECKING:
+    from medexam.candidates.models import Candidate
 
 
 class RulesNotLoaded(RuntimeError):
     """The candidate's exam row exists but no rule file was loaded into it."""
 
 
-def evaluation_for(candidate) -> Evaluation:
+def evaluation_for(candidate: Candidate) -> Evaluation:
     """The route and personalised checklist of a Candidate under its exam's loaded rules."""
     rules = candidate.exam.rules
     if not rules or "routes" not in rules:
@@ -38,7 +43,7 @@ class ChecklistRow:
     reason: str
 
 
-def checklist(rules: dict, evaluation: Evaluation) -> list[ChecklistRow]:
+def checklist(rules: dict[str, Any], evaluation: Evaluation) -> list[ChecklistRow]:
     """The personalised checklist, required first (then "check", recommended, optional, not
     applicable), catalog order within each status; names and labels from the rule data."""
     labels = rules["labels"]["statuses"]
@@ -59,13 +64,13 @@ def checklist(rules: dict, evaluation: Evaluation) -> list[ChecklistRow]:
     return rows
 
 
-def checklist_for(candidate) -> tuple[Evaluation, list[ChecklistRow]]:
+def checklist_for(candidate: Candidate) -> tuple[Evaluation, list[ChecklistRow]]:
     """For a page (candidate's or reviewer's, read-only): the evaluation and its checklist."""
     evaluation = evaluation_for(candidate)
     return evaluation, checklist(candidate.exam.rules, evaluation)
 
 
-def rules_for(source: str) -> tuple[dict, str]:
+def rules_for(source: str) -> tuple[dict[str, Any], str]:
     """(rules, where they came from) for a slug or a file path.
 
     A slug names the loaded Exam's rules when that exam is in the database (what the pages
@@ -118,13 +123,15 @@ class Timeline:
     ticks: tuple[tuple[int, str], ...]  # (x, label) at each quarter inside the window
 
 
-def trial_timeline(check) -> Timeline:
+def trial_timeline(check: TrialCheck) -> Timeline:
     """Rows of bars for the window: one row per segment, then gaps and overlaps. Each row
     is its own stretched SVG track, so labels stay HTML text at a readable size."""
     start, end = check.window
     total = max((end - start).days, 1)
 
-    def bar(a, b, kind, label, outside=False) -> Bar:
+    def bar(
+        a: datetime.date, b: datetime.date, kind: str, label: str, outside: bool = False
+    ) -> Bar:
         a_c, b_c = max(a, start), min(b, end)
         x = round((a_c - start).days * TIMELINE_WIDTH / total)
         width = max(round((b_c - start).days * TIMELINE_WIDTH / total) - x, 2)

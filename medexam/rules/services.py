@@ -103,10 +103,18 @@ def _clean(segments: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         cleaned.append(
             {
                 "institution": institution,
-                "start": parse_date(entry["start"]).isoformat(),
-                "end": parse_date(entry["end"]).isoformat(),
+                "start": _checked_date(entry["start"]),
+                "end": _checked_date(entry["end"]),
                 "status": entry.get("status", "completed"),
             }
         )
     cleaned.sort(key=lambda s: (s["start"], s["end"], s["institution"]))
     return cleaned
+
+
+def _checked_date(value: object) -> str:
+    """An ISO date that segment_problem has already accepted."""
+    parsed = parse_date(value)
+    if parsed is None:
+        raise ValueError(f"not a date: {value!r}")
+    return parsed.isoformat()

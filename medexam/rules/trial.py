@@ -9,7 +9,7 @@ counted once; the window and the required days are per-exam-year data (`trial_pe
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +64,8 @@ def parse_segments(raw: Any) -> tuple[list[Segment], list[tuple[int, str]]]:
             continue
         segments.append(
             Segment(
-                start=parse_date(entry["start"]),
-                end=parse_date(entry["end"]),
+                start=_date(entry["start"]),  # segment_problem checked both
+                end=_date(entry["end"]),
                 status=entry.get("status", "completed"),
                 institution=str(entry.get("institution") or ""),
             )
@@ -95,8 +95,8 @@ def segment_problem(entry: Any) -> str:
 
 def check_trial_period(trial_rules: Mapping[str, Any], raw_segments: Any) -> TrialCheck:
     """Covered days, gaps and overlaps of `raw_segments` against the exam's trial window."""
-    window_start = parse_date(trial_rules["window_start"])
-    window_end = parse_date(trial_rules["window_end"])
+    window_start = _date(trial_rules["window_start"])  # validated when the file was loaded
+    window_end = _date(trial_rules["window_end"])
     required = int(trial_rules["year_days"])
     segments, invalid = parse_segments(raw_segments)
     clipped = [
@@ -118,8 +118,19 @@ def check_trial_period(trial_rules: Mapping[str, Any], raw_segments: Any) -> Tri
     )
 
 
-def _union(intervals: Iterable[tuple[datetime.date, datetime.date]]):
-    merged: list[tuple[datetime.date, datetime.date]] = []
+Interval = tuple[datetime.date, datetime.date]
+
+
+def _date(value: Any) -> datetime.date:
+    """A date that validation has already checked."""
+    parsed = parse_date(value)
+    if parsed is None:
+        raise ValueError(f"not a date: {value!r}")
+    return parsed
+
+
+def _union(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:  # touching half-open intervals join
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -128,7 +139,9 @@ def _union(intervals: Iterable[tuple[datetime.date, datetime.date]]):
     return merged
 
 
-def _gaps(union, window_start, window_end):
+def _gaps(
+    union: Iterable[Interval], window_start: datetime.date, window_end: datetime.date
+) -> Iterator[Interval]:
     cursor = window_start
     for start, end in union:
         if start > cursor:
@@ -138,7 +151,7 @@ def _gaps(union, window_start, window_end):
         yield (cursor, window_end)
 
 
-def _pairwise_overlaps(intervals):
+def _pairwise_overlaps(intervals: Iterable[Interval]) -> Iterator[Interval]:
     ordered = sorted(intervals)
     for i, (_a_start, a_end) in enumerate(ordered):
         for b_start, b_end in ordered[i + 1 :]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from medexam.accounts.decorators import AuthenticatedRequest
 from medexam.errors import DomainError
 
 from .forms import SegmentFormSet, initial_from, segments_from
@@ -14,7 +15,7 @@ from .selectors import evaluation_for, trial_timeline
 from .services import update_trial_segments
 
 
-def _own_candidate(request: HttpRequest):
+def _own_candidate(request: AuthenticatedRequest):
     from medexam.candidates.models import Candidate
 
     if not request.user.is_candidate:
@@ -39,7 +40,7 @@ def _editable(candidate) -> bool:
 
 
 @login_required
-def trial_period(request: HttpRequest) -> HttpResponse:
+def trial_period(request: AuthenticatedRequest) -> HttpResponse:
     candidate = _own_candidate(request)
     editable = _editable(candidate)
     error = ""
@@ -58,6 +59,7 @@ def trial_period(request: HttpRequest) -> HttpResponse:
             else:
                 candidate.refresh_from_db(fields=["trial_segments"])
                 check = evaluation_for(candidate).trial_period
+                assert check is not None  # just saved: the profile has trial segments
                 if check.ok:
                     messages.success(
                         request, f"试用期已保存：窗口内累计 {check.covered_days} 天，已满足要求。"
@@ -84,7 +86,7 @@ def trial_period(request: HttpRequest) -> HttpResponse:
             "evaluation": evaluation,
             "trial_verdict": evaluation.items.get("trial_assessment"),
             "check": check,
-            "timeline": trial_timeline(check),
+            "timeline": trial_timeline(check) if check is not None else None,
             "formset": formset,
             "editable": editable,
             "error": error,

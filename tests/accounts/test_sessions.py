@@ -1,5 +1,7 @@
 """Sessions: a live session keeps the candidate logged in; an expired, ended, forged or
-deactivated one does not."""
+deactivated one does not. Without Redis the session store and the user load read with one
+SQL statement each (medexam/accounts/sessions.py, backends.py): the same answers as Django's
+own; with Redis, Django's cached_db serves them."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
+
+from medexam.accounts.backends import IdNumberBackend, StaffBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +70,19 @@ def test_a_deactivated_user_loses_the_session(client, candidate, password):
     candidate.user.save(update_fields=["is_active"])
 
     assert client.get(reverse("materials:materials")).status_code == 302
+
+
+@pytest.mark.parametrize("backend", [IdNumberBackend, StaffBackend])
+def test_the_backends_load_the_same_user_as_the_orm(backend, candidate, site_reviewer):
+    for user in (candidate.user, site_reviewer):
+        loaded = backend().get_user(str(user.pk))
+        assert loaded == user
+        fresh = type(user).objects.get(pk=user.pk)
+        for field in fresh._meta.concrete_fields:  # every field loaded, none deferred
+            assert getattr(loaded, field.attname) == getattr(fresh, field.attname), field.name
+        assert loaded.get_deferred_fields() == set()
+    assert backend().get_user("not-a-number") is None
+    assert backend().get_user(10**9) is None
 
 
 # --- served from Redis (MEDEXAM_REDIS_URL) ---------------------------------------------------

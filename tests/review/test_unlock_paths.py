@@ -76,7 +76,7 @@ def test_a_duplicate_warning_links_to_the_other_use_in_scope_only(
     mine = submitted_with_images(candidate, jpeg)
     theirs = submitted_with_images(other_candidate, jpeg)  # the same pictures, at Dalian
     dup = image(theirs)
-    assert "DUPLICATE" in [w["code"] for w in dup.warnings]
+    assert [w["code"] for w in dup.warnings if w["code"] == "DUPLICATE"] == ["DUPLICATE"]
 
     client.force_login(province_reviewer)
     page = client.get(reverse("review:application", args=[theirs.pk])).content.decode()

@@ -15,18 +15,20 @@ otherwise the stored file is the original's own bytes minus metadata and trailin
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import warnings
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from PIL import Image, JpegImagePlugin
 
 from . import messages as msg
 from . import quality
-from .jpeg import JpegStructureError, parse_jpeg
-from .png import PngStructureError, parse_png
+from .jpeg import JpegLayout, JpegStructureError, parse_jpeg
+from .png import PngLayout, PngStructureError, parse_png
 from .sniff import HEIC, JPEG, PNG, sniff
 
 MAX_BYTES = 200 * 1024  # inclusive (SPEC 3a)
@@ -85,11 +87,11 @@ class IntakeResult:
     height: int | None
     bytes: int
     sha256: str
-    content: bytes | None
+    content: builtins.bytes | None  # (the field above is named "bytes")
     extension: str | None
     phash: str | None
     warnings: tuple[Finding, ...] = ()
-    metrics: dict = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     normalisations: tuple[str, ...] = ()
 
     @property
@@ -119,7 +121,7 @@ def _refused(
     format: str | None = None,  # noqa: A002 - the result's own field name
     width: int | None = None,
     height: int | None = None,
-    metrics: dict | None = None,
+    metrics: dict[str, Any] | None = None,
 ) -> IntakeResult:
     """A refusal: what was learnt of the file, and nothing to store."""
     return IntakeResult(
@@ -144,7 +146,7 @@ def inspect_image(data: bytes, client_name: str) -> IntakeResult:
     size = len(data)
     sha = hashlib.sha256(data).hexdigest()
 
-    def reject(code: str, message: str | None = None, **found) -> IntakeResult:
+    def reject(code: str, message: str | None = None, **found: Any) -> IntakeResult:
         return _refused(code, message or msg.MESSAGES[code], size=size, sha=sha, **found)
 
     if size == 0:
@@ -175,7 +177,7 @@ def inspect_image(data: bytes, client_name: str) -> IntakeResult:
             width=width,
             height=height,
         )
-    if kind == PNG and layout.animated:
+    if isinstance(layout, PngLayout) and layout.animated:
         return reject("ANIMATED_IMAGE", format=kind, width=width, height=height)
     try:
         with warnings.catch_warnings():
@@ -229,13 +231,13 @@ def _draft_request(width: int, height: int) -> tuple[int, int]:
     return max(1, width * WORK_SIDE // long_side), max(1, height * WORK_SIDE // long_side)
 
 
-def _decode(data: bytes, kind: str, layout) -> _Decoded:
+def _decode(data: bytes, kind: str, layout: JpegLayout | PngLayout) -> _Decoded:
     norms: list[str] = []
     if layout.dropped_metadata:
         norms.append("metadata_removed")
     trailing = len(data) - layout.end
-    im = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
-    if kind == JPEG:
+    im: Image.Image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+    if isinstance(layout, JpegLayout):
         if im.format == "MPO" or getattr(im, "n_frames", 1) > 1:
             norms.append("extra_frames_removed")
         elif trailing > 0:
@@ -305,17 +307,19 @@ _TRANSPOSE = {
 }
 
 
-def _text_lines(im: Image.Image) -> dict:
+def _text_lines(im: Image.Image) -> dict[str, Any]:
     grey = _work_copy(im).convert("L")
     return quality.text_orientation(quality.at_blur_side(grey).reduce(2))
 
 
-def _confidently_sideways(lines: dict) -> bool:
-    return lines["line_cols"] >= UPRIGHT_MIN_GAPS and lines["line_ratio"] * UPRIGHT_RATIO <= 1.0
+def _confidently_sideways(lines: dict[str, Any]) -> bool:
+    return bool(
+        lines["line_cols"] >= UPRIGHT_MIN_GAPS and lines["line_ratio"] * UPRIGHT_RATIO <= 1.0
+    )
 
 
-def _confidently_upright(lines: dict) -> bool:
-    return lines["line_rows"] >= UPRIGHT_MIN_GAPS and lines["line_ratio"] >= UPRIGHT_RATIO
+def _confidently_upright(lines: dict[str, Any]) -> bool:
+    return bool(lines["line_rows"] >= UPRIGHT_MIN_GAPS and lines["line_ratio"] >= UPRIGHT_RATIO)
 
 
 def _stale_rotation(im: Image.Image, orientation: int) -> bool:
@@ -344,7 +348,7 @@ def _reencode_jpeg(im: Image.Image, orientation: int, norms: list[str]) -> _Deco
     if orientation != 1:
         im = _transpose(im, orientation)
         norms.append("exif_orientation")
-    options: dict = {"quality": 90}
+    options: dict[str, Any] = {"quality": 90}
     if qtables and len(qtables) <= (1 if im.mode == "L" else 2):
         options = {"qtables": qtables}
     if subsampling in (0, 1, 2) and im.mode == "RGB":
@@ -401,7 +405,7 @@ def _judge(decoded: _Decoded, *, size: int, sha: str) -> IntakeResult:
     # Exposure, text orientation and the hash need no fine detail: a 2x2-averaged copy
     # (~320 px) holds their signal at a quarter of the cost.
     half_image = metric_image.reduce(2)
-    metrics: dict = {"work_width": work.width, "work_height": work.height}
+    metrics: dict[str, Any] = {"work_width": work.width, "work_height": work.height}
     metrics.update(quality.exposure(half_image))
     rejects: dict[str, str] = {}
     warns: dict[str, str] = {}

@@ -3,6 +3,8 @@ text orientation and a perceptual hash. All functions take a Pillow "L" image.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PIL import Image
 
@@ -12,7 +14,7 @@ _LEVELS = np.arange(256, dtype=np.float64)
 _EXPOSURE_QUANTILES = np.array([0.01, 0.5, 0.99])
 
 
-def exposure(image: Image.Image) -> dict:
+def exposure(image: Image.Image) -> dict[str, Any]:
     """Brightness statistics from the 256-bin histogram (Pillow counts it in C; no sorting
     of pixels)."""
     hist = np.array(image.histogram(), dtype=np.float64)
@@ -30,7 +32,7 @@ def exposure(image: Image.Image) -> dict:
     }
 
 
-def blur_score(image: Image.Image, *, p1: int, p99: int) -> dict:
+def blur_score(image: Image.Image, *, p1: int, p99: int) -> dict[str, Any]:
     """Sharpness as the weaker of the horizontal and vertical second-derivative energies.
 
     Why this shape: the plain variance of the Laplacian rates a tiny image (few pixels, all
@@ -143,7 +145,7 @@ def percentile(values: np.ndarray, q: float) -> float:
     return a + (b - a) * (index - low)
 
 
-def text_orientation(image: Image.Image) -> dict:
+def text_orientation(image: Image.Image) -> dict[str, Any]:
     """How strongly dark ink is organised in horizontal vs vertical lines.
 
     Text lines leave empty gaps between them across the whole width; the other direction has
@@ -208,7 +210,7 @@ def _dct_matrix(n: int) -> np.ndarray:
     i = np.arange(n)[None, :]
     m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
     m[0] /= np.sqrt(2.0)
-    return m
+    return np.asarray(m, dtype=np.float64)
 
 
 _LOW_SIDE = 16

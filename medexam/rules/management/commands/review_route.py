@@ -62,7 +62,7 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取报名信息文件 {source}：{exc.strerror}") from exc
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise CommandError(f"报名信息文件不是有效的 JSON：第{exc.lineno}行，{exc.msg}") from exc
 
     def _write_text(self, rules, result):

@@ -117,8 +117,7 @@ def image_labels(application: Any) -> dict[str, str]:
 
     labels = {}
     for img in UploadedImage.objects.filter(application=application).select_related("item"):
-        slot = img.item.slot_label(img.slot)
-        label = f"{img.item.name}（{slot}）" if slot else f"{img.item.name} 第{img.position + 1}张"
+        label = img.place_label(numbered=True)
         if img.status == UploadedImage.Status.REPLACED:
             label += "（已被更换）"
         labels[str(img.uuid)] = label

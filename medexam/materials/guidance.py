@@ -73,8 +73,7 @@ class Todo:
 
 
 def _image_label(img: UploadedImage) -> str:
-    slot = img.item.slot_label(img.slot)
-    return f"{img.item.name}（{slot}）" if slot else f"{img.item.name} 第{img.position + 1}张"
+    return img.place_label(numbered=True)
 
 
 def _reason_text(exam, code: str, note: str) -> str:

@@ -157,6 +157,14 @@ class UploadedImage(models.Model):
     def __str__(self) -> str:
         return f"Image {self.uuid} of {self.item_id}"
 
+    def place_label(self, *, numbered: bool = False) -> str:
+        """'身份证明（反面）'; with `numbered`, an item without named slots says which image
+        ('毕业证书 第2张'). Reads `item` (select it along)."""
+        slot = self.item.slot_label(self.slot)
+        if slot:
+            return f"{self.item.name}（{slot}）"
+        return f"{self.item.name} 第{self.position + 1}张" if numbered else self.item.name
+
     @property
     def content_type(self) -> str:
         return "image/png" if self.format == "PNG" else "image/jpeg"

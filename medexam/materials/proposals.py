@@ -181,15 +181,13 @@ def accept_proposal(
         proposal.status = UploadedImage.Status.ACTIVE
         proposal.uploaded_by = actor
         proposal.save(update_fields=["status", "uploaded_by"])
-        item = original.item
         record(
             action="image.rotation_accepted",
             actor=actor,
             request=request,
             application=application,
             target=f"image:{proposal.uuid}",
-            summary=f"使用审核人员转正的图片：{item.name}"
-            + (f"（{item.slot_label(original.slot)}）" if original.slot else ""),
+            summary=f"使用审核人员转正的图片：{original.place_label()}",
             data={"replaces": str(original.uuid), "rotation": proposal.rotation},
         )
     return proposal

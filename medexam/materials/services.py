@@ -316,8 +316,7 @@ def _retire_for_replacement(
         request=request,
         application=application,
         target=f"image:{image.uuid}",
-        summary=f"更换图片：{item.name}"
-        + (f"（{item.slot_label(image.slot)}）" if image.slot else ""),
+        summary=f"更换图片：{image.place_label()}",
         data={"item": item.code, "position": image.position, "kept": reviewed},
     )
     if reviewed:
@@ -553,9 +552,7 @@ def delete_image(
             request=request,
             application=application,
             target=f"image:{image.uuid}",
-            summary=("删除待更换的图片：" if reviewed else "删除图片：")
-            + image.item.name
-            + (f"（{image.item.slot_label(image.slot)}）" if image.slot else ""),
+            summary=("删除待更换的图片：" if reviewed else "删除图片：") + image.place_label(),
             data={"item": image.item.code, "position": image.position},
         )
         if reviewed:

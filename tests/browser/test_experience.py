@@ -88,6 +88,21 @@ def test_every_reviewer_page_passes_axe(
     page.get_by_role("button", name="退出").click()
     login(page, live_server, province_reviewer.username, password)
     check(page, f"{live_server.url}/review/applications/{application.pk}/audit/", f"{size}-audit")
+    check(page, f"{live_server.url}/manage/candidates/import/", f"{size}-import")
+
+
+def test_the_account_pages_pass_axe(sized, live_server):
+    size, page = sized
+    for path, name in [
+        ("/accounts/login/", "login"),
+        ("/accounts/activate/", "activate"),
+        ("/accounts/reset/", "reset"),
+    ]:
+        check(page, live_server.url + path, f"{size}-{name}")
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").get_attribute("role") == "alert"
+    assert_accessible(page, f"{size} reset errors")
 
 
 def test_the_todo_link_lands_on_the_flagged_image(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from medexam.audit.models import AuditEntry
 from medexam.materials import guidance, services
 from medexam.review import services as review
-from tests.materials.helpers import upload
+from tests.materials.helpers import main_text, upload
 from tests.review.helpers import (
     claimed,
     fresh,
@@ -24,10 +24,7 @@ from tests.review.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def text(response) -> str:
-    body = response.content.decode()
-    main = body.split("<main", 1)[1].split("</main>", 1)[0]
-    return re.sub(r"<[^>]+>", "", main)
+text = main_text
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from medexam.audit.models import AuditEntry
 from medexam.materials import services as materials
-from tests.materials.helpers import upload
+from tests.materials.helpers import main_text, upload
 from tests.review.helpers import (
     claimed,
     confirm_all,
@@ -21,11 +21,6 @@ from tests.review.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def main_text(response) -> str:
-    body = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
-    return re.sub(r"<[^>]+>", "", body)
 
 
 def test_the_history_names_the_reviewer_once(client, candidate, jpeg, site_reviewer):

@@ -238,8 +238,20 @@ def _anchor(name: str) -> str:
     return name  # reason-<uuid>, note-<uuid>, reason-item-<code>, …: the inputs' ids
 
 
-def error_summary(form: DecisionForm) -> list[tuple[str, str]]:
-    """(anchor, message) for the GOV.UK error summary, in the page's order."""
+def _subject(name: str, labels: dict[str, str]) -> str:
+    """Which image or item an error is about ('身份证明（反面）'), from its field's name."""
+    for prefix in ("verdict-", "reason-item-", "note-item-", "reason-", "note-", "rotate-"):
+        if name.startswith(prefix):
+            return labels.get(name[len(prefix) :], "")
+    return ""
+
+
+def error_summary(
+    form: DecisionForm, labels: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(anchor, message) for the GOV.UK error summary, in the page's order; each message
+    names its image or item (`labels`: image uuid or item code → '身份证明（反面）')."""
+    labels = labels or {}
     if not form.is_bound or not form.errors:
         return []
     entries = [("decision-title", str(e)) for e in form.non_field_errors()]
@@ -247,5 +259,6 @@ def error_summary(form: DecisionForm) -> list[tuple[str, str]]:
     names = [n for n in form.fields if n not in last] + [n for n in last if n in form.fields]
     for name in names:
         for message in form.errors.get(name, []):
-            entries.append((_anchor(name), str(message)))
+            subject = _subject(name, labels)
+            entries.append((_anchor(name), f"{subject}：{message}" if subject else str(message)))
     return entries

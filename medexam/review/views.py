@@ -193,7 +193,17 @@ def _application_page(
             "item_fields": {
                 iv.item.code: forms.item_fields(form, iv.item.code) for iv in view.page.items
             },
-            "error_summary": forms.error_summary(form),
+            "error_summary": forms.error_summary(
+                form,
+                {
+                    **{iv.item.code: iv.item.name for iv in view.page.items},
+                    **{
+                        str(v.image.uuid): v.image.place_label(numbered=True)
+                        for iv in view.page.items
+                        for v in iv.images
+                    },
+                },
+            ),
             "rotate_choices": forms.ROTATE_CHOICES,
             "call_outcomes": PhoneCall.Outcome.choices,
             "outcomes": Decision.Outcome,

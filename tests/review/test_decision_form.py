@@ -64,6 +64,7 @@ def test_a_failed_validation_keeps_every_choice_and_note(client, site_reviewer, 
     assert "请为每一项需要更换的材料选择一个原因" in card
     summary = body.split('id="decision-errors"', 1)[1].split("</div>", 1)[0]
     assert f'href="#reason-{back.uuid}"' in summary and 'role="alert"' in body
+    assert "身份证明（反面）：请为每一项需要更换的材料选择一个原因" in summary
     assert fresh(in_review).state == "in_review"
 
 

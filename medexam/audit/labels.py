@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "review.phone_call": "电话联系",
     "review.reassigned": "重新分配",
     "review.released": "放回队列",
+    "review.verdicts": "逐张审核标记",
     "sms.sent": "发送短信",
 }
 

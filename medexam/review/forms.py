@@ -127,6 +127,8 @@ class DecisionForm(_VersionedForm):
             "outcome": data["outcome"],
             "reason": data["reason"],
             "flags": self._flags(data),
+            # Every image's mark, recorded with the decision (who judged what).
+            "verdicts": {u: data.get(f"verdict-{u}") or "" for u in self.image_uuids},
         }
 
 

@@ -296,6 +296,7 @@ def decide(
     outcome: str,
     reason: str = "",
     flags: list[Flag] | tuple[Flag, ...] = (),
+    verdicts: dict[str, str] | None = None,
     request: HttpRequest | None = None,
 ) -> Decision:
     """The reviewer's decision on an application in review: approve, request changes (which
@@ -313,6 +314,18 @@ def decide(
             decision = _decide_locked(
                 application_id, reviewer, version, outcome, reason, flags, turned, now, request
             )
+            if verdicts:
+                record(
+                    action="review.verdicts",
+                    actor=reviewer,
+                    request=request,
+                    application=decision.application,
+                    target=f"application:{application_id}",
+                    summary=f"逐张标记：合格 {sum(v == 'ok' for v in verdicts.values())} 张，"
+                    f"需更换 {sum(v == 'replace' for v in verdicts.values())} 张，"
+                    f"未标记 {sum(not v for v in verdicts.values())} 张",
+                    data={"decision": decision.pk, "verdicts": verdicts},
+                )
     except BaseException:
         proposals.discard([t.name for t, _ in turned.values()])
         raise

@@ -239,3 +239,16 @@ def test_without_script_a_refusal_is_shown_at_the_item_and_names_it(client, cand
     assert f'id="image-{kept.uuid}"' in body  # what was uploaded stays
     again = client.get(reverse("materials:materials")).content.decode()
     assert "没有上传成功" not in again  # shown once
+
+
+def test_a_locked_page_folds_the_empty_optional_items(client, candidate, jpeg):
+    from tests.review.helpers import submitted_with_images
+
+    submitted_with_images(candidate, jpeg)
+    client.force_login(candidate.user)
+
+    body = client.get(reverse("materials:materials")).content.decode()
+
+    folded = body.split('class="card collapsed-items"', 1)[1].split("</details>", 1)[0]
+    assert "乡医证" in folded and "住院医师/全科医生规范化培训证书材料" in folded
+    assert 'id="item-village_doctor"' not in body and 'id="item-id_proof"' in body

@@ -89,6 +89,10 @@ def test_approving_needs_every_image_marked(client, site_reviewer, in_review):
         {"version": in_review.version, "outcome": "approve", **all_ok(in_review)},
     )
     assert ok.status_code == 302 and fresh(in_review).state == "approved"
+    from medexam.audit.models import AuditEntry
+
+    marks = AuditEntry.objects.get(action="review.verdicts", application=in_review)
+    assert marks.actor == site_reviewer and set(marks.data["verdicts"].values()) == {"ok"}
 
 
 def test_an_online_case_is_not_offered_the_on_site_check(client, site_reviewer, in_review):

@@ -243,7 +243,11 @@ def decision_form(app: Application, data=None) -> forms.DecisionForm:
     """The decision form of `app`: one verdict per live image, "please add" per item."""
     return forms.DecisionForm(
         data,
-        images=app.images.filter(status=UploadedImage.Status.ACTIVE).only("uuid"),
+        # Not through app.images: a related manager fills each row's application from its
+        # application_id, a deferred field here, one query per image.
+        images=UploadedImage.objects.filter(
+            application_id=app.pk, status=UploadedImage.Status.ACTIVE
+        ).only("uuid"),
         items=app.candidate.exam.items.only("code"),
         route=app.route,
     )

@@ -10,6 +10,7 @@ BLOCKING = ("serious", "critical")
 def violations(page) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # Needs a page that runs script (page.evaluate has no timeout: it would wait forever).
     results = Axe().run(page, options={"resultTypes": ["violations"]})
     return [v for v in results.response["violations"] if v.get("impact") in BLOCKING]
 

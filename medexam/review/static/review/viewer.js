@@ -148,7 +148,8 @@
       case "0": card = currentCard(); if (card) { zoom(card.querySelector(".viewer"), 1 / MAX); } break;
       case "r": card = currentCard(); if (card) { rotate(card.querySelector(".viewer")); } break;
       case "d":
-        var outcome = document.querySelector('#decision-title ~ .outcome-list input[type=radio]');
+        var outcome = document.querySelector('#decision-form input[name=outcome]:checked') ||
+          document.querySelector('#decision-form input[name=outcome]');
         if (outcome) { outcome.scrollIntoView({ block: "center" }); outcome.focus(); }
         break;
       case "n": case "N":

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
 from medexam import metrics
+from medexam.error_pages import render_error
 from medexam.files.storage import STORAGE_ERRORS
 
 logger = logging.getLogger("medexam.faults")
@@ -130,7 +131,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
             },
             status=500,
         )
-    return HttpResponse(loader.get_template("500.html").render({}), status=500)
+    return render_error(request, 500)
 
 
 class SkipDependencyFailures(logging.Filter):

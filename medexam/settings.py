@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medexam.middleware.SecurityHeadersMiddleware",
+    # Our Chinese error pages in debug mode too (medexam.error_pages); after it, so that its
+    # process_exception runs first: a failed dependency answers 503 "please retry".
+    "medexam.error_pages.ProductErrorPagesMiddleware",
     # A lost database connection, Redis or storage down: 503 "please retry" (medexam.faults).
     "medexam.faults.DependencyFailureMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",

@@ -17,4 +17,9 @@ urlpatterns = [
     path("manage/candidates/", include("medexam.candidates.urls")),
 ]
 
+# The product's own Chinese pages (medexam.error_pages; with DEBUG on, its middleware). A
+# 500 caused by a failed dependency answers 503 "please retry" instead (medexam.faults).
+handler400 = "medexam.error_pages.bad_request"
+handler403 = "medexam.error_pages.permission_denied"
+handler404 = "medexam.error_pages.page_not_found"
 handler500 = "medexam.faults.server_error"

@@ -25,7 +25,7 @@ def test_the_modules_import_each_other_by_hashed_name(settings, tmp_path):
     imported = re.findall(r'from "\./([^"]+)"', entry)
     assert sorted(imported) == sorted(
         manifest[UPLOAD + name].removeprefix(UPLOAD)
-        for name in ("config.js", "controls.js", "draw.js", "geometry.js", "panel.js",
-                     "read.js", "send.js", "sync.js")
+        for name in ("batch.js", "config.js", "controls.js", "draw.js", "geometry.js",
+                     "panel.js", "read.js", "send.js", "sync.js")
     )  # fmt: skip
     assert all((tmp_path / UPLOAD / name).exists() for name in imported)

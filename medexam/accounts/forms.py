@@ -3,9 +3,13 @@ from django.contrib.auth.forms import AuthenticationForm
 
 
 class LoginForm(AuthenticationForm):
+    """Errors belong to fields: an empty field says which, and a wrong pair marks both (the
+    error text sits under the password, where the candidate retypes)."""
+
     username = forms.CharField(
         label="证件号码（审核人员填写用户名）",
         max_length=64,
+        error_messages={"required": "请填写证件号码（审核人员填写用户名）。"},
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "username",
@@ -19,11 +23,24 @@ class LoginForm(AuthenticationForm):
         label="密码",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "请填写密码。"},
     )
     error_messages = {
         "invalid_login": "证件号码（或用户名）与密码不匹配，请检查后重新输入。证件号码中的字母 X 大小写均可。",
         "inactive": "该账号已停用，请联系考点工作人员。",
     }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code != "invalid_login":
+                raise
+            self.add_error("password", error)
+            # Marked invalid too, without repeating the text: either may be the mistake.
+            self.fields["username"].widget.attrs["aria-invalid"] = "true"
+            self.fields["username"].widget.attrs["aria-describedby"] = "id_password_error"
+            return self.cleaned_data
 
 
 class RequestCodeForm(forms.Form):

@@ -31,6 +31,11 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # One application's log, newest first, paged by id (audit.selectors.log_page):
+            # WHERE application_id = %s AND id < %s ORDER BY id DESC LIMIT 51.
+            models.Index(fields=["application", "id"], name="audit_application_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

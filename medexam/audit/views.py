@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from medexam.accounts.decorators import AuthenticatedRequest
 from medexam.accounts.models import User
-from medexam.audit.selectors import COLUMNS, entries_for, entry_row
+from medexam.audit.selectors import (
+    COLUMNS,
+    AuditFilters,
+    entries_for,
+    entry_row,
+    filter_choices,
+    image_labels,
+    log_page,
+)
 from medexam.audit.services import record
 from medexam.exports import FORMATS, write_table
 from medexam.materials.models import Application
@@ -30,13 +38,36 @@ def _application(request: AuthenticatedRequest, pk: int) -> Application:
     return application
 
 
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 @login_required
 def application_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
+    filters = AuditFilters.from_query(request.GET)
+    page = log_page(
+        application,
+        filters,
+        before=_int(request.GET.get("before")),
+        after=_int(request.GET.get("after")),
+    )
+    images = image_labels(application)
+    query = request.GET.copy()
+    for key in ("before", "after"):
+        query.pop(key, None)
     return render(
         request,
         "audit/application_log.html",
-        {"app": application, "entries": entries_for(application)},
+        {
+            "app": application,
+            "page": page,
+            "rows": [entry_row(e, images) for e in page.entries],
+            "filters": filters,
+            "choices": filter_choices(application),
+            "images": sorted(images.items(), key=lambda pair: pair[1]),
+            "query": query.urlencode(),
+        },
     )
 
 
@@ -46,7 +77,9 @@ def application_log_export(request: AuthenticatedRequest, pk: int) -> HttpRespon
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
         raise Http404
-    rows = [entry_row(e) for e in entries_for(application)]
+    filters = AuditFilters.from_query(request.GET)
+    images = image_labels(application)
+    rows = [entry_row(e, images) for e in entries_for(application, filters).iterator()]
     content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审计日志")
     # Taking the log out is itself logged (after the rows were read, so not in this file).
     record(

@@ -14,6 +14,8 @@ class UploadForm(forms.Form):
     )
     slot = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # One-step replace: the image this upload takes the place of.
+    replace = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def first_error(self) -> str:
         for errors in self.errors.values():

@@ -66,7 +66,9 @@ class Application(models.Model):
 
 
 class ReplacementReason(models.TextChoices):
-    """Why a reviewer asks for an image to be replaced: the source's own tips (附件2)."""
+    """Why a reviewer asks for an image to be replaced: the source's own tips (附件2). Which of
+    them an item offers, and their wording, come from the exam's data file
+    (`replacement_reasons`, medexam.rules.reasons); these are the codes shipped files use."""
 
     UNCLEAR = "unclear", "不清晰"
     INCOMPLETE = "incomplete", "不完整"
@@ -76,6 +78,12 @@ class ReplacementReason(models.TextChoices):
     ORIENTATION = "orientation", "方向不正"
     WRONG_MATERIAL = "wrong_material", "上传了非要求材料"
     ORIGINAL_NOT_COPY = "original_not_copy", "正本而非副本"
+    NOT_SELF = "not_self", "非本人或与本人不符"
+    INSTITUTION_MISMATCH = "institution_mismatch", "机构名称与报名表不一致"
+    NOT_EDUCATION_RECORD = "not_education_record", "是学籍备案表而非学历备案表"
+    NO_FIRST_REGISTRATION = "no_first_registration", "缺少首次注册信息"
+    OTHER_PROVINCE = "other_province", "非辽宁省颁发（外省无效）"
+    WRONG_COPY = "wrong_copy", "不是申请表第二联"
     OTHER = "other", "其他"
 
 
@@ -87,6 +95,9 @@ class UploadedImage(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "有效"
         REPLACED = "replaced", "已被更换"
+        # A reviewer's fix (a turned copy of `replaces`), waiting for the candidate to use it
+        # or to upload a replacement; never counted, shown or locked as one of the images.
+        PROPOSED = "proposed", "审核人员建议的版本"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="images")
@@ -104,6 +115,8 @@ class UploadedImage(models.Model):
         max_length=32, blank=True, choices=ReplacementReason.choices
     )
     replacement_note = models.TextField(blank=True)
+    # Degrees clockwise a reviewer turned the original by (a proposed version; 0 otherwise).
+    rotation = models.PositiveSmallIntegerField(default=0)
 
     file = models.FileField(max_length=200)
     thumbnail = models.FileField(max_length=200, blank=True)
@@ -143,6 +156,14 @@ class UploadedImage(models.Model):
 
     def __str__(self) -> str:
         return f"Image {self.uuid} of {self.item_id}"
+
+    def place_label(self, *, numbered: bool = False) -> str:
+        """'身份证明（反面）'; with `numbered`, an item without named slots says which image
+        ('毕业证书 第2张'). Reads `item` (select it along)."""
+        slot = self.item.slot_label(self.slot)
+        if slot:
+            return f"{self.item.name}（{slot}）"
+        return f"{self.item.name} 第{self.position + 1}张" if numbered else self.item.name
 
     @property
     def content_type(self) -> str:

@@ -43,6 +43,7 @@ class ItemView:
     replaced: list[UploadedImage]
     can_upload: bool
     slots: list[SlotView] = field(default_factory=list)
+    free: int = 0  # places a new image may go into now (several files in one pick)
 
     @property
     def count(self) -> int:
@@ -54,6 +55,16 @@ class ItemView:
             return False
         needed = self.item.max_count if self.item.exact_count else 1
         return self.count < needed
+
+    @property
+    def replaced_done(self) -> set[int]:
+        """Flagged images (of `replaced`) that a new image already replaces."""
+        return {iv.image.replaces_id for iv in self.images if iv.image.replaces_id}
+
+    @property
+    def changeable(self) -> bool:
+        """Anything the candidate may still change here (the check page's 更改)."""
+        return self.can_upload or any(not iv.locked for iv in self.images)
 
     @property
     def flagged(self) -> list[UploadedImage]:
@@ -93,6 +104,15 @@ class MaterialsPage:
     @property
     def image_count(self) -> int:
         return sum(iv.count for iv in self.items)
+
+    @property
+    def required(self) -> list[ItemView]:
+        return [iv for iv in self.items if iv.verdict.status == "required"]
+
+    @property
+    def required_done(self) -> int:
+        """For "已完成 5/8 项必传材料": required items with enough images."""
+        return sum(1 for iv in self.required if not iv.missing)
 
 
 def materials_page(application: Application) -> MaterialsPage:
@@ -135,6 +155,7 @@ def materials_page(application: Application) -> MaterialsPage:
                 ],
                 can_upload=bool(free),
                 slots=slot_views,
+                free=len(free),
             )
         )
     return MaterialsPage(

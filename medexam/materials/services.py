@@ -29,7 +29,7 @@ from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.files.services import delete_later
 from medexam.files.storage import STORAGE_ERRORS, read_bytes
-from medexam.materials import intake, upload_reads
+from medexam.materials import intake, proposals, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import EDITABLE_STATES, check, transition
 from medexam.materials.upload_reads import ImageRow, UploadTarget
@@ -67,6 +67,10 @@ def _lock_application(application_id: int) -> Application:
 
 
 def image_is_locked(application: Application, image: UploadedImage) -> bool:
+    return _locked(application, image, image.item.code)
+
+
+def _locked(application: Application, image: Picture, item_code: str) -> bool:
     if image.status != UploadedImage.Status.ACTIVE:
         return True
     if application.state == S.DRAFT:
@@ -74,7 +78,7 @@ def image_is_locked(application: Application, image: UploadedImage) -> bool:
     if application.state != S.CHANGES_REQUESTED or _supplement_closed(application):
         return True
     fresh = image.round == application.round  # uploaded after the last submission
-    return not (image.unlocked or fresh or image.item.code in application.unlocked_items)
+    return not (image.unlocked or fresh or item_code in application.unlocked_items)
 
 
 def open_positions(
@@ -134,10 +138,15 @@ def upload_image(
     application_id: int | None = None,
     slot: str = "",
     idempotency_key: str = "",
+    replaces: str = "",
     request: HttpRequest | None = None,
 ) -> UploadResult:
     """Check, normalise and store one image into `item_code` of an application: the one given,
     or (without `application_id`) the actor's own in the active exam.
+
+    `replaces` (an image's uuid): one-step replace. The new image takes the old one's place
+    and the old one is retired in the same transaction, so it stays, visible, until the new
+    one is stored; a refusal or a failure leaves it exactly as it was.
 
     The hot path of the busiest night: intake runs before any lock and the file is written
     before it too, so that the row lock is held for the reads and two inserts only. The file
@@ -160,7 +169,10 @@ def upload_image(
                     return UploadResult(image=earlier, created=False)
                 item = _existing_item(target)
                 _check_can_upload(target.application, target.upload_closes_at)
-                place = _choose_place(target, item, slot)
+                if replaces:
+                    place = _retire_for_replacement(target, item, replaces, actor, request)
+                else:
+                    place = _choose_place(target, item, slot)
                 image = _create_image(target, item, place, result, stored.name, actor, key)
                 _record_upload(image, place, actor, request)
         except IntegrityError as exc:
@@ -272,6 +284,52 @@ def _choose_place(target: UploadTarget, item: MaterialItem, slot: str) -> _Place
         None,
     )
     return _Place(position=position, replaced=replaced)
+
+
+def _retire_for_replacement(
+    target: UploadTarget,
+    item: MaterialItem,
+    replaces: str,
+    actor: User,
+    request: HttpRequest | None,
+) -> _Place:
+    """Take the place of image `replaces` (under the caller's lock): a reviewed image the
+    reviewer flagged is kept as replaced, beside its successor for the re-review; any other
+    unlocked image goes as a delete would (its files after the commit)."""
+    application = target.application
+    old = next(
+        (
+            img
+            for img in target.images
+            if img.uuid == str(replaces) and img.status == UploadedImage.Status.ACTIVE
+        ),
+        None,
+    )
+    if old is None or old.item_id != item.pk:
+        raise DomainError("NOT_FOUND", "要更换的图片已删除或已被更换，请刷新页面。", 404)
+    if _locked(application, old, item.code):
+        raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
+    reviewed = application.state == S.CHANGES_REQUESTED and old.round < application.round
+    image = UploadedImage.objects.select_related("item").get(pk=old.pk)
+    proposals.discard_proposals(application, of_image=image)  # the candidate chose otherwise
+    record(
+        action="image.retired",
+        actor=actor,
+        request=request,
+        application=application,
+        target=f"image:{image.uuid}",
+        summary=f"更换图片：{image.place_label()}",
+        data={"item": item.code, "position": image.position, "kept": reviewed},
+    )
+    if reviewed:
+        image.status = UploadedImage.Status.REPLACED
+        image.save(update_fields=["status"])
+        return _Place(position=old.position, replaced=old)
+    image.delete()
+    # The files go after the grace period, so that a backup taken meanwhile restores with
+    # them (files.services).
+    delete_later([image.file.name or "", image.thumbnail.name or ""], reason="image.replaced")
+    return _Place(position=old.position, replaced=None)
 
 
 def _create_image(
@@ -492,13 +550,14 @@ def delete_image(
         if image_is_locked(application, image):
             raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
         reviewed = application.state == S.CHANGES_REQUESTED and image.round < application.round
+        proposals.discard_proposals(application, of_image=image)
         record(
             action="image.replaced" if reviewed else "image.deleted",
             actor=actor,
             request=request,
             application=application,
             target=f"image:{image.uuid}",
-            summary=("取出待更换的" if reviewed else "删除 ") + image.item.name,
+            summary=("删除待更换的图片：" if reviewed else "删除图片：") + image.place_label(),
             data={"item": image.item.code, "position": image.position},
         )
         if reviewed:
@@ -586,6 +645,7 @@ def lock_for_review(application: Application, *, now: dt.datetime) -> None:
     deadline ends. For the caller's transition to SUBMITTED, inside its row lock (the
     candidate's submission, and the schedule that closes an expired supplement)."""
     application.images.filter(unlocked=True).update(unlocked=False)
+    proposals.discard_proposals(application)  # a reviewer's fix the candidate did not use
     application.unlocked_items = []
     application.round += 1
     application.submitted_at = now

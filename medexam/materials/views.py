@@ -7,6 +7,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from urllib.parse import unquote
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.files.responses import private_file_response
 from medexam.files.storage import FileMissing
-from medexam.materials import intake, services
+from medexam.materials import guidance, intake, proposals, services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
 from medexam.materials.intake.messages import too_large_message
@@ -61,6 +62,9 @@ CLIENT_MESSAGE_CODES = (
 )
 
 
+REFUSAL_KEY = "upload_refusal"
+
+
 @candidate_required
 def registration(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
@@ -78,12 +82,29 @@ def registration(request: AuthenticatedRequest) -> HttpResponse:
 def materials(request: AuthenticatedRequest) -> HttpResponse:
     application = _own_application(request)
     page = materials_page(application)
+    exam = application.candidate.exam
+    editable = application.state in EDITABLE_STATES
+    refusal = request.session.pop(REFUSAL_KEY, None)
+    # A locked page lists what was uploaded; empty optional items fold into one line.
+    collapsed = (
+        []
+        if editable
+        else [iv for iv in page.items if not iv.images and not iv.replaced and not iv.missing]
+    )
     return render(
         request,
         "materials/materials.html",
         {
             "application": application,
             "page": page,
+            "route_lines": guidance.route_explanation(exam, page.evaluation),
+            "uploads_waived": guidance.waives_uploads(exam, page.evaluation),
+            "todo": guidance.todo(application, page),
+            "steps": guidance.next_steps(application, page.evaluation, page),
+            "collapsed": collapsed,
+            "refusal": refusal,
+            "proposals": proposals.proposals_for(application) if editable else {},
+            "collapsed_codes": {iv.item.code for iv in collapsed},
             "upload_form": UploadForm(),
             "editable": application.state in EDITABLE_STATES,
             "upload_messages": {code: INTAKE_MESSAGES[code] for code in CLIENT_MESSAGE_CODES},
@@ -114,6 +135,7 @@ class _Picked:
     name: str
     slot: str
     idempotency_key: str
+    replaces: str = ""
 
 
 def _picked_file(request: AuthenticatedRequest) -> _Picked:
@@ -130,6 +152,7 @@ def _picked_file(request: AuthenticatedRequest) -> _Picked:
             name=unquote(request.headers.get("X-File-Name", ""))[:255],
             slot=request.GET.get("slot", "")[:32],
             idempotency_key=key,
+            replaces=request.GET.get("replace", "")[:36],
         )
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -140,12 +163,47 @@ def _picked_file(request: AuthenticatedRequest) -> _Picked:
         name=upload_file.name or "",
         slot=form.cleaned_data["slot"],
         idempotency_key=key or form.cleaned_data["idempotency_key"],
+        replaces=str(form.cleaned_data["replace"] or ""),
     )
+
+
+def _upload_several(
+    request: AuthenticatedRequest, item_code: str, files: list[Any]
+) -> HttpResponse:
+    """Without script, several files from one pick: each goes through intake and the upload
+    service on its own; the page lands on the item with what went in and what did not."""
+    done, refused = 0, []
+    key = request.POST.get("idempotency_key", "")[:48]
+    for index, upload_file in enumerate(files):
+        try:
+            services.upload_image(
+                item_code=item_code,
+                data=upload_file.read(),
+                client_name=upload_file.name or "",
+                idempotency_key=f"{key}-{index}" if key else "",
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            if error.status == 404:
+                raise Http404 from error
+            refused.append(f"第 {index + 1} 张：{error.message}")
+        else:
+            done += 1
+    if refused:
+        message = (f"已上传 {done} 张；" if done else "") + "；".join(refused)
+        request.session[REFUSAL_KEY] = {"item": item_code, "message": message}
+    else:
+        messages.success(request, f"已上传 {done} 张图片。")
+    return redirect(f"{reverse('materials:materials')}#item-{item_code}")
 
 
 @candidate_required
 @require_POST
 def upload(request: AuthenticatedRequest, item_code: str) -> HttpResponse:
+    files = request.FILES.getlist("image") if request.content_type == "multipart/form-data" else []
+    if len(files) > 1 and not request.POST.get("replace") and not request.POST.get("slot"):
+        return _upload_several(request, item_code, files)
     try:
         picked = _picked_file(request)
         # The candidate's own application in the active exam, found under its lock.
@@ -155,12 +213,18 @@ def upload(request: AuthenticatedRequest, item_code: str) -> HttpResponse:
             client_name=picked.name,
             slot=picked.slot,
             idempotency_key=picked.idempotency_key,
+            replaces=picked.replaces,
             actor=request.user,
             request=request,
         )
     except DomainError as error:
         metrics.UPLOADS.labels(outcome=error.code).inc()
-        return answer(request, error, back=f"{reverse('materials:materials')}#item-{item_code}")
+        if wants_json(request) or error.status == 404:
+            return answer(request, error, back=reverse("materials:materials"))
+        # Without script: the page lands on the item and shows the refusal there, naming it
+        # (a banner at the top is out of sight ~19,000 px above the item).
+        request.session[REFUSAL_KEY] = {"item": item_code, "message": error.message}
+        return redirect(f"{reverse('materials:materials')}#item-{item_code}")
     metrics.UPLOADS.labels(outcome="ok" if result.created else "retry").inc()
     image = result.image
     if wants_json(request):
@@ -229,6 +293,20 @@ def confirm(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
 
 
 @candidate_required
+@require_POST
+def accept_proposal(request: AuthenticatedRequest, image_uuid) -> HttpResponse:
+    """The candidate uses the reviewer's turned version of a flagged image."""
+    try:
+        image = proposals.accept_proposal(
+            proposal_uuid=image_uuid, actor=request.user, request=request
+        )
+    except DomainError as error:
+        return answer(request, error, back=reverse("materials:materials"))
+    messages.success(request, f"已使用审核人员转正后的“{image.item.name}”。请核对后重新提交审核。")
+    return redirect(f"{reverse('materials:materials')}#image-{image.uuid}")
+
+
+@candidate_required
 def submit(request: AuthenticatedRequest) -> HttpResponse:
     """GET: check your answers (what is missing, what will lock). POST: 提交审核."""
     application = _own_application(request)
@@ -249,6 +327,33 @@ def submit(request: AuthenticatedRequest) -> HttpResponse:
             "application": application,
             "page": page,
             "editable": application.state in EDITABLE_STATES,
+        },
+    )
+
+
+@candidate_required
+def onsite_slip(request: AuthenticatedRequest) -> HttpResponse:
+    """现场审核预约单: where, when, which originals, and a QR code the site scans to open the
+    application (the code is made here, never by a web service)."""
+    import segno
+
+    application = _own_application(request)
+    if application.state != Application.State.ONSITE_PENDING:
+        messages.info(request, "目前不需要现场审核，暂无预约单。")
+        return redirect("materials:materials")
+    page = materials_page(application)
+    url = request.build_absolute_uri(
+        reverse("review:onsite_scan", args=[guidance.slip_token(application)])
+    )
+    qr = segno.make(url, error="m")
+    return render(
+        request,
+        "materials/onsite_slip.html",
+        {
+            "application": application,
+            "candidate": application.candidate,
+            "info": guidance.onsite_info(application, page),
+            "qr_svg": qr.svg_inline(scale=5, border=4, title="现场审核预约单二维码"),
         },
     )
 

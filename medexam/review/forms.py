@@ -28,7 +28,12 @@ from medexam.rules.models import MaterialItem
 REASON_CHOICES = [("", "选择原因"), *ReplacementReason.choices]
 PICK_A_REASON = "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。"
 PICK_AN_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补充材料、不符合报名条件或待现场审核。"
+# An online-route candidate has no on-site check: the error must not offer one.
+PICK_AN_ONLINE_OUTCOME = "请选择一个审核结论：审核通过、要求更换/补充材料或不符合报名条件。"
+MARK_EVERY_IMAGE = "审核通过前，请标记这张图片：合格，或需更换（并选择原因）。"
 OUTCOME_CHOICES = [(o.value, o.label) for o in Decision.Outcome if o.value in DECISIONS]
+# A reviewer's proposed fix for a sideways or upside-down picture (a new turned version).
+ROTATE_CHOICES = [(0, "不旋转"), (90, "顺时针转 90°"), (180, "转 180°"), (270, "逆时针转 90°")]
 
 
 class _VersionedForm(forms.Form):
@@ -55,25 +60,36 @@ class DecisionForm(_VersionedForm):
         *,
         images: Iterable[UploadedImage],
         items: Iterable[MaterialItem],
+        route: str = "offline",
         **kwargs: Any,
     ):
         super().__init__(data, **kwargs)
+        if route != "offline":
+            outcome = self.fields["outcome"]
+            assert isinstance(outcome, forms.ChoiceField)
+            outcome.choices = [c for c in OUTCOME_CHOICES if c[0] != Decision.Outcome.ONSITE]
+            self.fields["outcome"].error_messages.update(
+                required=PICK_AN_ONLINE_OUTCOME, invalid_choice=PICK_AN_ONLINE_OUTCOME
+            )
         self.image_uuids = [str(image.uuid) for image in images]
         self.item_codes = [item.code for item in items]
         for uuid in self.image_uuids:
             flag = Flag(reason="", image_uuid=uuid)
             self.fields[f"verdict-{uuid}"] = forms.ChoiceField(
+                # No default verdict: every image is marked by the reviewer (issue 19).
                 choices=[("ok", "合格"), ("replace", "需更换")],
                 required=False,
-                initial="ok",
                 widget=forms.RadioSelect,
             )
             self.fields[flag.field("reason")] = _reason_field()
             self.fields[flag.field("note")] = _note_field()
+            self.fields[f"rotate-{uuid}"] = forms.TypedChoiceField(
+                choices=ROTATE_CHOICES, coerce=int, required=False, empty_value=None
+            )
         for code in self.item_codes:
             flag = Flag(reason="", item_code=code)
             self.fields[f"add-{code}"] = forms.BooleanField(required=False, label="需补充上传")
-            self.fields[flag.field("reason")] = _reason_field(initial="incomplete")
+            self.fields[flag.field("reason")] = _reason_field()
             self.fields[flag.field("note")] = _note_field()
 
     def clean(self) -> dict[str, Any]:
@@ -81,6 +97,15 @@ class DecisionForm(_VersionedForm):
         for flag in self._flags(cleaned):
             if not flag.reason:
                 self.add_error(flag.field("reason"), PICK_A_REASON)
+        for uuid in self.image_uuids:
+            if cleaned.get(f"rotate-{uuid}") and cleaned.get(f"verdict-{uuid}") != "replace":
+                self.add_error(
+                    f"rotate-{uuid}", "建议转正时，请把这张图片标为“需更换”（原因可选“方向不正”）。"
+                )
+        if cleaned.get("outcome") == Decision.Outcome.APPROVE:
+            for uuid in self.image_uuids:
+                if not cleaned.get(f"verdict-{uuid}"):
+                    self.add_error(f"verdict-{uuid}", MARK_EVERY_IMAGE)
         return cleaned
 
     def _flags(self, cleaned: dict[str, Any]) -> list[Flag]:
@@ -102,6 +127,8 @@ class DecisionForm(_VersionedForm):
             "outcome": data["outcome"],
             "reason": data["reason"],
             "flags": self._flags(data),
+            # Every image's mark, recorded with the decision (who judged what).
+            "verdicts": {u: data.get(f"verdict-{u}") or "" for u in self.image_uuids},
         }
 
 
@@ -111,6 +138,7 @@ def _with_input(flag: Flag, cleaned: dict[str, Any]) -> Flag:
         note=cleaned.get(flag.field("note")) or "",
         image_uuid=flag.image_uuid,
         item_code=flag.item_code,
+        rotate=(cleaned.get(f"rotate-{flag.image_uuid}") or 0) if flag.image_uuid else 0,
     )
 
 
@@ -179,3 +207,60 @@ class ReassignForm(forms.Form):
             "invalid_choice": "请选择要分配给的审核人员。",
         },
     )
+
+
+# --- what the page needs to show a decision form again ------------------------------------
+
+
+def image_fields(form: DecisionForm, uuid) -> dict[str, forms.BoundField]:
+    return {
+        "verdict": form[f"verdict-{uuid}"],
+        "reason": form[f"reason-{uuid}"],
+        "note": form[f"note-{uuid}"],
+        "rotate": form[f"rotate-{uuid}"],
+    }
+
+
+def item_fields(form: DecisionForm, code: str) -> dict[str, forms.BoundField]:
+    return {
+        "add": form[f"add-{code}"],
+        "reason": form[f"reason-item-{code}"],
+        "note": form[f"note-item-{code}"],
+    }
+
+
+def _anchor(name: str) -> str:
+    """The element an error in the summary links to (the page's own ids)."""
+    if name.startswith("verdict-"):
+        return f"image-{name[len('verdict-') :]}"
+    if name == "outcome":
+        return "outcome-approve"
+    if name == "reason":
+        return "decision-reason"
+    return name  # reason-<uuid>, note-<uuid>, reason-item-<code>, …: the inputs' ids
+
+
+def _subject(name: str, labels: dict[str, str]) -> str:
+    """Which image or item an error is about ('身份证明（反面）'), from its field's name."""
+    for prefix in ("verdict-", "reason-item-", "note-item-", "reason-", "note-", "rotate-"):
+        if name.startswith(prefix):
+            return labels.get(name[len(prefix) :], "")
+    return ""
+
+
+def error_summary(
+    form: DecisionForm, labels: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(anchor, message) for the GOV.UK error summary, in the page's order; each message
+    names its image or item (`labels`: image uuid or item code → '身份证明（反面）')."""
+    labels = labels or {}
+    if not form.is_bound or not form.errors:
+        return []
+    entries = [("decision-title", str(e)) for e in form.non_field_errors()]
+    last = ("outcome", "reason", "version")  # the decision itself comes after the images
+    names = [n for n in form.fields if n not in last] + [n for n in last if n in form.fields]
+    for name in names:
+        for message in form.errors.get(name, []):
+            subject = _subject(name, labels)
+            entries.append((_anchor(name), f"{subject}：{message}" if subject else str(message)))
+    return entries

@@ -15,10 +15,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
+from medexam.formats import day
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import MaterialsPage, materials_page
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
 from medexam.review.services import held_by_other, is_in_scope, scoped_applications
+from medexam.rules.models import Exam
+from medexam.rules.reasons import label as reason_label
 from medexam.rules.trial import TrialCheck
 
 if TYPE_CHECKING:
@@ -146,7 +149,11 @@ def review_page(application: Application, user: User) -> ReviewPage:
     )
     # At re-review: every image the last "please replace" named, beside what replaced it.
     pairs: dict[int, list[Pair]] = defaultdict(list)
-    replacements = {img.replaces_id: img for img in images if img.replaces_id}
+    replacements = {
+        img.replaces_id: img
+        for img in images
+        if img.replaces_id and img.status != UploadedImage.Status.PROPOSED
+    }
     asked = next(
         (d for d in reversed(decisions) if d.outcome == Decision.Outcome.REQUEST_CHANGES), None
     )
@@ -211,7 +218,7 @@ def trial_rows(check: TrialCheck) -> list[TrialRow]:
         x = round((a_c - start).days * 1000 / total)
         width = max(round((b_c - start).days * 1000 / total) - x, 2)
         return TrialRow(
-            label, kind, x, width, f"{label}：{a:%Y-%m-%d} 至 {b:%Y-%m-%d}（{(b - a).days} 天）"
+            label, kind, x, width, f"{label}：{day(a)} 至 {day(b)}（{(b - a).days} 天）"
         )
 
     rows = [
@@ -284,10 +291,13 @@ def decision_reasons(*, application_ids: list[int]) -> dict[int, list[str]]:
         .order_by("id")
     ):
         requests[r.decision_id].append(r)
+    # The wording of each reason is the exam file's: one read per exam, not per row.
+    exam_ids = {r.item.exam_id for rows in requests.values() for r in rows}
+    exams = {e.pk: e for e in Exam.objects.filter(pk__in=exam_ids).only("rules")}
     reasons: dict[int, list[str]] = {}
     for application_id, decision in latest.items():
         lines = [
-            f"{r.item.name}：{ReplacementReason(r.reason).label}"
+            f"{r.item.name}：{reason_label(exams.get(r.item.exam_id), r.reason)}"
             + (f"（{r.note}）" if r.note else "")
             for r in requests[decision.pk]
         ]
@@ -368,7 +378,7 @@ def statistics(user: User) -> Statistics:
     return Statistics(
         sites=sorted(sites.values(), key=lambda s: s.site),
         states=states,
-        reasons=[(ReplacementReason(r["reason"]).label, r["n"]) for r in reasons],
+        reasons=[(reason_label(None, r["reason"]), r["n"]) for r in reasons],
         rounds=[(r["round"], r["n"]) for r in rounds],
         median_hours=round(stats.median(everything), 1) if everything else None,
     )

@@ -10,7 +10,7 @@ claim and version under that lock, and changes state only through
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,12 +21,15 @@ from django.utils import timezone
 
 from medexam.audit.services import record
 from medexam.errors import DomainError
+from medexam.formats import moment
+from medexam.materials import proposals
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import can_view_application
 from medexam.materials.services import lock_for_review, unlock_for_replacement
 from medexam.materials.states import REVIEWABLE_STATES, allows, check, transition
 from medexam.messaging.services import notify_candidate
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
+from medexam.rules import reasons
 from medexam.rules.models import MaterialItem
 
 if TYPE_CHECKING:
@@ -141,7 +144,7 @@ def _take(
         request=request,
         application=application,
         target=f"application:{application.pk}",
-        summary=f"{user} 开始审核",
+        summary="开始审核",
         data={"until": application.claim_expires_at.isoformat()},
     )
 
@@ -217,7 +220,7 @@ def release_claim(
             request=request,
             application=application,
             target=f"application:{application.pk}",
-            summary=f"{reviewer} 放回队列",
+            summary="放回队列",
         )
 
 
@@ -266,6 +269,9 @@ class Flag:
     note: str = ""
     image_uuid: str = ""
     item_code: str = ""
+    # The reviewer's proposed fix: turn the image by this many degrees clockwise (90/180/270);
+    # the candidate then uses the turned version or uploads a new one.
+    rotate: int = 0
 
     def field(self, name: str) -> str:
         """The decision form's field for this flag's `name` ("reason" or "note"): a refusal
@@ -290,42 +296,114 @@ def decide(
     outcome: str,
     reason: str = "",
     flags: list[Flag] | tuple[Flag, ...] = (),
+    verdicts: dict[str, str] | None = None,
     request: HttpRequest | None = None,
 ) -> Decision:
     """The reviewer's decision on an application in review: approve, request changes (which
     unlocks exactly the flagged images and items), reject, or send to the on-site check."""
     reason = (reason or "").strip()
     now = timezone.now()
-    with transaction.atomic():
-        application = _lock(application_id, reviewer)
-        _check_version(application, version)
-        name = _transition_for(outcome)
-        check(application, name)
-        _check_not_held(application, reviewer, now)
-        requests = _resolve_flags(application, flags)
-        _check_decision(application, outcome, reason, requests)
-        deadline = _open_for_changes(application, requests, now) if requests else None
-        decision = _record_decision(application, reviewer, outcome, reason, deadline, requests)
-        transition(
-            application,
-            name,
-            actor=reviewer,
-            request=request,
-            reason=_changes_text(requests, deadline, reason) if deadline else reason,
-            data={
-                "decision": decision.pk,
-                "outcome": outcome,
-                "requests": [
-                    {
-                        "item": r.item.code,
-                        "image": str(r.image.uuid) if r.image else None,
-                        "reason": r.reason,
-                    }
-                    for r in requests
-                ],
-            },
-        )
+    # Turned copies are written before the lock (CPU and file work), removed if not used.
+    turned = (
+        _turned_copies(application_id, reviewer, flags)
+        if outcome == Outcome.REQUEST_CHANGES
+        else {}
+    )
+    try:
+        with transaction.atomic():
+            decision = _decide_locked(
+                application_id, reviewer, version, outcome, reason, flags, turned, now, request
+            )
+            if verdicts:
+                record(
+                    action="review.verdicts",
+                    actor=reviewer,
+                    request=request,
+                    application=decision.application,
+                    target=f"application:{application_id}",
+                    summary=f"逐张标记：合格 {sum(v == 'ok' for v in verdicts.values())} 张，"
+                    f"需更换 {sum(v == 'replace' for v in verdicts.values())} 张，"
+                    f"未标记 {sum(not v for v in verdicts.values())} 张",
+                    data={"decision": decision.pk, "verdicts": verdicts},
+                )
+    except BaseException:
+        proposals.discard([t.name for t, _ in turned.values()])
+        raise
     return decision
+
+
+def _decide_locked(
+    application_id: int,
+    reviewer: User,
+    version: int | None,
+    outcome: str,
+    reason: str,
+    flags: Sequence[Flag],
+    turned: dict[str, tuple[proposals.Turned, int]],
+    now: dt.datetime,
+    request: HttpRequest | None,
+) -> Decision:
+    """The decision under the application's row lock (decide's transaction)."""
+    application = _lock(application_id, reviewer)
+    _check_version(application, version)
+    name = _transition_for(outcome)
+    check(application, name)
+    _check_not_held(application, reviewer, now)
+    requests = _resolve_flags(application, flags)
+    _check_decision(application, outcome, reason, requests)
+    deadline = _open_for_changes(application, requests, now) if requests else None
+    decision = _record_decision(application, reviewer, outcome, reason, deadline, requests)
+    for r in requests:
+        if r.image is not None and str(r.image.uuid) in turned:
+            copy, degrees = turned[str(r.image.uuid)]
+            proposals.create_proposal(application, r.image, copy, degrees, reviewer)
+    transition(
+        application,
+        name,
+        actor=reviewer,
+        request=request,
+        reason=_changes_text(requests, deadline, reason, set(turned)) if deadline else reason,
+        data={
+            "decision": decision.pk,
+            "outcome": outcome,
+            "requests": [
+                {
+                    "item": r.item.code,
+                    "image": str(r.image.uuid) if r.image else None,
+                    "reason": r.reason,
+                }
+                for r in requests
+            ],
+            "rotations": {uuid: degrees for uuid, (_, degrees) in turned.items()},
+        },
+    )
+    return decision
+
+
+def _turned_copies(
+    application_id: int, reviewer: User, flags: Sequence[Flag]
+) -> dict[str, tuple[proposals.Turned, int]]:
+    """{image uuid: (turned copy, degrees)} for the flags that propose a rotation."""
+    wanted = {f.image_uuid: f.rotate for f in flags if f.image_uuid and f.rotate}
+    if not wanted:
+        return {}
+    application = (
+        Application.objects.filter(pk=application_id).select_related("candidate__exam").first()
+    )
+    if application is None or not is_in_scope(reviewer, application):
+        raise _not_found()
+    images = UploadedImage.objects.filter(
+        application_id=application_id, uuid__in=list(wanted), status=UploadedImage.Status.ACTIVE
+    )
+    copies: dict[str, tuple[proposals.Turned, int]] = {}
+    try:
+        for image in images:
+            degrees = wanted[str(image.uuid)]
+            copies[str(image.uuid)] = (proposals.write_turned_copy(image, degrees), degrees)
+    except BaseException:
+        proposals.discard([t.name for t, _ in copies.values()])
+        raise
+    return copies
 
 
 def _transition_for(outcome: str) -> str:
@@ -420,17 +498,11 @@ def _resolve_flags(application: Application, flags: Sequence[Flag]) -> list[Repl
         item.code: item
         for item in MaterialItem.objects.filter(exam_id=application.candidate.exam_id)
     }
-    valid_reasons = set(ReplacementReason.values)
+    exam = application.candidate.exam
     requests: list[ReplacementRequest] = []
     seen: set[str] = set()
     for flag in flags:
         note = (flag.note or "").strip()[:500]
-        if flag.reason not in valid_reasons:
-            raise DomainError(
-                "BAD_REASON",
-                "请为每一项需要更换的材料选择一个原因（如不清晰、不完整、证件过期等）。",
-                field=flag.field("reason"),
-            )
         if flag.image_uuid:
             image = images.get(str(flag.image_uuid))
             if image is None:
@@ -441,6 +513,12 @@ def _resolve_flags(application: Application, flags: Sequence[Flag]) -> list[Repl
             if added is None:
                 raise DomainError("UNKNOWN_ITEM", "没有这项材料，请刷新页面后重新选择。")
             item, image, key = added, None, f"item:{added.code}"
+        if not reasons.is_allowed(exam, item.code, flag.reason):
+            raise DomainError(
+                "BAD_REASON",
+                f"请为“{item.name}”选择一个更换原因（如不清晰、不完整等），或写明“其他”原因。",
+                field=flag.field("reason"),
+            )
         if flag.reason == ReplacementReason.OTHER and not note:
             raise DomainError(
                 "NOTE_REQUIRED",
@@ -465,19 +543,26 @@ def supplement_deadline_for(application: Application, now: dt.datetime) -> dt.da
     return local.replace(hour=23, minute=59, second=59, microsecond=0)
 
 
-def _changes_text(requests: list[ReplacementRequest], deadline: dt.datetime, reason: str) -> str:
+def _changes_text(
+    requests: list[ReplacementRequest],
+    deadline: dt.datetime,
+    reason: str,
+    rotated: Set[str] = frozenset(),
+) -> str:
     lines = []
     for r in requests:
         what = r.item.name
         if r.image is not None and r.image.slot:
             what += f"（{r.item.slot_label(r.image.slot)}）"
         action = "需更换" if r.image is not None else "需补充"
-        line = f"· {what}{action}：{ReplacementReason(r.reason).label}"
+        line = f"· {what}{action}：{reasons.label(r.application.candidate.exam, r.reason)}"
         if r.note:
             line += f"，{r.note}"
+        if r.image is not None and str(r.image.uuid) in rotated:
+            line += "（审核人员已把这张图片转正，您可以直接使用转正后的图片，或重新上传）"
         lines.append(line)
     text = "\n".join(lines)
-    text += f"\n请在 {timezone.localtime(deadline):%Y年%m月%d日 %H:%M} 前完成更换并重新提交审核；逾期图片将重新锁定。"
+    text += f"\n请在 {moment(deadline)} 前完成更换并重新提交审核；逾期图片将重新锁定。"
     if reason:
         text += f"\n{reason}"
     return text
@@ -638,7 +723,7 @@ def send_deadline_reminders(
                 kind="supplement_reminder",
                 subject="补充材料即将截止",
                 body=(
-                    f"请在 {deadline:%Y年%m月%d日 %H:%M} 前更换审核人员标记的材料并重新提交审核。"
+                    f"请在 {moment(deadline)} 前更换审核人员标记的材料并重新提交审核。"
                     "逾期后图片将重新锁定，材料按现有内容进入审核。"
                 ),
             )

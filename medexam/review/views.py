@@ -16,11 +16,13 @@ from medexam.accounts.decorators import AuthenticatedRequest, province_required,
 from medexam.accounts.models import User
 from medexam.audit.services import record
 from medexam.errors import DomainError
-from medexam.materials.models import Application, ReplacementReason, UploadedImage
-from medexam.refusals import answer, answer_form
-from medexam.review import forms, selectors, services
+from medexam.materials import guidance
+from medexam.materials.models import Application, UploadedImage
+from medexam.refusals import add_to_form, answer, answer_form, wants_json
+from medexam.review import bulk, forms, selectors, services
 from medexam.review.exports import export_queue
 from medexam.review.models import Decision, PhoneCall
+from medexam.rules import reasons
 from medexam.rules.models import Exam
 
 S = Application.State
@@ -68,8 +70,41 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
             ),
             "query": query.urlencode(),
             "waiting": services.waiting_applications(request.user).count(),
+            "bulk_ids": bulk.eligible_ids(page.object_list, request.user),
             "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
         },
+    )
+
+
+@reviewer_required
+def bulk_approve(request: AuthenticatedRequest) -> HttpResponse:
+    """GET: the confirmation listing what will be approved (and what will not, and why).
+    POST: approve them, each as one by one would (bulk.bulk_approve)."""
+    if request.method == "POST":
+        versions = {}
+        for key in request.POST:
+            value = request.POST.get(key, "")
+            if key.startswith("app-") and key[4:].isdigit() and value.isdigit():
+                versions[int(key[4:])] = int(value)
+        if not versions:
+            messages.error(request, "没有要批量通过的申请，请在队列中勾选。")
+            return redirect("review:queue")
+        result = bulk.bulk_approve(reviewer=request.user, versions=versions, request=request)
+        if result.approved:
+            messages.success(
+                request, f"已批量审核通过 {len(result.approved)} 份申请，并已逐一通知考生。"
+            )
+        for pk, why in result.skipped:
+            messages.warning(request, f"申请 {pk} 未通过：{why}。")
+        return redirect("review:queue")
+    ids = [int(v) for v in request.GET.getlist("ids") if v.isdigit()]
+    if not ids:
+        messages.error(request, "请先在队列中勾选要批量通过的申请。")
+        return redirect("review:queue")
+    return render(
+        request,
+        "review/bulk_approve.html",
+        {"selection": bulk.selection(request.user, ids), "max_batch": bulk.MAX_BATCH},
     )
 
 
@@ -115,6 +150,17 @@ def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     if services.touch_claim(application=app, reviewer=request.user):
         app.refresh_from_db(fields=["claim_expires_at"])
+    return _application_page(request, app)
+
+
+def _application_page(
+    request: AuthenticatedRequest,
+    app: Application,
+    form: forms.DecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The reviewer's page of one application; `form`: a decision form that did not go
+    through, shown again with everything the reviewer chose and each error beside its input."""
     view = selectors.review_page(app, request.user)
     reviewers = []
     if request.user.role == User.Role.PROVINCE_REVIEWER:
@@ -125,6 +171,7 @@ def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 is_active=True,
             )
         )
+    form = form or decision_form(app)
     return render(
         request,
         "review/application.html",
@@ -133,7 +180,31 @@ def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "candidate": app.candidate,
             "view": view,
             "ev": view.page.evaluation,
-            "reasons": ReplacementReason.choices,
+            "item_reasons": {
+                iv.item.code: reasons.for_item(app.candidate.exam, iv.item.code)
+                for iv in view.page.items
+            },
+            "form": form,
+            "image_fields": {
+                image_view.image.pk: forms.image_fields(form, image_view.image.uuid)
+                for iv in view.page.items
+                for image_view in iv.images
+            },
+            "item_fields": {
+                iv.item.code: forms.item_fields(form, iv.item.code) for iv in view.page.items
+            },
+            "error_summary": forms.error_summary(
+                form,
+                {
+                    **{iv.item.code: iv.item.name for iv in view.page.items},
+                    **{
+                        str(v.image.uuid): v.image.place_label(numbered=True)
+                        for iv in view.page.items
+                        for v in iv.images
+                    },
+                },
+            ),
+            "rotate_choices": forms.ROTATE_CHOICES,
             "call_outcomes": PhoneCall.Outcome.choices,
             "outcomes": Decision.Outcome,
             "can_decide": app.state == S.IN_REVIEW and not view.held_by_other,
@@ -142,6 +213,7 @@ def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             and app.state in (S.APPROVED, S.REJECTED, S.ONSITE_PENDING),
             "reviewers": reviewers,
         },
+        status=status,
     )
 
 
@@ -171,8 +243,13 @@ def decision_form(app: Application, data=None) -> forms.DecisionForm:
     """The decision form of `app`: one verdict per live image, "please add" per item."""
     return forms.DecisionForm(
         data,
-        images=app.images.filter(status=UploadedImage.Status.ACTIVE).only("uuid"),
+        # Not through app.images: a related manager fills each row's application from its
+        # application_id, a deferred field here, one query per image.
+        images=UploadedImage.objects.filter(
+            application_id=app.pk, status=UploadedImage.Status.ACTIVE
+        ).only("uuid"),
         items=app.candidate.exam.items.only("code"),
+        route=app.route,
     )
 
 
@@ -182,15 +259,42 @@ def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = scoped_application(request, pk)
     form = decision_form(app, request.POST)
     if not form.is_valid():
-        return answer_form(request, form, back=_detail(pk))
+        if wants_json(request):
+            return answer_form(request, form, back=_detail(pk))
+        # Nothing the reviewer chose or typed is lost: the page comes back with it all.
+        return _application_page(request, app, form, status=400)
     try:
         decision = services.decide(
             application_id=pk, reviewer=request.user, request=request, **form.decision()
         )
     except DomainError as exc:
-        return answer(request, exc, back=_detail(pk))
+        if exc.status == 404 or wants_json(request):
+            return answer(request, exc, back=_detail(pk))
+        add_to_form(form, exc)
+        app = scoped_application(request, pk)  # a stale page: show the current state
+        return _application_page(request, app, form, status=exc.status)
     messages.success(request, f"已保存审核结论：{decision.get_outcome_display()}，并已通知考生。")
     return redirect(_detail(pk))
+
+
+@reviewer_required
+def onsite_scan(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The candidate's appointment slip scanned at the site: open the application at its
+    on-site check. A forged code or a candidate of another site answers 404."""
+    pk = guidance.application_id_from_slip(token)
+    if pk is None:
+        raise Http404
+    app = scoped_application(request, pk)
+    record(
+        action="review.onsite_slip_scanned",
+        request=request,
+        application=app,
+        target=f"application:{app.pk}",
+        summary="扫描现场审核预约单",
+    )
+    if app.state != S.ONSITE_PENDING:
+        messages.info(request, f"该考生当前为“{app.get_state_display()}”，不在待现场审核状态。")
+    return redirect(_detail(pk) + "#onsite")
 
 
 @reviewer_required

@@ -246,6 +246,7 @@ class _Validator:
                 "routes",
                 "items",
             },
+            {"onsite_check", "replacement_reasons"},
         )
         if top["schema"] != SCHEMA_VERSION:
             self.fail(
@@ -281,7 +282,43 @@ class _Validator:
         fields = self.validate_fields(top["profile_fields"])
         self.validate_labels(top["labels"])
         route_codes = self.validate_routes(top["routes"], fields)
-        self.validate_items(top["items"], fields, route_codes)
+        reasons = self.validate_reasons(top.get("replacement_reasons"))
+        self.validate_items(top["items"], fields, route_codes, reasons)
+        if "onsite_check" in top:
+            self.validate_onsite(top["onsite_check"])
+
+    def validate_reasons(self, reasons: Any) -> frozenset[str] | None:
+        """replacement_reasons: {code: 中文名称}, the reviewer's reasons for "please replace";
+        items list theirs under `replacement_reasons` (absent: the product's default list)."""
+        if reasons is None:
+            return None
+        path = ("replacement_reasons",)
+        if not isinstance(reasons, dict) or not reasons:
+            self.fail(path, "replacement_reasons 需要非空映射（编码: 中文名称）")
+        for code, label in reasons.items():
+            if not _CODE.match(code) or len(code) > 32:
+                self.fail(path + (code,), f"原因编码 {code!r} 不合规")
+            if not isinstance(label, str) or not label.strip():
+                self.fail(path + (code,), "这里需要一段非空文本")
+        if "other" not in reasons:
+            self.fail(path, "需要包含 other（其他，由审核人员写明）")
+        return frozenset(reasons)
+
+    def validate_onsite(self, onsite: Any) -> None:
+        path = ("onsite_check",)
+        self.mapping(onsite, path, {"starts_on", "ends_on", "hours", "address", "bring"})
+        starts = self.date(onsite, "starts_on", path)
+        ends = self.date(onsite, "ends_on", path)
+        if ends < starts:
+            self.fail(path + ("ends_on",), "现场审核的结束日期不能早于开始日期")
+        for key in ("hours", "address", "bring"):
+            self.text(onsite, key, path)
+        try:
+            names = {n for _, n, _, _ in string.Formatter().parse(onsite["address"]) if n}
+        except ValueError:
+            names = {"?"}
+        if names - {"site"}:
+            self.fail(path + ("address",), "地址中只能使用占位符 {site}（考点名称）")
 
     def validate_sites(self, sites: Any) -> None:
         if not isinstance(sites, list) or not sites:
@@ -289,7 +326,7 @@ class _Validator:
         seen: set[str] = set()
         for index, site in enumerate(sites):
             path = ("sites", index)
-            self.mapping(site, path, {"code", "name"})
+            self.mapping(site, path, {"code", "name"}, {"address"})
             code = self.code(site, "code", path)
             self.text(site, "name", path)
             if code in seen:
@@ -376,7 +413,11 @@ class _Validator:
         return frozenset(seen)
 
     def validate_items(
-        self, items: Any, fields: dict[str, Any], route_codes: frozenset[str]
+        self,
+        items: Any,
+        fields: dict[str, Any],
+        route_codes: frozenset[str],
+        reasons: frozenset[str] | None = None,
     ) -> None:
         if not isinstance(items, list) or not items:
             self.fail(("items",), "items 需要非空列表")
@@ -397,9 +438,24 @@ class _Validator:
                     "example",
                     "requirement",
                 },
-                {"exact_count", "slots"},
+                {"exact_count", "slots", "replacement_reasons"},
             )
             code = self.code(item, "code", path)
+            if "replacement_reasons" in item:
+                own = item["replacement_reasons"]
+                if reasons is None:
+                    self.fail(
+                        path + ("replacement_reasons",),
+                        "材料列出了更换原因，但文件顶层没有 replacement_reasons",
+                    )
+                if not isinstance(own, list) or not own:
+                    self.fail(path + ("replacement_reasons",), "这里需要原因编码的非空列表")
+                for index, reason in enumerate(own):
+                    if reason not in reasons:
+                        self.fail(
+                            path + ("replacement_reasons", index),
+                            f"原因 {reason!r} 不在顶层 replacement_reasons 中",
+                        )
             if code in seen:
                 self.fail(path + ("code",), f"材料编码 {code!r} 重复")
             for key in ("group", "name"):

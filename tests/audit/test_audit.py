@@ -50,12 +50,15 @@ def test_province_reads_and_exports_the_log_of_an_application(
     client.get(reverse("materials:image", args=[image(application).uuid]))
     client.force_login(province_reviewer)
     page = client.get(reverse("review:audit_log", args=[application.pk])).content.decode()
-    assert "image.viewed" in page and "沈阳审核员" in page and "application.transition" in page
+    assert "查看图片" in page and "沈阳审核员" in page and "状态变更" in page
+    table = page.split("<tbody>", 1)[1]
+    assert "image.viewed" not in table and "application.transition" not in table
     csv = client.get(reverse("review:audit_export", args=[application.pk]) + "?format=csv")
     text = csv.content.decode("utf-8-sig")
     assert csv["Content-Disposition"].startswith("attachment;")
     assert text.splitlines()[0] == "时间,操作人,角色,考点,IP 地址,操作,对象,说明"
-    assert "image.viewed" in text and "127.0.0.1" in text
+    assert "查看图片" in text and "127.0.0.1" in text and "考点审核人员" in text
+    assert "image:" not in text and "身份证明（正面）" in text
     assert AuditEntry.objects.filter(action="audit.exported", actor=province_reviewer).count() == 1
     xlsx = client.get(reverse("review:audit_export", args=[application.pk]) + "?format=xlsx")
     assert xlsx.status_code == 200

@@ -60,7 +60,8 @@ def test_review_round_trip(page, live_server, candidate, site_reviewer, password
     assert "审核意见：不清晰，反面文字看不清，请重新拍摄" in id_item.inner_text()
     assert page.locator("button.delete").count() == 1
     assert id_item.locator(".badge-locked").count() == 2
-    assert page.locator("form.upload-form").count() == 0
+    assert page.locator("form.upload-form:not(.replace-form)").count() == 0
+    assert page.locator("form.replace-form").count() == 1  # 更换: only on the flagged image
     id_item.locator(f"#image-{back.uuid} button.delete").click()
     form = page.locator('#item-id_proof form.upload-form[data-slot="back"]')
     form.wait_for()
@@ -91,7 +92,9 @@ def test_review_round_trip(page, live_server, candidate, site_reviewer, password
     assert pair.count() == 1
     assert pair.locator("img").count() == 2
     assert "原图（已被更换）：不清晰" in pair.inner_text()
-    page.get_by_label("审核通过").check()
+    for radio in page.locator('input[type=radio][name^="verdict-"][value="ok"]').all():
+        radio.check()  # approving needs every image marked
+    page.get_by_label("审核通过", exact=False).check()
     screenshot(page, "review-re-review")
     page.get_by_role("button", name="保存审核结论并通知考生").click()
     page.wait_for_load_state()

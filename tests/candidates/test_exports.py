@@ -162,3 +162,22 @@ def test_the_reviewers_reason_travels_with_the_result(imported):
     lines = read_csv(export_results(exam=imported, fmt="csv").content)
     assert lines[2][4] == "审核不通过"
     assert lines[2][8] == "毕业时间晚于报名截止日期，不符合报名条件"
+
+
+def test_an_excel_export_has_column_widths_and_a_frozen_header():
+    import io
+
+    from openpyxl import load_workbook
+
+    from medexam.exports import write_table
+
+    rows = [{"no": "2022990001", "reason": "身份证明（反面）需更换：不清晰，反面文字看不清"}]
+    content = write_table(
+        rows, columns=[("no", "报名号"), ("reason", "审核意见")], fmt="xlsx", sheet_title="审核结果"
+    )
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width == 12  # ten digits and a margin
+    assert sheet.column_dimensions["B"].width >= 40  # 23 CJK characters, about 2 units each
+    assert [c.value for c in sheet[1]] == ["报名号", "审核意见"]

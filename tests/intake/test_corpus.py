@@ -9,6 +9,7 @@ import re
 
 from django.core.management import call_command
 
+from medexam.formats import human_size
 from medexam.materials.intake import MESSAGES, inspect_image
 
 NORMALISATIONS = {
@@ -96,10 +97,10 @@ def test_every_message_is_chinese_and_says_what_to_do():
 def test_a_too_large_file_is_told_its_own_size_and_the_limit(case_bytes):
     result = inspect_image(case_bytes("too_large.jpg"), "photo.jpg")
     assert result.code == "FILE_TOO_LARGE"
-    assert "200.0 KB（204,801 字节）" in result.message
-    assert "200 KB" in result.message
+    assert "204,801 字节，比 200 KB（204,800 字节）略大" in result.message
     big = inspect_image(case_bytes("too_large_photo.jpg"), "photo.jpg")
-    assert f"{big.bytes / 1024:.1f} KB" in big.message
+    assert human_size(big.bytes) in big.message and "字节" not in big.message
+    assert "（上限为" not in big.message and "。（" not in big.message
 
 
 def test_a_renamed_file_is_told_what_it_really_is(case_bytes):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from medexam.materials import services
@@ -52,3 +53,9 @@ def submit(candidate) -> Application:
 
 def stored_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def main_text(response) -> str:
+    """The visible text of a page's <main>, tags removed: what a person reads."""
+    body = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]+>", "", body)

@@ -149,7 +149,7 @@ def test_a_huge_script_upload_is_refused_before_it_is_read(
 
     assert response.status_code == 413
     body = response.json()
-    assert body["code"] == "FILE_TOO_LARGE" and "5,000,002 字节" in body["message"]
+    assert body["code"] == "FILE_TOO_LARGE" and "4.8 MB" in body["message"]
     assert stored_files(_private_storage) == []
 
 

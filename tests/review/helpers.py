@@ -75,3 +75,13 @@ def request_replacement(application, reviewer, *images_to_flag, reason="unclear"
             for img in images_to_flag
         ],
     )
+
+
+def all_ok(application: Application) -> dict[str, str]:
+    """The decision form's verdicts with every live image marked 合格 (approving needs them)."""
+    return {
+        f"verdict-{img.uuid}": "ok"
+        for img in UploadedImage.objects.filter(
+            application=application, status=UploadedImage.Status.ACTIVE
+        )
+    }

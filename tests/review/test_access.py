@@ -9,7 +9,7 @@ from django.urls import reverse
 from medexam.accounts.models import User
 from medexam.audit.models import AuditEntry
 from tests.factories import UserFactory
-from tests.review.helpers import fresh, image, submitted_with_images
+from tests.review.helpers import all_ok, fresh, image, submitted_with_images
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_a_stale_page_is_told_to_refresh(client, site_reviewer, candidate, jpeg)
     old_version = fresh(application).version
     client.post(
         reverse("review:decide", args=[application.pk]),
-        {"version": old_version, "outcome": "approve"},
+        {"version": old_version, "outcome": "approve", **all_ok(application)},
     )
     response = client.post(
         reverse("review:decide", args=[application.pk]),

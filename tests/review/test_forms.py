@@ -53,6 +53,11 @@ def test_a_decision_with_a_flagged_image_becomes_the_services_input(application)
             Flag(reason="unclear", note="反面模糊", image_uuid=str(image.uuid)),
             Flag(reason="incomplete", note="", item_code="other"),
         ],
+        # Every image's mark goes along (recorded with the decision); unmarked ones as "".
+        "verdicts": {
+            str(img.uuid): ("replace" if img.pk == image.pk else "")
+            for img in application.images.filter(status="active")
+        },
     }
 
 
@@ -73,7 +78,7 @@ def test_an_unknown_outcome_is_an_error_beside_the_outcome(application):
 
 
 def test_a_stale_or_garbled_version_is_left_to_the_service_to_refuse(application):
-    form = _form(application, {"outcome": "approve"})
+    form = _form(application, {"outcome": "reject", "reason": "不符合"})
 
     assert form.is_valid()
     assert form.decision()["version"] is None

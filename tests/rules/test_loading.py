@@ -55,7 +55,7 @@ def test_it_loads_liaoning_2022_with_sites_and_catalog_in_source_order():
         "liaoning",
         "辽宁省",
     )
-    assert exam.rules_version == "2022.1"
+    assert exam.rules_version == "2022.2"
     assert len(exam.rules_sha256) == 64
     assert exam.sites.count() == 14
     assert exam.sites.get(code="shenyang").name == "沈阳市"
@@ -97,7 +97,7 @@ def test_a_malformed_file_names_the_line_and_changes_nothing(tmp_path):
     text = liaoning_text().replace(
         "{field: education_type, eq: adult}", "{field: educaton_type, eq: adult}"
     )
-    text = text.replace('version: "2022.1"', 'version: "2022.2"')
+    text = text.replace('version: "2022.2"', 'version: "2022.3"')
     broken = tmp_path / "liaoning-2022.yaml"
     broken.write_text(text, encoding="utf-8")
     expected_line = next(
@@ -111,7 +111,7 @@ def test_a_malformed_file_names_the_line_and_changes_nothing(tmp_path):
     assert "educaton_type" in caught.value.reason
     assert f"第{expected_line}行" in str(caught.value)
     exam.refresh_from_db()
-    assert exam.rules_version == "2022.1"
+    assert exam.rules_version == "2022.2"
 
 
 @pytest.mark.parametrize(
@@ -206,13 +206,13 @@ def test_an_item_with_uploaded_images_cannot_be_dropped(candidate, jpeg, tmp_pat
     upload(candidate, jpeg(1), item="residency_cert")
     path = tmp_path / "liaoning-2022.yaml"
     path.write_text(
-        _without_item("residency_cert").replace('version: "2022.1"', 'version: "2022.9"'),
+        _without_item("residency_cert").replace('version: "2022.2"', 'version: "2022.9"'),
         encoding="utf-8",
     )
     with pytest.raises(RulesFileError, match="residency_cert.*已有考生上传的图片"):
         load_exam_file(path)
     exam = Exam.objects.get(slug="liaoning-2022")
-    assert exam.rules_version == "2022.1"  # the whole load was rolled back
+    assert exam.rules_version == "2022.2"  # the whole load was rolled back
     assert exam.items.filter(code="residency_cert").exists()
 
 
@@ -229,3 +229,28 @@ def test_catalog_and_route_texts_are_the_sources_verbatim():
                 assert line in seed, (item["code"], key, line)
     for row in data["routes"]:
         assert row["wording"] in seed and row["note"] in seed, row["code"]
+
+
+def test_each_item_offers_its_own_replacement_reasons():
+    from medexam.rules.reasons import for_item
+
+    class Exam:  # the loaded file is all the reasons need
+        rules = read_rules_file(default_exam_path())[0]
+
+    licence = dict(for_item(Exam, "institution_license"))
+    id_card = dict(for_item(Exam, "id_proof"))
+    assert licence["original_not_copy"] == "正本而非副本"
+    assert licence["institution_mismatch"] == "机构名称与报名表不一致"
+    assert "original_not_copy" not in id_card and "not_self" in id_card and "expired" in id_card
+    assert list(licence)[-1] == list(id_card)[-1] == "other"
+
+
+def test_an_item_reason_missing_from_the_catalog_is_refused(tmp_path):
+    text = liaoning_text().replace(
+        "replacement_reasons: [unclear, incomplete, original_not_copy",
+        "replacement_reasons: [unclear, incomplete, orignal_not_copy",
+    )
+    broken = tmp_path / "liaoning-2022.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesFileError, match="orignal_not_copy"):
+        read_rules_file(broken)

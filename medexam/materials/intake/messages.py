@@ -7,6 +7,8 @@ facts to quote: its own size, its real format, its dimensions.
 
 from __future__ import annotations
 
+from medexam.formats import human_size
+
 LIMIT_TEXT = "200 KB"
 
 MESSAGES: dict[str, str] = {
@@ -93,14 +95,14 @@ WARN_MESSAGES: dict[str, str] = {
 }
 
 
-def size_kb(num_bytes: int) -> str:
-    return f"{num_bytes / 1024:.1f} KB（{num_bytes:,} 字节）"
-
-
 def too_large_message(num_bytes: int) -> str:
+    shown = human_size(num_bytes)
+    if shown == LIMIT_TEXT:
+        # Just over the limit rounds to "200 KB": the bytes say why it is still too big.
+        shown = f"{num_bytes:,} 字节，比 {LIMIT_TEXT}（204,800 字节）略大"
     return (
-        f"图片文件大小为 {size_kb(num_bytes)}，超过了 {LIMIT_TEXT} 的上限。"
-        f"（上限为 204,800 字节）。请用手机相册的“编辑/压缩”功能或图片压缩工具把图片压缩到 {LIMIT_TEXT} 以内"
+        f"图片文件大小为 {shown}，超过了 {LIMIT_TEXT} 的上限。"
+        f"请用手机相册的“编辑/压缩”功能或图片压缩工具把图片压缩到 {LIMIT_TEXT} 以内"
         "（可适当降低分辨率或画质）后重新上传。"
     )
 

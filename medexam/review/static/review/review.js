@@ -1,28 +1,17 @@
-// Reviewer image viewer: zoom and view-only rotation (the stored file never changes).
-// Classes only: the strict CSP allows no inline styles.
+// Reviewer page: choosing a replacement reason marks the image as "needs replacement".
+// (The image viewer and the keyboard shortcuts are viewer.js.)
 (function () {
   "use strict";
-  var ROTATIONS = ["rot-0", "rot-90", "rot-180", "rot-270"];
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-viewer-action]");
-    if (!button) { return; }
-    var box = button.closest(".viewer-box");
-    var viewer = box && box.querySelector(".viewer");
-    var img = viewer && viewer.querySelector("img");
-    if (!img) { return; }
-    var action = button.getAttribute("data-viewer-action");
-    if (action === "zoom") {
-      viewer.classList.toggle("is-zoomed");
-      button.setAttribute("aria-pressed", viewer.classList.contains("is-zoomed") ? "true" : "false");
-    } else if (action === "rotate") {
-      var index = parseInt(img.getAttribute("data-rotation") || "0", 10);
-      img.classList.remove(ROTATIONS[index]);
-      index = (index + 1) % 4;
-      img.classList.add(ROTATIONS[index]);
-      img.setAttribute("data-rotation", String(index));
-    }
+  // Proposing a turned version is a request to replace, for the orientation.
+  document.addEventListener("change", function (event) {
+    var rotate = event.target.closest("select[data-rotate-for]");
+    if (!rotate || rotate.value === "0") { return; }
+    var uuid = rotate.getAttribute("data-rotate-for");
+    var radio = document.getElementById("replace-" + uuid);
+    if (radio) { radio.checked = true; }
+    var reason = document.getElementById("reason-" + uuid);
+    if (reason && !reason.value && reason.querySelector('option[value="orientation"]')) { reason.value = "orientation"; }
   });
-  // Choosing a replacement reason marks the image as "needs replacement".
   document.addEventListener("change", function (event) {
     var select = event.target.closest("select[data-flag-for]");
     if (!select || !select.value) { return; }

@@ -18,7 +18,10 @@ export function fmt(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => (key in values ? String(values[key]) : ""));
 }
 
+/** Sizes as people say them, as the server writes them (medexam.formats.human_size). */
 export function kb(bytes) {
   if (bytes >= 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + " MB";
-  return (bytes / 1024).toFixed(1) + " KB";
+  if (bytes < 1024) return fmt((TEXT && TEXT.bytes) || "{n} B", { n: bytes });
+  const k = bytes / 1024;
+  return (k < 10 ? k.toFixed(1) : Math.round(k)) + " KB";
 }

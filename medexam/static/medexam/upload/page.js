@@ -16,6 +16,7 @@ import { openPanel } from "./panel.js";
 import { jpegInfo, readHead, sniff } from "./read.js";
 import { newKey, send, withRetries } from "./send.js";
 import { announce, enhanceConfirm, enhanceDelete, refresh } from "./sync.js";
+import { uploadBatch } from "./batch.js";
 
 const HEAD_BYTES = 256 * 1024; // enough for any EXIF block before the frame header
 
@@ -45,7 +46,7 @@ function enhance(form) {
   });
   label.parentNode.insertBefore(camera, label);
   label.classList.add("pick-file");
-  if (labelText) labelText.textContent = TEXT.chooseFile;
+  if (labelText) labelText.textContent = input.multiple ? TEXT.chooseFiles : TEXT.chooseFile;
   const plain = form.querySelector(".plain-submit");
   if (plain) plain.remove();
 
@@ -66,9 +67,10 @@ function enhance(form) {
     upload(ctl);
   });
   input.addEventListener("change", () => {
-    const file = input.files && input.files[0];
+    const files = Array.from(input.files || []);
     input.value = ""; // picking the same file again must fire change again
-    if (file) start(ctl, file);
+    if (files.length > 1) batch(ctl, files);
+    else if (files.length) start(ctl, files[0]);
   });
 
   form.addEventListener("dragover", (event) => {
@@ -85,8 +87,10 @@ function enhance(form) {
     event.preventDefault();
     form.classList.remove("is-dragover");
     hint.textContent = TEXT.dropHint;
-    const file = event.dataTransfer.files && event.dataTransfer.files[0];
-    if (file && !ctl.busy) start(ctl, file);
+    const files = Array.from((event.dataTransfer && event.dataTransfer.files) || []);
+    if (ctl.busy || !files.length) return;
+    if (files.length > 1 && input.multiple) batch(ctl, files);
+    else start(ctl, files[0]);
   });
 }
 
@@ -148,6 +152,19 @@ async function start(ctl, file) {
     const picker = ctl.form.querySelector(".pick-file input");
     if (picker) picker.focus();
   });
+}
+
+/** Several files from one pick: each fitted and uploaded with its own row and progress. */
+async function batch(ctl, files) {
+  closePanel(ctl);
+  setBusy(ctl, true);
+  ctl.status.textContent = "";
+  const free = Number(ctl.form.dataset.free || files.length);
+  const { ok, failed } = await uploadBatch(ctl.form, files, { free });
+  setBusy(ctl, false);
+  const itemCode = ctl.form.dataset.item;
+  await refresh(itemCode, wire);
+  announce(itemCode, fmt(failed ? TEXT.batchSummaryFailed : TEXT.batchSummary, { ok, failed }), failed ? "warn" : "ok");
 }
 
 // --- sending -------------------------------------------------------------------------------

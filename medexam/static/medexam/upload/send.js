@@ -57,9 +57,12 @@ export function csrfToken(form) {
 /** One attempt: POST the picture to the form's action with progress (percent) reports. */
 export function send(form, result, key, onProgress) {
   return new Promise((resolve, reject) => {
-    const slot = form.querySelector("[name=slot]");
     let url = form.action;
-    if (slot && slot.value) url += (url.indexOf("?") < 0 ? "?" : "&") + "slot=" + encodeURIComponent(slot.value);
+    // The place (a named slot) and, for one-step replace, the image this one replaces.
+    for (const name of ["slot", "replace"]) {
+      const field = form.querySelector("[name=" + name + "]");
+      if (field && field.value) url += (url.indexOf("?") < 0 ? "?" : "&") + name + "=" + encodeURIComponent(field.value);
+    }
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("X-Requested-With", "fetch");

@@ -26,6 +26,8 @@ export async function refresh(itemCode, wire, doc) {
   const parts = article && fresh ? Array.from(article.querySelectorAll("[data-fragment]")) : [];
   const missing = document.getElementById("missing-wrap");
   if (missing) parts.push(missing);
+  // Page-wide parts an upload changes: "已完成 5/8 项必传材料", the "需要您处理" list.
+  document.querySelectorAll("[data-page-fragment]").forEach((part) => parts.push(part));
   for (const old of parts) {
     const replacement = doc.getElementById(old.id);
     // Also keep a part that shows a refusal: the candidate has not read it yet, perhaps.

@@ -9,9 +9,10 @@ national system, and a file that travels by e-mail should carry as little as it 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -136,18 +137,40 @@ def cell(value: Any) -> Any:
 def write_table(
     rows: Iterable[dict[str, Any]], *, columns: list[tuple[str, str]], fmt: str, sheet_title: str
 ) -> bytes:
-    """Rows of dicts as CSV or XLSX, with the (key, Chinese title) columns given; shared by
-    every export (results, review queue, audit log) so formula cells are neutralised in one
-    place."""
+    """Rows of dicts as CSV or XLSX bytes (small tables: one application's audit log)."""
+    with tempfile.TemporaryDirectory(prefix="medexam-table-") as folder:
+        path = Path(folder) / f"table.{fmt}"
+        write_table_file(rows, path=path, columns=columns, fmt=fmt, sheet_title=sheet_title)
+        return path.read_bytes()
+
+
+def write_table_file(
+    rows: Iterable[dict[str, Any]],
+    *,
+    path: Path,
+    columns: list[tuple[str, str]],
+    fmt: str,
+    sheet_title: str,
+    on_row: Callable[[int], None] | None = None,
+) -> int:
+    """Rows of dicts written to `path` as CSV or XLSX with the (key, Chinese title) columns
+    given, streaming: memory stays flat whatever the row count (openpyxl's write-only mode
+    keeps rows in its own temporary file). Shared by every export (results, review queue,
+    audit log) so formula cells are neutralised in one place. Returns the rows written;
+    `on_row(count)` is called after each row (progress)."""
     headers = [title for _, title in columns]
+    count = 0
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([cell(row[key]) for key, _ in columns])
         # With a BOM Excel opens UTF-8 Chinese correctly instead of guessing GBK.
-        return out.getvalue().encode("utf-8-sig")
+        with open(path, "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(headers)
+            for row in rows:
+                writer.writerow([cell(row[key]) for key, _ in columns])
+                count += 1
+                if on_row is not None:
+                    on_row(count)
+        return count
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -155,9 +178,11 @@ def write_table(
     sheet.append(headers)
     for row in rows:
         sheet.append([cell(row[key]) for key, _ in columns])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        count += 1
+        if on_row is not None:
+            on_row(count)
+    book.save(path)
+    return count
 
 
 def export_results(

@@ -232,10 +232,55 @@ SMS_CODE_MAX_PER_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_HOUR", 5)
 SMS_CODE_MAX_PER_IP_HOUR = env_int("MEDEXAM_SMS_CODE_MAX_PER_IP_HOUR", 30)
 SMS_CODE_MAX_ATTEMPTS = env_int("MEDEXAM_SMS_CODE_MAX_ATTEMPTS", 5)
 
-# --- Review workspace (issue 5): the queue's claim lease, renewed by the reviewer's activity;
-# deadline reminders go out this many hours before a supplement deadline.
+# --- Review workspace (issue 5): the queue's claim lease, renewed by the reviewer's activity.
 REVIEW_CLAIM_MINUTES = env_int("MEDEXAM_REVIEW_CLAIM_MINUTES", 30)
-REVIEW_REMINDER_HOURS = env_int("MEDEXAM_REVIEW_REMINDER_HOURS", 24)
 
 # A Chinese page (or JSON for scripts) when a form is stale, instead of Django's own.
 CSRF_FAILURE_VIEW = "medexam.views.csrf_failure"
+
+# --- Tasks: background work off the request (issue 14) ------------------------------------
+# One API (django-tasks, the backport of Django 6's django.tasks; medexam/jobs/__init__.py);
+# the engine is configuration. MEDEXAM_TASKS:
+#   database  (default) django-tasks-db on the project database: no extra server; run
+#             `python -m medexam worker --beat` beside the web server (bin/start does);
+#   celery    Celery on RabbitMQ (MEDEXAM_BROKER_URL) for many machines: the engine chosen by
+#             its measured crash behaviour (README "Background work");
+#   immediate runs each task inside enqueue (a shell, a one-off script); no worker.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "medexam.jobs"]
+TASKS_ENGINE = env_str("MEDEXAM_TASKS", "database")
+TASK_QUEUES = ["default", "heavy"]  # heavy: exports and imports, so they never delay an SMS
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "celery": "medexam.jobs.backends.CeleryBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_ENGINE not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("MEDEXAM_TASKS must be 'database', 'celery' or 'immediate'")
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[TASKS_ENGINE],
+        "QUEUES": TASK_QUEUES,
+        "OPTIONS": (
+            {"queue_prefix": env_str("MEDEXAM_TASKS_QUEUE_PREFIX", "medexam")}
+            if TASKS_ENGINE == "celery"
+            else {}
+        ),
+    }
+}
+# Celery (read by medexam.jobs.engine); see its docstring for why each setting.
+CELERY_BROKER_URL = env_str("MEDEXAM_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Export files: where they go (the private storage), how long they stay downloadable.
+EXPORT_TTL_HOURS = env_int("MEDEXAM_EXPORT_TTL_HOURS", 24)
+# Import files: the sandboxed reader's limits (medexam/candidates/spreadsheet.py).
+IMPORT_READER_MEMORY_MB = env_int("MEDEXAM_IMPORT_READER_MEMORY_MB", 1024)
+IMPORT_READER_SECONDS = env_int("MEDEXAM_IMPORT_READER_SECONDS", 120)

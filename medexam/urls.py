@@ -12,4 +12,5 @@ urlpatterns = [
     path("rules/", include("medexam.rules.urls")),
     path("api/", include("medexam.api.urls")),
     path("manage/candidates/", include("medexam.candidates.urls")),
+    path("exports/", include("medexam.review.export_urls")),
 ]

@@ -22,9 +22,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.jobs import enqueue_on_commit
 from medexam.materials import intake, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import CANDIDATE, EDITABLE_STATES, TransitionError, transition
+from medexam.materials.tasks import make_thumbnail
 from medexam.rules.models import MaterialItem
 from medexam.sql import insert
 
@@ -139,7 +141,7 @@ def upload_image(
 
     The hot path of the busiest night: intake runs before any lock and the file is written
     before it too; under the lock come one read (upload_reads) and two inserts.
-    The review thumbnail is made when first shown (`ensure_thumbnail`)."""
+    The review thumbnail is made by a task after the commit (`materials.tasks`)."""
     idempotency_key = idempotency_key[:64]
     # CPU-heavy checks run before any lock is taken.
     result = intake.inspect_image(data, client_name)
@@ -242,6 +244,8 @@ def upload_image(
                     "replaces": replaced.uuid if replaced else None,
                 },
             )
+            # The review thumbnail is made by a worker once this upload is committed.
+            enqueue_on_commit(make_thumbnail, image.pk)
     except IntegrityError as exc:
         discard_files(storage, saved)
         if idempotency_key and target is not None:
@@ -264,10 +268,11 @@ def _full_image(pk: int) -> UploadedImage:
 
 
 def ensure_thumbnail(image: UploadedImage) -> str:
-    """The name of the image's review thumbnail, made from the stored (normalised) file the
-    first time it is asked for and kept.
+    """The name of the image's review thumbnail, made from the stored (normalised) file if it
+    does not exist yet, and kept. Called by the thumbnail task after the upload commits;
+    pages show a placeholder until then and never make one themselves.
 
-    Two viewers at once may both make one: the conditional UPDATE lets exactly one name in
+    Two runs at once (a duplicate delivery, the schedule) may both make one: the conditional UPDATE lets exactly one name in
     and the other file is removed. An image deleted meanwhile raises DoesNotExist; a
     thumbnail written just before such a delete is left to `sweep_orphan_files`."""
     if image.thumbnail:

@@ -251,6 +251,15 @@ def submit(request: HttpRequest) -> HttpResponse:
 # --- stored images -------------------------------------------------------------------
 
 
+THUMBNAIL_PENDING = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120" viewBox="0 0 160 120">'
+    '<rect width="160" height="120" fill="#eef1f4"/>'
+    '<text x="80" y="58" font-size="14" text-anchor="middle" fill="#555">缩略图生成中</text>'
+    '<text x="80" y="80" font-size="11" text-anchor="middle" fill="#777">稍后刷新页面查看</text>'
+    "</svg>"
+).encode()
+
+
 @login_required
 def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpResponse:
     image = get_object_or_404(
@@ -269,12 +278,14 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
     )
     name, content_type = image.file.name, image.content_type
     if variant == "thumb":
-        try:
-            name, content_type = services.ensure_thumbnail(image), "image/jpeg"
-        except UploadedImage.DoesNotExist:
-            raise Http404 from None
-        except Exception:  # noqa: BLE001 - the picture itself is still worth showing
-            logger.exception("could not make a thumbnail; serving the stored file")
+        if not image.thumbnail:
+            # The thumbnail task has not run yet: a placeholder, no image work in a request.
+            response = HttpResponse(THUMBNAIL_PENDING, content_type="image/svg+xml")
+            response["Cache-Control"] = "private, no-store"
+            response["X-Content-Type-Options"] = "nosniff"
+            response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+            return response
+        name, content_type = image.thumbnail.name, "image/jpeg"
     response = FileResponse(private_storage().open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

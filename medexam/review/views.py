@@ -14,12 +14,11 @@ from django.views.decorators.http import require_POST
 from medexam import exports
 from medexam.accounts.decorators import province_required, reviewer_required
 from medexam.accounts.models import User
-from medexam.audit.services import record
 from medexam.materials.models import Application, ReplacementReason
 from medexam.review import selectors, services
-from medexam.review.exports import export_queue
+from medexam.review.export_jobs import request_export
 from medexam.review.forms import flags_from_post, version_from_post
-from medexam.review.models import Decision, PhoneCall
+from medexam.review.models import Decision, ExportJob, PhoneCall
 from medexam.rules.models import Exam
 
 S = Application.State
@@ -66,6 +65,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 )
             ),
             "query": query.urlencode(),
+            "export_filters": [(k, v) for k, v in query.items() if k != "format"],
             "waiting": services.waiting_applications(request.user).count(),
             "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
         },
@@ -83,27 +83,27 @@ def next_application(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
+@require_POST
 def queue_export(request: HttpRequest) -> HttpResponse:
-    fmt = request.GET.get("format", "xlsx")
-    if fmt not in exports.FORMATS:
-        messages.error(request, "导出格式只能是 xlsx 或 csv，请重新选择。")
+    """The queue with the page's filters, written by a worker (review.export_jobs)."""
+    exam = _exam_for(request.user)
+    if exam is None:
+        raise Http404
+    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "format")}
+    try:
+        job = request_export(
+            user=request.user,
+            kind=ExportJob.Kind.QUEUE,
+            fmt=request.POST.get("format", "xlsx"),
+            exam=exam,
+            params=params,
+            request=request,
+            source="review",
+        )
+    except exports.ExportError as exc:
+        messages.error(request, exc.message)
         return redirect("review:queue")
-    filters = selectors.QueueFilters.from_query(request.GET)
-    file = export_queue(selectors.queue(request.user, filters), fmt=fmt)
-    record(
-        action="queue.exported",
-        request=request,
-        summary=f"导出审核队列（{fmt}）",
-        data={"format": fmt, "filters": request.GET.dict()},
-    )
-    return _download(file)
-
-
-def _download(file: exports.ExportFile) -> HttpResponse:
-    response = HttpResponse(file.content, content_type=file.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return redirect("exports:status", job_uuid=job.uuid)
 
 
 # --- one application ----------------------------------------------------------------------
@@ -285,24 +285,28 @@ def statistics(request: HttpRequest) -> HttpResponse:
         {
             "stats": selectors.statistics(request.user),
             "exam": _exam_for(request.user),
+            "exports": ExportJob.objects.filter(requested_by=request.user)[:5],
         },
     )
 
 
 @reviewer_required
+@require_POST
 def results_export(request: HttpRequest) -> HttpResponse:
+    """The results of the reviewer's scope (a site, or the province), written by a worker."""
     exam = _exam_for(request.user)
     if exam is None:
         raise Http404
     try:
-        file = exports.export_results(
-            exam=exam,
-            fmt=request.GET.get("format", "xlsx"),
+        job = request_export(
             user=request.user,
+            kind=ExportJob.Kind.RESULTS,
+            fmt=request.POST.get("format", "xlsx"),
+            exam=exam,
             request=request,
             source="review",
         )
     except exports.ExportError as exc:
         messages.error(request, exc.message)
         return redirect("review:statistics")
-    return _download(file)
+    return redirect("exports:status", job_uuid=job.uuid)

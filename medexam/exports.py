@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,13 +45,6 @@ class ExportError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    content: bytes
-    content_type: str
-    filename: str
 
 
 def applications_for(*, exam: Exam, user: User | None = None):
@@ -189,28 +181,30 @@ def export_results(
     *,
     exam: Exam,
     fmt: str,
+    path: Path,
     user: User | None = None,
     states: Iterable[str] | None = None,
-    request=None,
     source: str = "command",
-) -> ExportFile:
-    """The file for `user`'s scope; the audit log records who took which results out."""
+) -> int:
+    """Writes the results of `user`'s scope to `path`, streaming (the command's export; pages
+    and the API go through an export job, medexam.review.export_jobs). The audit log records
+    who took which results out. Returns the rows written."""
     from medexam.audit.services import record
 
     if fmt not in FORMATS:
         raise ExportError("导出格式只能是 xlsx 或 csv，请重新选择。")
     states = list(states or [])
     rows = result_rows(exam=exam, user=user, states=states)
-    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    count = write_table_file(rows, path=path, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")
     record(
         action="results.exported",
         actor=user,
-        request=request,
         target=f"exam:{exam.slug}",
-        summary=f"导出审核结果（{fmt}）",
-        data={"format": fmt, "states": states, "source": source},
+        summary=f"导出审核结果（{fmt}，{count} 行）",
+        data={"format": fmt, "states": states, "source": source, "rows": count},
     )
-    return ExportFile(
-        content=content, content_type=FORMATS[fmt], filename=f"{exam.slug}-results-{stamp}.{fmt}"
-    )
+    return count
+
+
+def results_filename(exam: Exam, fmt: str) -> str:
+    return f"{exam.slug}-results-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"

@@ -27,6 +27,7 @@ import io
 import json
 import re
 import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -39,13 +40,21 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 
+from medexam.candidates import sheet_reader
+
 MAX_COLUMNS = 64  # A..BL; the import format has 22 columns
 MAX_DATA_ROWS = 200_000  # a province is ~40 thousand a year; more means a wrong file
 MAX_LINE = MAX_DATA_ROWS + 10_000  # a row number beyond this is not a registration file
-MAX_MEMBER_BYTES = 512 * 1024 * 1024  # one part of the workbook, uncompressed
+# Uncompressed sizes. A 200,000-row export written with inline strings (openpyxl's way) has
+# a 252 MB sheet; with a shared-string table (Excel's way) ~110 MB of sheet and ~50 MB of
+# strings. An Excel cell holds at most 32,767 characters.
+MAX_SHEET_BYTES = 512 * 1024 * 1024  # one worksheet
+MAX_STRINGS_BYTES = 128 * 1024 * 1024  # the shared-string table
 MAX_TOTAL_BYTES = 640 * 1024 * 1024  # all parts together
-MAX_SMALL_PART_BYTES = 4 * 1024 * 1024  # workbook.xml, relationships, content types
+MAX_SMALL_PART_BYTES = 4 * 1024 * 1024  # workbook.xml, styles, relationships, content types
+MAX_CELL_CHARS = 32_767
 CSV_FIELD_LIMIT = 64 * 1024
+MAX_LINE_BYTES = MAX_COLUMNS * (MAX_CELL_CHARS * 6 + 64)  # JSON of one row, \u-escaped worst case
 CHUNK = 1024 * 1024
 
 
@@ -88,12 +97,12 @@ def column_letters(number: int) -> str:
 
 
 # --- .xlsx: the zip and the sheet's XML, checked before the reader sees them ----------------
-_CELL_BEYOND = re.compile(
-    # a cell reference whose column is past BL (64): three letters, C?-Z?, or BM-BZ
-    rb'<(?:\w+:)?c\b[^>]*?\br="((?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])\d+)"'
-)
-_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>]")
+# Literal-led patterns, so a 250 MB sheet scans in about a second. A cell reference whose
+# column is past BL (64): three letters, C?-Z?, or BM-BZ. Excel, LibreOffice and openpyxl write
+# `r` first in <row>; a writer that does not is still held by the reader's limits below.
+_CELL_BEYOND = re.compile(rb' r="((?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])\d+)"')
+_ROW_NUMBER = re.compile(rb'row r="(\d{6,})"')
+_ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -139,10 +148,12 @@ def check_xlsx(path: Path) -> int:
         infos = archive.infolist()
         total = sum(info.file_size for info in infos)
         for info in infos:
-            small = not info.filename.startswith("xl/worksheets/") and info.filename != (
-                "xl/sharedStrings.xml"
-            )
-            limit = MAX_SMALL_PART_BYTES if small else MAX_MEMBER_BYTES
+            if info.filename.startswith("xl/worksheets/"):
+                limit = MAX_SHEET_BYTES
+            elif info.filename == "xl/sharedStrings.xml":
+                limit = MAX_STRINGS_BYTES
+            else:
+                limit = MAX_SMALL_PART_BYTES
             if info.file_size > limit:
                 raise SpreadsheetRefused(
                     "too_large_uncompressed",
@@ -204,11 +215,12 @@ def _scan_sheet(stream: IO[bytes]) -> int:
         beyond = _CELL_BEYOND.search(window)
         if beyond:
             raise _refuse_cell(beyond.group(1))
-        for match in _ROW_NUMBER.finditer(window):
-            if int(match.group(1)) > MAX_LINE:
-                raise _refuse_line(int(match.group(1)))
-        # Count the row tags that end in this read (those inside the tail were counted).
-        rows += sum(1 for match in _ROW_TAG.finditer(window) if match.end() > len(tail))
+        for number in _ROW_NUMBER.findall(window):
+            if int(number) > MAX_LINE:
+                raise _refuse_line(int(number))
+        # Tags wholly inside the tail were counted with the previous read; one cut in two by
+        # the previous read's end is complete only now, and counted once.
+        rows += sum(window.count(tag) - tail.count(tag) for tag in _ROW_TAGS)
         if rows > MAX_DATA_ROWS + 1:
             raise _too_many_rows()
         tail = window[-256:]
@@ -253,12 +265,25 @@ def _read_sheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
         preexec_fn=_limits,  # noqa: PLW1509 - setrlimit only, before exec
         close_fds=True,
     )
-    timer = threading.Timer(wall, child.kill)
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        child.kill()
+
+    timer = threading.Timer(wall, stop)
     timer.start()
     finished = False
+    code: int | None = None
     try:
         assert child.stdout is not None
-        for raw in child.stdout:
+        while True:
+            # A line holds one row: at most 64 cells of at most 32,767 characters each.
+            raw = child.stdout.readline(MAX_LINE_BYTES)
+            if not raw:
+                break
+            if not raw.endswith(b"\n"):
+                raise SpreadsheetRefused("bad_xlsx", UNREADABLE)
             line, cells = json.loads(raw)
             yield line, [_decode(value) for value in cells]
         finished = True
@@ -267,14 +292,30 @@ def _read_sheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
             child.kill()  # the caller stopped early (row cap, a bad header): stop reading
         code = child.wait()
         timer.cancel()
-    if code != 0:
-        if not timer.is_alive() and code == -9:
-            raise SpreadsheetRefused(
-                "reader_timeout",
-                f"读取该 Excel 文件超过 {int(wall)} 秒仍未完成，已停止。文件可能已损坏或过于复杂，"
-                "请在 Excel 中“另存为”.xlsx（或导出为 .csv）后再导入。",
-            )
-        raise SpreadsheetRefused("bad_xlsx", UNREADABLE)
+    if code in (0, None) or not finished:
+        return
+    if code in (-signal.SIGKILL, -signal.SIGXCPU) and (
+        timed_out.is_set() or code == -signal.SIGXCPU
+    ):
+        raise SpreadsheetRefused(
+            "reader_timeout",
+            f"读取该 Excel 文件超过 {int(wall)} 秒仍未完成，已停止。文件可能已损坏或过于复杂，"
+            "请在 Excel 中“另存为”.xlsx（或导出为 .csv）后再导入。",
+        )
+    if code in (-signal.SIGABRT, -signal.SIGSEGV, sheet_reader.EXIT_MEMORY):
+        # calamine aborts when an allocation fails; Python raises MemoryError.
+        raise SpreadsheetRefused(
+            "reader_memory",
+            f"读取该 Excel 文件需要的内存超过上限（{_LIMITS['IMPORT_READER_MEMORY_MB']} MB），已停止。"
+            "文件中可能有异常巨大的内容或范围。请在 Excel 中删除多余内容后“另存为”.xlsx，或导出为 .csv 后再导入。",
+        )
+    if code == sheet_reader.EXIT_CELL_TOO_LONG:
+        raise SpreadsheetRefused(
+            "cell_too_long",
+            f"文件中有单元格超过 {MAX_CELL_CHARS} 个字符（Excel 单元格的上限），不像是报名数据。"
+            "请检查文件后重新导入。",
+        )
+    raise SpreadsheetRefused("bad_xlsx", UNREADABLE)
 
 
 # --- .csv ---------------------------------------------------------------------------------

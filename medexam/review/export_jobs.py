@@ -133,14 +133,17 @@ def perform_export(job: ExportJob, lease: Lease) -> None:
         with open(path, "rb") as fh:
             name = storage.save(wanted, File(fh))
         size = path.stat().st_size
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    prefix = job.exam.slug + "-results" if job.kind == ExportJob.Kind.RESULTS else "queue"
+    filename = (
+        exports.results_filename(job.exam, job.fmt)
+        if job.kind == ExportJob.Kind.RESULTS
+        else f"queue-{timezone.localtime():%Y%m%d-%H%M}.{job.fmt}"
+    )
     finished = lease.finish(
         file=name,
         size=size,
         done_count=count,
         total_count=count,
-        filename=f"{prefix}-{stamp}.{job.fmt}",
+        filename=filename,
         expires_at=timezone.now() + dt.timedelta(hours=settings.EXPORT_TTL_HOURS),
         message=f"已导出 {count} 行",
     )

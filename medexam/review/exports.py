@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
-from medexam.exports import FORMATS, ExportFile, format_time, write_table
+from medexam.exports import format_time
 
 COLUMNS = [
     ("registration_no", "报名号"),
@@ -36,10 +34,3 @@ def queue_rows(applications):
             "claimed_by": str(application.claimed_by or ""),
             "submitted_at": format_time(application.submitted_at),
         }
-
-
-def export_queue(applications, *, fmt: str) -> ExportFile:
-    rows = queue_rows(applications)
-    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核队列")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return ExportFile(content=content, content_type=FORMATS[fmt], filename=f"queue-{stamp}.{fmt}")

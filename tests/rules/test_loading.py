@@ -129,7 +129,8 @@ def test_a_malformed_file_names_the_line_and_changes_nothing(tmp_path):
         ),
         ('window_end: "2022-08-19"', 'window_end: "2020-08-19"', "结束日期"),
         ("本科及以上学历必须上传学位证书", "{degre}必须上传学位证书", "degre"),
-        ("  - {code: dalian, name: 大连市}", "  - {code: shenyang, name: 大连市}", "重复"),
+        ("  - {code: dalian, name: 大连市,", "  - {code: shenyang, name: 大连市,", "重复"),
+        ("aliases: [大连, 大连市考点", "aliases: [沈阳, 大连市考点", "同时属于考点"),
     ],
 )
 def test_it_refuses_bad_values_with_a_reason(old, new, fragment):

@@ -279,6 +279,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Long jobs (exports, imports) renew a lease on their row; one silent for this long belongs to
+# a dead worker and is taken over (medexam/jobs/leases.py).
+JOB_HEARTBEAT_SECONDS = env_int("MEDEXAM_JOB_HEARTBEAT_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("MEDEXAM_JOB_STALE_SECONDS", 120)
 # Export files: where they go (the private storage), how long they stay downloadable.
 EXPORT_TTL_HOURS = env_int("MEDEXAM_EXPORT_TTL_HOURS", 24)
 # Import files: the sandboxed reader's limits (medexam/candidates/spreadsheet.py).

@@ -3,14 +3,14 @@
 A task that runs an export or an import calls `run_leased(Model, pk, work, task=...)`:
 
 1. it claims the row with one conditional UPDATE: a queued job, or a running one whose
-   heartbeat is older than STALE (its worker died). Anything else is not ours: a finished job
+   heartbeat is older than JOB_STALE_SECONDS (its worker died). Anything else is not ours: a finished job
    is left alone (a duplicate delivery does nothing); a job another worker is running right now
    is looked at again, by the engine, once its lease could have gone stale;
-2. while `work` runs, a thread renews the heartbeat every HEARTBEAT seconds on its own
+2. while `work` runs, a thread renews the heartbeat every JOB_HEARTBEAT_SECONDS on its own
    database connection (the work may sit inside one long transaction), and progress updates
    renew it too;
 3. every write of the outcome is conditional on the lease token: a worker that lost its lease
-   (paused past STALE, then woke up) cannot overwrite the result of the one that took over.
+   (paused past the stale time, then woke up) cannot overwrite the result of the one that took over.
 
 A job that keeps killing its worker stops after MAX_ATTEMPTS, with a message.
 """
@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -39,8 +40,16 @@ logger = logging.getLogger(__name__)
 J = TypeVar("J", bound=JobRecord)
 S = JobRecord.Status
 
-STALE = dt.timedelta(seconds=120)
-HEARTBEAT = 10.0  # seconds
+
+def stale() -> dt.timedelta:
+    """A lease whose heartbeat is older than this belongs to a dead worker (settings)."""
+    return dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+def heartbeat_seconds() -> float:
+    return float(settings.JOB_HEARTBEAT_SECONDS)
+
+
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 MAX_ATTEMPTS = 3
 MSG_INTERNAL = "后台任务出现内部错误，未完成。请稍后重新提交；如果再次失败，请联系系统管理员。"
@@ -109,7 +118,7 @@ class Lease:
 
 def _heartbeat(lease: Lease, stop: threading.Event) -> None:
     try:
-        while not stop.wait(HEARTBEAT):
+        while not stop.wait(heartbeat_seconds()):
             try:
                 lease._mine().update(heartbeat_at=timezone.now())
             except Exception:  # a busy SQLite writer, a database blip: try again later
@@ -125,7 +134,7 @@ def run_leased(
     token = secrets.token_hex(16)
     claimed = (
         model.objects.filter(pk=pk)
-        .filter(Q(status=S.QUEUED) | Q(status=S.RUNNING, heartbeat_at__lt=now - STALE))
+        .filter(Q(status=S.QUEUED) | Q(status=S.RUNNING, heartbeat_at__lt=now - stale()))
         .update(
             status=S.RUNNING,
             lease_token=token,
@@ -139,9 +148,8 @@ def run_leased(
         if job is not None and job.status == S.RUNNING and job.heartbeat_at is not None:
             # Someone holds a fresh lease. If that worker has just died, this delivery is the
             # engine's retry: look again, through the engine, once the lease could be stale.
-            enqueue_now(
-                task.using(run_after=job.heartbeat_at + STALE + dt.timedelta(seconds=5)), pk
-            )
+            retry_at = job.heartbeat_at + stale() + dt.timedelta(seconds=1)
+            enqueue_now(task.using(run_after=retry_at), pk)
         return
     job = model.objects.get(pk=pk)
     lease = Lease(model, pk, token)
@@ -162,7 +170,7 @@ def run_leased(
         lease.finish(status=S.FAILED, message=MSG_INTERNAL)
     finally:
         stop.set()
-        beat.join(timeout=HEARTBEAT + 5)
+        beat.join(timeout=heartbeat_seconds() + 5)
 
 
 def resume_stalled(model: type[JobRecord], task: Task[Any, Any]) -> int:
@@ -171,7 +179,7 @@ def resume_stalled(model: type[JobRecord], task: Task[Any, Any]) -> int:
     long with no worker having claimed them (the enqueue after the commit failed)."""
     now = timezone.now()
     lost = model.objects.filter(
-        Q(status=S.RUNNING, heartbeat_at__lt=now - STALE)
+        Q(status=S.RUNNING, heartbeat_at__lt=now - stale())
         | Q(status=S.QUEUED, enqueued_at__lt=now - dt.timedelta(minutes=10))
         | Q(status=S.QUEUED, enqueued_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=2))
     )

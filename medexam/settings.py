@@ -195,7 +195,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("MEDEXAM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per task run (ids and task paths only); the demo turns it down.
+        "django_tasks": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},
+        "django_tasks_db": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},
+        "apscheduler": {"level": "WARNING"},
+    },
 }
 
 MEDEXAM_DEFAULT_EXAM = env_str("MEDEXAM_DEFAULT_EXAM", "liaoning-2022")
@@ -274,6 +280,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publisher confirms: an enqueue returns only once RabbitMQ has the message (persistent
+# messages on a durable queue are on its disk by then), so a broker crash right after a
+# commit cannot lose a task that the caller believes was sent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

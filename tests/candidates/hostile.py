@@ -86,43 +86,39 @@ def _streamed_member(
     tail: bytes,
     declared: int | None = None,
 ) -> None:
-    """Appends a deflated member made of `head + repeat*times + tail` to a zip written by
-    _book, without holding it in memory; `declared` overrides the size the directory states."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    crc = 0
-    size = 0
-    chunks: list[bytes] = []
+    """Appends a deflated member `head + repeat*times + tail` to a zip written by _book, in
+    seconds and little memory: one megabyte of `repeat` is compressed once, ending on a full
+    flush (a byte boundary with no back-references), and that compressed piece is written as
+    many times as needed, which decompresses to the megabyte repeated. `declared` overrides
+    the size the zip's directory states (a lying bomb)."""
     block = repeat * max(1, (1 << 20) // len(repeat))
     per_block = len(block) // len(repeat)
-    parts = [head]
     full, rest = divmod(times, per_block)
-    data_parts = [(block, full), (repeat * rest, 1), (tail, 1)]
-    for piece in parts:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-        chunks.append(compressor.compress(piece))
-    for piece, count in data_parts:
-        for _ in range(count):
-            crc = zlib.crc32(piece, crc)
-            size += len(piece)
-            out = compressor.compress(piece)
-            if out:
-                chunks.append(out)
-    chunks.append(compressor.flush())
-    compressed = b"".join(chunks)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    opening = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    closing = compressor.compress(repeat * rest + tail) + compressor.flush(zlib.Z_FINISH)
+    crc = zlib.crc32(head)
+    block_crc_runs = full
+    for _ in range(block_crc_runs):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(repeat * rest + tail, crc)
+    size = len(head) + full * len(block) + rest * len(repeat) + len(tail)
+    stated = size if declared is None else declared
     with zipfile.ZipFile(archive_path, "a") as archive:
         info = zipfile.ZipInfo(name, date_time=(2022, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
-        # Write the member by hand (zipfile would decompress nothing but insists on the data).
+        # The member is written by hand: zipfile would want the uncompressed data.
         archive.fp.seek(archive.start_dir)
-        offset = archive.fp.tell()
-        stated = size if declared is None else declared
-        info.header_offset = offset
+        info.header_offset = archive.fp.tell()
         info.CRC = crc
-        info.compress_size = len(compressed)
+        info.compress_size = len(opening) + full * len(piece) + len(closing)
         info.file_size = stated
-        archive.fp.write(info.FileHeader(zip64=stated > 0xFFFFFFFF or size > 0xFFFFFFFF))
-        archive.fp.write(compressed)
+        archive.fp.write(info.FileHeader(zip64=max(stated, size) > 0xFFFFFFFF))
+        archive.fp.write(opening)
+        for _ in range(full):
+            archive.fp.write(piece)
+        archive.fp.write(closing)
         archive.start_dir = archive.fp.tell()
         archive.filelist.append(info)
         archive.NameToInfo[name] = info
@@ -144,7 +140,7 @@ def deflate_bomb(folder: Path, gigabytes: float = 3.9) -> Path:
     return path
 
 
-def lying_bomb(folder: Path) -> Path:
+def lying_bomb(folder: Path, megabytes: int = 1024) -> Path:
     path = _book(folder / "lying-bomb.xlsx")
     row = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA</t></is></c></row>'
     _streamed_member(
@@ -170,6 +166,19 @@ def many_rows(folder: Path, rows: int = 2_000_000) -> Path:
         SHEET_TAIL.encode(),
     )
     return path
+
+
+def wide_far_rows(folder: Path) -> Path:
+    """Passes the checks that read the sheet's text (64 columns, rows numbered without a
+    leading `r`), yet asks the reader for 1,048,576 x 64 cells: the reader's own limits must
+    stop it."""
+    sheet = (
+        SHEET_HEAD
+        + HEADER_ROW
+        + '<row spans="1:64" r="1048576"><c r="BL1048576"><v>1</v></c></row>'
+        + SHEET_TAIL
+    )
+    return _book(folder / "wide-far.xlsx", sheet)
 
 
 def huge_shared_string(folder: Path, megabytes: int = 500) -> Path:

@@ -45,7 +45,7 @@ def request_import(
     *,
     user: User,
     exam: Exam,
-    upload: UploadedFile,
+    upload: UploadedFile[bytes],
     mode: str,
     request: HttpRequest | None = None,
     source: str = ImportRun.Source.PAGE,

@@ -49,7 +49,8 @@ def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
 def queue_name(django_queue: str) -> str:
     """The broker queue of a Django task queue: prefixed, so that two deployments (or two test
     runs) on one broker never take each other's messages."""
-    prefix: str = settings.TASKS["default"].get("OPTIONS", {}).get("queue_prefix", "medexam")
+    backend: dict[str, Any] = dict(settings.TASKS["default"])
+    prefix = str(backend.get("OPTIONS", {}).get("queue_prefix", "medexam"))
     return f"{prefix}.{django_queue}"
 
 

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks.base import Task
@@ -81,8 +81,10 @@ class Lease:
         self.token = token
         self._last_progress = 0.0
 
-    def _mine(self) -> Any:
-        return self.model.objects.filter(pk=self.pk, lease_token=self.token, status=S.RUNNING)
+    def _mine(self) -> QuerySet[JobRecord]:
+        return self.model._default_manager.filter(
+            pk=self.pk, lease_token=self.token, status=S.RUNNING
+        )
 
     def progress(
         self,
@@ -112,9 +114,6 @@ class Lease:
             self._mine().update(status=status, finished_at=timezone.now(), lease_token="", **fields)
         )
 
-    def still_mine(self) -> bool:
-        return self._mine().exists()
-
 
 def _heartbeat(lease: Lease, stop: threading.Event) -> None:
     try:
@@ -133,7 +132,7 @@ def run_leased(
     now = timezone.now()
     token = secrets.token_hex(16)
     claimed = (
-        model.objects.filter(pk=pk)
+        model._default_manager.filter(pk=pk)
         .filter(Q(status=S.QUEUED) | Q(status=S.RUNNING, heartbeat_at__lt=now - stale()))
         .update(
             status=S.RUNNING,
@@ -144,14 +143,14 @@ def run_leased(
         )
     )
     if not claimed:
-        job = model.objects.filter(pk=pk).first()
+        job = model._default_manager.filter(pk=pk).first()
         if job is not None and job.status == S.RUNNING and job.heartbeat_at is not None:
             # Someone holds a fresh lease. If that worker has just died, this delivery is the
             # engine's retry: look again, through the engine, once the lease could be stale.
             retry_at = job.heartbeat_at + stale() + dt.timedelta(seconds=1)
             enqueue_now(task.using(run_after=retry_at), pk)
         return
-    job = model.objects.get(pk=pk)
+    job = model._default_manager.get(pk=pk)
     lease = Lease(model, pk, token)
     if job.attempts > MAX_ATTEMPTS:
         lease.finish(status=S.FAILED, message=MSG_TOO_MANY_ATTEMPTS.format(n=job.attempts - 1))
@@ -178,14 +177,14 @@ def resume_stalled(model: type[JobRecord], task: Task[Any, Any]) -> int:
     heartbeat (the worker died and the engine did not bring the message back), or queued for
     long with no worker having claimed them (the enqueue after the commit failed)."""
     now = timezone.now()
-    lost = model.objects.filter(
+    lost = model._default_manager.filter(
         Q(status=S.RUNNING, heartbeat_at__lt=now - stale())
         | Q(status=S.QUEUED, enqueued_at__lt=now - dt.timedelta(minutes=10))
         | Q(status=S.QUEUED, enqueued_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=2))
     )
     count = 0
     for pk in lost.values_list("pk", flat=True)[:100]:
-        model.objects.filter(pk=pk, status=S.QUEUED).update(enqueued_at=now)
+        model._default_manager.filter(pk=pk, status=S.QUEUED).update(enqueued_at=now)
         if enqueue_now(task, pk):
             count += 1
     return count

@@ -1,12 +1,12 @@
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.db import models
 from django.db.models import Q
 
 
-def private_storage():
+def private_storage() -> Storage:
     """Candidate files live in the default storage, which settings configure as private:
     there is no public media URL at all (served only by materials.views.image_file)."""
     return default_storage

@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        backend = settings.TASKS["default"]["BACKEND"]
+        backend = str(settings.TASKS["default"]["BACKEND"])
         queues = [q.strip() for q in options["queues"].split(",") if q.strip()]
         if backend.endswith("CeleryBackend"):
             self._celery(queues, beat=options["beat"], concurrency=options["concurrency"])

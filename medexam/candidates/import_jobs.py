@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 ROOT = "imports"
 CHANGES_SHOWN = 1000
+MSG_WRITING = "已读完并校验全部行，正在写入（10 万行约需 1 分钟）…"
 S = ImportJob.Status
 
 
@@ -93,7 +94,12 @@ def perform_import(job: ImportJob, lease: Lease) -> None:
         raise JobRefused("上传的文件已不存在（可能已被处理或清理），请重新上传后再导入。")
 
     def progress(lines: int, total: int, problems: int) -> None:
-        lease.progress(done=lines, total=max(total, lines), problems=problems)
+        if total and lines >= total:  # reading is over; the write follows, in one transaction
+            lease.progress(
+                done=lines, total=total, problems=problems, message=MSG_WRITING, force=True
+            )
+        else:
+            lease.progress(done=lines, total=max(total, lines), problems=problems)
 
     def guard() -> None:
         # Inside the import's transaction: only the lease holder writes.

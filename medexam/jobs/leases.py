@@ -92,6 +92,7 @@ class Lease:
         done: int,
         total: int | None = None,
         problems: int | None = None,
+        message: str | None = None,
         force: bool = False,
     ) -> None:
         """Record rows done so far (throttled); raises LostLease if the job is no longer ours."""
@@ -104,6 +105,8 @@ class Lease:
             fields["total_count"] = total
         if problems is not None:
             fields["problem_count"] = problems
+        if message is not None:
+            fields["message"] = message
         if not self._mine().update(**fields):
             raise LostLease
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from medexam.accounts.models import User
-from medexam.candidates.models import Candidate
+from medexam.candidates.models import Candidate, ImportJob
 from medexam.review.models import ExportJob
 from tests.candidates.helpers import HEADER, resident_id, row, xlsx_bytes
 from tests.jobs.helpers import committed
@@ -125,3 +125,38 @@ def test_results_are_exported_by_a_job_and_downloaded_by_their_requester(admin_c
     template = admin_client.get(reverse("candidates:template"))
     header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
     assert list(header)[: len(HEADER[:7])] == HEADER[:7]
+
+
+def test_the_result_page_lists_every_refused_row_a_page_at_a_time(admin_client, import_exam):
+    rows = [row(n, 手机号码="12") for n in range(1, 601)]
+    page = post_file(admin_client, import_exam, rows).content.decode()
+    assert "共 600 处" in page and "<td>第 2 行</td>" in page and "<td>第 501 行</td>" in page
+    assert "<td>第 502 行</td>" not in page and "?after=502" in page
+    job = ImportJob.objects.get()
+    second = admin_client.get(reverse("candidates:import_job", args=[job.uuid]) + "?after=502")
+    text = second.content.decode()
+    assert "<td>第 502 行</td>" in text and "<td>第 601 行</td>" in text
+    assert "<td>第 501 行</td>" not in text
+
+
+def test_a_hostile_file_gets_its_reason_on_the_job_page(admin_client, import_exam, tmp_path):
+    from tests.candidates.hostile import one_far_cell
+
+    data = one_far_cell(tmp_path).read_bytes()
+    with committed():
+        response = admin_client.post(
+            IMPORT,
+            {"exam": import_exam.pk, "mode": "all", "file": SimpleUploadedFile("坏.xlsx", data)},
+        )
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "XFD1048576" in page and "整个文件" in page
+    assert Candidate.objects.count() == 0
+
+
+def test_the_job_page_is_for_officials_of_the_exam_only(admin_client, client, import_exam):
+    post_file(admin_client, import_exam, [row(1)])
+    job = ImportJob.objects.get()
+    client.force_login(
+        User.objects.create(username="jl2", role=User.Role.PROVINCE_REVIEWER, province="jilin")
+    )
+    assert client.get(reverse("candidates:import_job", args=[job.uuid])).status_code == 404

@@ -2,8 +2,8 @@
 
 Runs the task worker of the configured engine: the database worker (django-tasks-db) on one
 machine, a Celery worker on many. `--beat` also runs the schedules (medexam.jobs.schedules):
-in this process with the embedded engine, as Celery beat inside the worker with Celery (run
-beat on one machine, or `celery -A medexam.jobs.engine beat` on its own).
+in this process with the embedded engine, as Celery beat inside the worker with Celery.
+`--beat-only` (Celery) runs the scheduler alone: the production layout, on one machine.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--queues", default="default,heavy")
         parser.add_argument("--beat", action="store_true", help="also run the schedules")
+        parser.add_argument(
+            "--beat-only",
+            action="store_true",
+            help="Celery: run only the scheduler (Celery beat), no worker",
+        )
         parser.add_argument("--concurrency", type=int, default=0, help="Celery: processes")
         parser.add_argument("--interval", type=float, default=1.0, help="database: poll seconds")
         parser.add_argument("--worker-id", default="")
@@ -37,6 +42,9 @@ class Command(BaseCommand):
         backend = str(settings.TASKS["default"]["BACKEND"])
         queues = [q.strip() for q in options["queues"].split(",") if q.strip()]
         if backend.endswith("CeleryBackend"):
+            if options["beat_only"]:
+                self._celery_beat()
+                return
             self._celery(queues, beat=options["beat"], concurrency=options["concurrency"])
         elif backend.endswith("DatabaseBackend"):
             self._database(
@@ -58,6 +66,12 @@ class Command(BaseCommand):
             configure_beat()
             argv += ["-B", "-s", str(settings.VAR_DIR / "celerybeat-schedule")]
         app.worker_main(argv)
+
+    def _celery_beat(self) -> None:
+        from medexam.jobs.engine import app, configure_beat
+
+        configure_beat()
+        app.start(["beat", "-s", str(settings.VAR_DIR / "celerybeat-schedule"), "--loglevel=INFO"])
 
     def _database(self, queues: list[str], *, beat: bool, interval: float, worker_id: str) -> None:
         from django_tasks_db.management.commands.db_worker import Worker

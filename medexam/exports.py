@@ -151,30 +151,32 @@ def write_table_file(
     audit log) so formula cells are neutralised in one place. Returns the rows written;
     `on_row(count)` is called after each row (progress)."""
     headers = [title for _, title in columns]
-    count = 0
+    written = 0
+
+    def lines() -> Iterator[list[Any]]:
+        nonlocal written
+        for row in rows:
+            yield [cell(row[key]) for key, _ in columns]
+            written += 1
+            if on_row is not None:
+                on_row(written)
+
     if fmt == "csv":
         # With a BOM Excel opens UTF-8 Chinese correctly instead of guessing GBK.
         with open(path, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(headers)
-            for row in rows:
-                writer.writerow([cell(row[key]) for key, _ in columns])
-                count += 1
-                if on_row is not None:
-                    on_row(count)
-        return count
+            writer.writerows(lines())
+        return written
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title)
     sheet.append(headers)
-    for row in rows:
-        sheet.append([cell(row[key]) for key, _ in columns])
-        count += 1
-        if on_row is not None:
-            on_row(count)
+    for line in lines():
+        sheet.append(line)
     book.save(path)
-    return count
+    return written
 
 
 def export_results(

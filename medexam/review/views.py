@@ -86,14 +86,18 @@ def next_application(request: HttpRequest) -> HttpResponse:
 @require_POST
 def queue_export(request: HttpRequest) -> HttpResponse:
     """The queue with the page's filters, written by a worker (review.export_jobs)."""
+    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "format")}
+    return _export(request, kind=ExportJob.Kind.QUEUE, params=params, back="review:queue")
+
+
+def _export(request: HttpRequest, *, kind: str, params: dict, back: str) -> HttpResponse:
     exam = _exam_for(request.user)
     if exam is None:
         raise Http404
-    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "format")}
     try:
         job = request_export(
             user=request.user,
-            kind=ExportJob.Kind.QUEUE,
+            kind=kind,
             fmt=request.POST.get("format", "xlsx"),
             exam=exam,
             params=params,
@@ -102,7 +106,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
         )
     except exports.ExportError as exc:
         messages.error(request, exc.message)
-        return redirect("review:queue")
+        return redirect(back)
     return redirect("exports:status", job_uuid=job.uuid)
 
 
@@ -294,19 +298,4 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @require_POST
 def results_export(request: HttpRequest) -> HttpResponse:
     """The results of the reviewer's scope (a site, or the province), written by a worker."""
-    exam = _exam_for(request.user)
-    if exam is None:
-        raise Http404
-    try:
-        job = request_export(
-            user=request.user,
-            kind=ExportJob.Kind.RESULTS,
-            fmt=request.POST.get("format", "xlsx"),
-            exam=exam,
-            request=request,
-            source="review",
-        )
-    except exports.ExportError as exc:
-        messages.error(request, exc.message)
-        return redirect("review:statistics")
-    return redirect("exports:status", job_uuid=job.uuid)
+    return _export(request, kind=ExportJob.Kind.RESULTS, params={}, back="review:statistics")

@@ -40,9 +40,7 @@ def test_a_second_delivery_of_a_finished_export_does_nothing(export, _private_st
 
 
 def test_a_worker_that_lost_its_lease_writes_nothing(province_reviewer, exam, candidate):
-    job = ExportJob.objects.create(
-        requested_by=province_reviewer, kind="results", fmt="csv", exam=exam
-    )
+    job = export_row(province_reviewer, exam)
     seen = {}
 
     def work(job, lease):
@@ -59,14 +57,18 @@ def test_a_worker_that_lost_its_lease_writes_nothing(province_reviewer, exam, ca
 
 
 def test_progress_raises_once_the_lease_is_gone(province_reviewer, exam):
-    job = ExportJob.objects.create(
-        requested_by=province_reviewer, kind="results", fmt="csv", exam=exam
-    )
+    job = export_row(province_reviewer, exam)
     lease = _lease_for(job)
     lease.progress(done=1, force=True)
     ExportJob.objects.filter(pk=job.pk).update(status="done")  # finished by another worker
     with pytest.raises(LostLease):
         lease.progress(done=2, force=True)
+
+
+def export_row(user, exam, **fields) -> ExportJob:
+    return ExportJob.objects.create(
+        requested_by=user, kind="results", fmt="csv", exam=exam, **fields
+    )
 
 
 def _lease_for(job):
@@ -80,11 +82,9 @@ def test_a_job_running_elsewhere_is_looked_at_again_once_its_lease_could_be_stal
     province_reviewer, exam, settings
 ):
     beat = timezone.now()
-    job = ExportJob.objects.create(
-        requested_by=province_reviewer,
-        kind="results",
-        fmt="csv",
-        exam=exam,
+    job = export_row(
+        province_reviewer,
+        exam,
         status="running",
         lease_token="other",
         heartbeat_at=beat,
@@ -99,11 +99,9 @@ def test_a_job_running_elsewhere_is_looked_at_again_once_its_lease_could_be_stal
 
 
 def test_a_job_that_keeps_killing_its_worker_stops_with_a_message(province_reviewer, exam):
-    job = ExportJob.objects.create(
-        requested_by=province_reviewer,
-        kind="results",
-        fmt="csv",
-        exam=exam,
+    job = export_row(
+        province_reviewer,
+        exam,
         status="running",
         attempts=3,
         heartbeat_at=timezone.now() - dt.timedelta(hours=1),
@@ -135,9 +133,7 @@ def test_stalled_and_lost_jobs_are_enqueued_again_and_fresh_ones_are_not(provinc
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_given_one_export_write_it_once(province_reviewer, exam, candidate):
-    job = ExportJob.objects.create(
-        requested_by=province_reviewer, kind="results", fmt="csv", exam=exam
-    )
+    job = export_row(province_reviewer, exam)
     run_together([lambda: run_leased(ExportJob, job.pk, perform_export, task=run_export)] * 4)
     job.refresh_from_db()
     assert job.status == "done" and job.attempts == 1
@@ -163,11 +159,9 @@ def test_schedules_run_by_several_workers_at_once_act_once(
     assert sorted(closed) == [0, 0, 0, 1]
     assert fresh(application).state == "submitted"
 
-    job = ExportJob.objects.create(
-        requested_by=province_reviewer,
-        kind="results",
-        fmt="csv",
-        exam=exam,
+    job = export_row(
+        province_reviewer,
+        exam,
         status="done",
         file="exports/none.csv",
         expires_at=timezone.now() - dt.timedelta(minutes=1),

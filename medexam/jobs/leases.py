@@ -2,7 +2,8 @@
 
 A task that runs an export or an import calls `run_leased(Model, pk, work, task=...)`:
 
-1. it claims the row with one conditional UPDATE: a queued job, or a running one whose
+1. it claims the row (a row lock, skipping rows locked by a transaction in progress, then one
+   UPDATE): a queued job, or a running one whose
    heartbeat is older than JOB_STALE_SECONDS (its worker died). Anything else is not ours: a finished job
    is left alone (a duplicate delivery does nothing); a job another worker is running right now
    is looked at again, by the engine, once its lease could have gone stale;
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -134,19 +135,27 @@ def run_leased(
 ) -> None:
     now = timezone.now()
     token = secrets.token_hex(16)
-    claimed = (
-        model._default_manager.filter(pk=pk)
-        .filter(Q(status=S.QUEUED) | Q(status=S.RUNNING, heartbeat_at__lt=now - stale()))
-        .update(
-            status=S.RUNNING,
-            lease_token=token,
-            heartbeat_at=now,
-            attempts=F("attempts") + 1,
-            started_at=Coalesce("started_at", now),
+    manager = model._default_manager
+    with transaction.atomic():
+        # SKIP LOCKED: a row locked by a transaction in progress (an import writing, which
+        # holds its job's row) has a live worker, however old its heartbeat looks.
+        free = (
+            manager.select_for_update(skip_locked=True)
+            .filter(pk=pk)
+            .filter(Q(status=S.QUEUED) | Q(status=S.RUNNING, heartbeat_at__lt=now - stale()))
+            .values_list("pk", flat=True)
         )
-    )
+        claimed = bool(list(free)) and bool(
+            manager.filter(pk=pk).update(
+                status=S.RUNNING,
+                lease_token=token,
+                heartbeat_at=now,
+                attempts=F("attempts") + 1,
+                started_at=Coalesce("started_at", now),
+            )
+        )
     if not claimed:
-        job = model._default_manager.filter(pk=pk).first()
+        job = manager.filter(pk=pk).first()
         if job is not None and job.status == S.RUNNING and job.heartbeat_at is not None:
             # Someone holds a fresh lease. If that worker has just died, this delivery is the
             # engine's retry: look again, through the engine, once the lease could be stale.

@@ -268,6 +268,14 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
     )
     if not can_view_application(request.user, image.application):
         raise Http404  # out of scope looks exactly like "does not exist"
+    if variant == "thumb" and not image.thumbnail:
+        # The thumbnail task has not run yet: a placeholder (no candidate picture is shown,
+        # so nothing to audit), and no image work in a request.
+        response = HttpResponse(THUMBNAIL_PENDING, content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
     record(
         action="image.viewed",
         request=request,
@@ -278,13 +286,6 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
     )
     name, content_type = image.file.name, image.content_type
     if variant == "thumb":
-        if not image.thumbnail:
-            # The thumbnail task has not run yet: a placeholder, no image work in a request.
-            response = HttpResponse(THUMBNAIL_PENDING, content_type="image/svg+xml")
-            response["Cache-Control"] = "private, no-store"
-            response["X-Content-Type-Options"] = "nosniff"
-            response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-            return response
         name, content_type = image.thumbnail.name, "image/jpeg"
     response = FileResponse(private_storage().open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"

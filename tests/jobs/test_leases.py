@@ -169,3 +169,43 @@ def test_schedules_run_by_several_workers_at_once_act_once(
     deleted = run_together([delete_expired_exports] * 4)
     assert sorted(deleted) == [0, 0, 0, 1]
     assert ExportJob.objects.get(pk=job.pk).status == "expired"
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_row_is_locked_by_its_writer_is_not_taken_over(province_reviewer, exam):
+    """An import holds its job's row through the write; however old the heartbeat looks by
+    then, a second worker must not start the same import."""
+    import threading
+
+    from django.db import connection, transaction
+
+    job = export_row(
+        province_reviewer,
+        exam,
+        status="running",
+        lease_token="writer",
+        attempts=1,
+        heartbeat_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                ExportJob.objects.select_for_update().get(pk=job.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(30)
+    try:
+        run_export.call(job.pk)
+    finally:
+        release.set()
+        thread.join()
+    job.refresh_from_db()
+    assert job.lease_token == "writer" and job.attempts == 1

@@ -165,7 +165,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="medexam-export-bench-"))
     os.environ["DATABASE_URL"] = args.postgres
-    os.environ["MEDEXAM_DEBUG"] = "1"
+    # Production settings: with DEBUG on, Django keeps every statement in memory.
+    os.environ["MEDEXAM_DEBUG"] = "0"
+    os.environ.setdefault("MEDEXAM_SECRET_KEY", "bench-only-not-secret")
     os.environ["MEDEXAM_STORAGE"] = "local"
     os.environ["MEDEXAM_PRIVATE_MEDIA_ROOT"] = str(folder)
     os.environ["MEDEXAM_TASKS"] = "immediate"

@@ -51,7 +51,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="medexam-import-bench-"))
     os.environ.update(
         DATABASE_URL=args.postgres,
-        MEDEXAM_DEBUG="1",
+        MEDEXAM_DEBUG="0",  # production settings: with DEBUG on, every statement is kept
+        MEDEXAM_SECRET_KEY=os.environ.get("MEDEXAM_SECRET_KEY", "bench-only-not-secret"),
         MEDEXAM_PRIVATE_MEDIA_ROOT=str(folder / "private"),
         MEDEXAM_TASKS="immediate",
         DJANGO_SETTINGS_MODULE="medexam.settings",

@@ -272,8 +272,8 @@ def ensure_thumbnail(image: UploadedImage) -> str:
     does not exist yet, and kept. Called by the thumbnail task after the upload commits;
     pages show a placeholder until then and never make one themselves.
 
-    Two runs at once (a duplicate delivery, the schedule) may both make one: the conditional UPDATE lets exactly one name in
-    and the other file is removed. An image deleted meanwhile raises DoesNotExist; a
+    Two runs at once (a duplicate delivery, the schedule) may both make one: the conditional
+    UPDATE lets exactly one name in and the other file is removed. An image deleted meanwhile raises DoesNotExist; a
     thumbnail written just before such a delete is left to `sweep_orphan_files`."""
     if image.thumbnail:
         return image.thumbnail.name

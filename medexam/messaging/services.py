@@ -1,8 +1,8 @@
 """In-app messages and their SMS. Every state change tells the candidate through
 `notify_candidate`, inside the caller's transaction, so a message (and its queued SMS) exists
 exactly when its change does; a task (`messaging.tasks.deliver_sms`) enqueued on commit sends
-it at once, and a schedule (`deliver_due_sms`) retries. `deliver_outbox` sends the queued SMS: it claims rows, sends
-outside any transaction, retries with backoff, never sends a row twice, and holds back an SMS
+it at once, and a schedule (`deliver_due_sms`) retries. `deliver_outbox` sends the queued SMS:
+it claims rows, sends outside any transaction, retries with backoff, never sends a row twice, and holds back an SMS
 that a newer decision about the same application has made obsolete."""
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ a real secret key is required, cookies are secure, HSTS is on.
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
 from medexam.env import env_bool, env_int, env_list, env_str
@@ -41,9 +42,15 @@ INSTALLED_APPS = [
     "medexam.messaging",
     "medexam.review",
     "medexam.demo",
+    "medexam.files",
+    "medexam.ops",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency per view (Prometheus); first and last, so it times it all.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The client's address from X-Forwarded-For, when the request comes from our proxy.
+    "medexam.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medexam.middleware.SecurityHeadersMiddleware",
+    # A lost database connection, Redis or storage down: 503 "please retry" (medexam.faults).
+    "medexam.faults.DependencyFailureMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "medexam.urls"
@@ -114,6 +124,22 @@ SESSION_ENGINE = "medexam.accounts.sessions"
 # Candidate images are private: they live in the "private" storage, never under a public
 # URL, and are served only by a view that checks who asks (medexam.materials.views).
 STORAGE_BACKEND = env_str("MEDEXAM_STORAGE", "local")
+# Every object private; names are never reused (a fresh UUID each); files are served by the
+# app after its access check and audit, never by a URL to the bucket (README, "Storage").
+S3_OPTIONS = {
+    "default_acl": "private",
+    "querystring_auth": True,
+    "querystring_expire": 60,
+    "file_overwrite": False,
+    # A dead endpoint answers "please retry" within seconds instead of holding a worker.
+    "client_config": BotoConfig(
+        connect_timeout=env_int("MEDEXAM_S3_CONNECT_TIMEOUT", 3),
+        read_timeout=env_int("MEDEXAM_S3_READ_TIMEOUT", 10),
+        retries={"mode": "standard", "max_attempts": 2},
+        # "path" for MinIO or Ceph behind one host name, "virtual" for Aliyun OSS.
+        s3={"addressing_style": env_str("MEDEXAM_S3_ADDRESSING_STYLE", "auto")},
+    ),
+}
 PRIVATE_MEDIA_ROOT = Path(env_str("MEDEXAM_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 if STORAGE_BACKEND == "local":
     _private = {
@@ -127,17 +153,14 @@ if STORAGE_BACKEND == "local":
     }
 elif STORAGE_BACKEND == "s3":
     _private = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "medexam.files.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("MEDEXAM_S3_BUCKET", ""),
             "endpoint_url": env_str("MEDEXAM_S3_ENDPOINT_URL", "") or None,
             "region_name": env_str("MEDEXAM_S3_REGION", "") or None,
             "access_key": env_str("MEDEXAM_S3_ACCESS_KEY", "") or None,
             "secret_key": env_str("MEDEXAM_S3_SECRET_KEY", "") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 60,
-            "file_overwrite": False,
+            **S3_OPTIONS,
         },
     }
 else:
@@ -151,6 +174,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# A deleted row's file stays this long (files.models.PendingDeletion): longer than the
+# interval between backups plus one backup's duration, so that any backup restores with
+# every file its rows name (README, "Backups").
+FILE_DELETE_GRACE_SECONDS = env_int("MEDEXAM_FILE_DELETE_GRACE_HOURS", 48) * 3600
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "medexam" / "static"]
@@ -189,20 +216,45 @@ SECURE_PROXY_SSL_HEADER = (
 )
 
 # --- Logging: no personal data in logs (ID numbers never reach a log line) -------------
+LOG_FORMAT = env_str("MEDEXAM_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("MEDEXAM_LOG_FORMAT must be 'plain' or 'json'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "medexam.logs.Plain",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        # One JSON object per line, extra fields (event, component, …) included.
+        "json": {"()": "medexam.logs.JsonLines"},
+    },
+    "filters": {
+        "mask_personal_data": {"()": "medexam.logs.MaskPersonalData"},
+        "skip_dependency_failures": {"()": "medexam.faults.SkipDependencyFailures"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["mask_personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("MEDEXAM_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["skip_dependency_failures"]},
         # One line per task run (ids and task paths only); the demo turns it down.
         "django_tasks": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},
         "django_tasks_db": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},
         "apscheduler": {"level": "WARNING"},
     },
 }
+# The load balancers' addresses (or networks): only their X-Forwarded-For is believed.
+TRUSTED_PROXIES = env_list("MEDEXAM_TRUSTED_PROXIES", [])
+# Prometheus scrapes each node at /metrics from these addresses only.
+METRICS_ALLOWED_IPS = env_list("MEDEXAM_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 MEDEXAM_DEFAULT_EXAM = env_str("MEDEXAM_DEFAULT_EXAM", "liaoning-2022")
 
@@ -293,6 +345,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # a dead worker and is taken over (medexam/jobs/leases.py).
 JOB_HEARTBEAT_SECONDS = env_int("MEDEXAM_JOB_HEARTBEAT_SECONDS", 10)
 JOB_STALE_SECONDS = env_int("MEDEXAM_JOB_STALE_SECONDS", 120)
+# The task engine in readiness (/health/ready) and in the Prometheus scrape (medexam.health,
+# medexam.metrics): can a task be enqueued, how deep are the queues, how many jobs failed.
+MEDEXAM_READINESS_CHECKS = {"tasks": "medexam.jobs.health.check_tasks"}
+MEDEXAM_TASK_METRICS = "medexam.jobs.health.task_metrics"
 # Export files: where they go (the private storage), how long they stay downloadable.
 EXPORT_TTL_HOURS = env_int("MEDEXAM_EXPORT_TTL_HOURS", 24)
 # Import files: the sandboxed reader's limits (medexam/candidates/spreadsheet.py).

@@ -1,10 +1,13 @@
 from django.urls import include, path
 
-from medexam import views
+from medexam import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.ready, name="healthz"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", health.metrics, name="metrics"),
     path("accounts/", include("medexam.accounts.urls")),
     path("candidate/", include("medexam.materials.urls")),
     path("messages/", include("medexam.messaging.urls")),
@@ -14,3 +17,5 @@ urlpatterns = [
     path("manage/candidates/", include("medexam.candidates.urls")),
     path("exports/", include("medexam.review.export_urls")),
 ]
+
+handler500 = "medexam.faults.server_error"

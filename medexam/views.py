@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
@@ -11,12 +10,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_reviewer:
         return redirect("review:queue")
     return redirect("candidates:import")
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

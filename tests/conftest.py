@@ -4,6 +4,7 @@ a province reviewer. The Liaoning 2022 data file is loaded as in production."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -11,6 +12,8 @@ from medexam.accounts.models import User
 from medexam.demo.images import document_image
 from medexam.demo.seeding import open_upload_window
 from medexam.rules.loading import default_exam_path, load_exam_file
+from medexam.settings import S3_OPTIONS
+from tests import servers
 from tests.browser.support import (  # noqa: F401 - fixtures and a hook, registered here once
     browser,
     context,
@@ -36,6 +39,53 @@ def _private_storage(settings, tmp_path):
     settings.SMS_FILE_PATH = tmp_path / "sms.log"
     settings.PRIVATE_MEDIA_ROOT = root
     return root
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's standalone S3 server, one for the whole run (each test gets its own bucket)."""
+    server = servers.moto_s3(tmp_path_factory.mktemp("s3")).start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server, _private_storage):
+    """The private storage on S3, as MEDEXAM_STORAGE=s3 configures it, in a fresh bucket."""
+    import boto3
+
+    bucket = f"medexam-test-{uuid.uuid4().hex[:12]}"
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": s3_server,
+        "region_name": "us-east-1",
+        "access_key": "testing",
+        "secret_key": "testing",
+        **S3_OPTIONS,
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=bucket)
+    storage = {"BACKEND": "medexam.files.storage.PrivateS3Storage", "OPTIONS": options}
+    settings.STORAGES = {**settings.STORAGES, "default": storage, "private": storage}
+    from django.core.files.storage import default_storage
+
+    return default_storage
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_storage(request):
+    """Runs a test once on local disk and once on S3 (moto's server): the same behaviour."""
+    if request.param == "s3":
+        return request.getfixturevalue("s3_storage")
+    request.getfixturevalue("_private_storage")
+    from django.core.files.storage import default_storage
+
+    return default_storage
 
 
 @pytest.fixture

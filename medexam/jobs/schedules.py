@@ -68,6 +68,13 @@ SCHEDULES: list[Schedule] = [
         "Export files are personal data on a shared disk: deleted when they expire (24 h).",
     ),
     Schedule(
+        "delete-pending-files",
+        "medexam.files.tasks.delete_pending_files",
+        "5 * * * *",
+        "Files of deleted rows wait out MEDEXAM_FILE_DELETE_GRACE_HOURS (longer than a backup "
+        "interval), then go; safe on several machines (files.services).",
+    ),
+    Schedule(
         "sweep-orphan-files",
         "medexam.materials.tasks.sweep_orphan_files",
         "41 * * * *",

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from medexam.audit.services import record
-from medexam.materials.models import UploadedImage, private_storage
-from medexam.materials.services import discard_files
+from medexam.files.services import delete_later
+from medexam.materials.models import UploadedImage
 from medexam.rules.models import Exam
 
 BATCH = 500
@@ -38,7 +38,6 @@ def purge_exam_images(*, exam: Exam, actor=None, dry_run: bool = False) -> Purge
         count = images.count()
         files = sum(1 for f, t in images.values_list("file", "thumbnail") for n in (f, t) if n)
         return PurgeReport(images=count, files=files)
-    storage = private_storage()
     total_images = total_files = 0
     while True:
         with transaction.atomic():
@@ -47,9 +46,9 @@ def purge_exam_images(*, exam: Exam, actor=None, dry_run: bool = False) -> Purge
                 break
             names = [n for _, f, t in batch for n in (f, t) if n]
             UploadedImage.objects.filter(pk__in=[pk for pk, _, _ in batch]).delete()
-            # Files go only once the rows are gone for good; a crash in between leaves
-            # unreferenced files, which sweep_orphan_files removes.
-            transaction.on_commit(lambda names=names: discard_files(storage, names), robust=True)
+            # The files go after the grace period, with the rows' deletion committed (a
+            # backup taken meanwhile still restores with them): files.services.
+            delete_later(names, reason="exam.purged")
         total_images += len(batch)
         total_files += len(names)
     record(

@@ -6,9 +6,9 @@ Each function opens its own transaction and locks the application row first
 then re-checks state, locks and caps under that lock. That is what makes "two uploads into the
 last free place" end with one image, and "an upload racing a submit" land before the lock or
 be refused. An upload's file is written just before its transaction and removed again on
-every path that does not commit; files of deleted rows are removed only after the commit
-(`on_commit`). A crash in between leaves at most an unreferenced file, which
-`sweep_orphan_files` removes."""
+every path that does not commit; files of deleted rows are scheduled in the deleting
+transaction and removed after a grace period longer than a backup (files.services). A
+crash in between leaves at most an unreferenced file, which `sweep_orphan_files` removes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.files.services import delete_later
+from medexam.files.storage import STORAGE_ERRORS, read_bytes
 from medexam.jobs import enqueue_on_commit
 from medexam.materials import intake, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
@@ -51,6 +53,7 @@ class MaterialsError(Exception):
 
 MSG_LOCKED = "已锁定：材料已提交审核或正在审核，不能修改。如需修改，请等待审核人员的通知。"
 MSG_ITEM_LOCKED = "该项材料已锁定，审核人员没有要求更换，不能修改。"
+MSG_STORAGE_FAILED = "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。"
 
 
 def _lock_application(application_id: int) -> Application:
@@ -159,16 +162,15 @@ def upload_image(
         try:
             file_name = storage.save(wanted, ContentFile(result.content))
             saved.append(file_name)
-        except OSError as exc:
+        except STORAGE_ERRORS as exc:
             # A full disk fails the write after the file was created; Django's storage leaves
             # the part written. The name is a fresh UUID, so whatever is there is that part.
             discard_files(storage, [wanted])
-            logger.error("storage write failed: %s", exc.strerror or type(exc).__name__)
-            raise MaterialsError(
-                "STORAGE_FAILED",
-                "服务器暂时无法保存图片，请稍后重试。您已上传的其他图片不受影响。",
-                503,
-            ) from exc
+            logger.error(
+                "storage write failed",
+                extra={"event": "storage.write_failed", "error": type(exc).__name__},
+            )
+            raise MaterialsError("STORAGE_FAILED", MSG_STORAGE_FAILED, 503) from exc
         with transaction.atomic():
             target = upload_reads.lock_upload_target(
                 item_code=item_code,
@@ -278,8 +280,7 @@ def ensure_thumbnail(image: UploadedImage) -> str:
     if image.thumbnail:
         return image.thumbnail.name
     storage = private_storage()
-    with storage.open(image.file.name, "rb") as fh:
-        thumbnail = intake.make_thumbnail(fh.read())
+    thumbnail = intake.make_thumbnail(read_bytes(storage, image.file.name))
     name = storage.save(f"{image.file.name.rsplit('.', 1)[0]}.thumb.jpg", ContentFile(thumbnail))
     if UploadedImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=name):
         image.thumbnail.name = name
@@ -292,11 +293,16 @@ def ensure_thumbnail(image: UploadedImage) -> str:
 
 
 def discard_files(storage, names: list[str]) -> None:
+    """Remove files no committed row has ever named (a failed or repeated upload, a lost
+    thumbnail race): at once, there is nothing a backup could need them for."""
     for name in names:
         try:
             storage.delete(name)
-        except Exception:  # the sweep removes what is left
-            logger.exception("could not remove an uncommitted upload")
+        except Exception:  # noqa: BLE001 - the sweep removes what is left
+            logger.warning(
+                "could not remove an uncommitted file; the sweep will",
+                extra={"event": "storage.discard_failed"},
+            )
 
 
 def _check_can_upload(application: Application, closes) -> None:
@@ -399,7 +405,6 @@ def _locked_image(image_uuid: uuid.UUID | str, actor: User) -> tuple[Application
 
 
 def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:
-    storage = private_storage()
     with transaction.atomic():
         application, image = _locked_image(image_uuid, actor)
         if image.status != UploadedImage.Status.ACTIVE:
@@ -423,9 +428,10 @@ def delete_image(*, image_uuid, actor: User, request: HttpRequest | None = None)
             image.status = UploadedImage.Status.REPLACED
             image.save(update_fields=["status"])
             return
-        names = [n for n in (image.file.name, image.thumbnail.name) if n]
         image.delete()
-        transaction.on_commit(lambda: discard_files(storage, names), robust=True)
+        # The files go after the grace period, so that a backup taken meanwhile restores
+        # with them (files.services).
+        delete_later([image.file.name, image.thumbnail.name], reason="image.deleted")
 
 
 def confirm_warnings(*, image_uuid, actor: User, request: HttpRequest | None = None) -> None:

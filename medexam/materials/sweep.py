@@ -7,38 +7,28 @@ import datetime as dt
 
 from django.utils import timezone
 
-from medexam.materials.models import UploadedImage, private_storage
+from medexam.files.reconcile import reconcile
+from medexam.materials.models import private_storage
 
-ROOT = "images"
-
-
-def _walk(storage, folder: str):
-    dirs, files = storage.listdir(folder)
-    for name in files:
-        yield f"{folder}/{name}"
-    for sub in dirs:
-        yield from _walk(storage, f"{folder}/{sub}")
+ROOT = "images/"
 
 
 def sweep_orphan_files(
     *, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False
 ) -> list[str]:
-    """Delete files under images/ that no UploadedImage references and that are older than
-    `older_than` (younger ones may belong to an upload still in its transaction)."""
+    """Delete files under images/ that no row references, that are not waiting out their
+    deletion grace period, and that are older than `older_than` (younger ones may belong to
+    an upload still in its transaction). One listing of the storage, merged with the sorted
+    names from the database (files.reconcile): no request or query per file."""
     storage = private_storage()
-    if not storage.exists(ROOT):
-        return []
     cutoff = timezone.now() - older_than
     removed = []
-    for name in _walk(storage, ROOT):
-        if storage.get_modified_time(name) > cutoff:
+    for entry in reconcile(storage, ROOT):
+        if entry.stored is None or entry.referenced_by or entry.pending:
             continue
-        if (
-            UploadedImage.objects.filter(file=name).exists()
-            or UploadedImage.objects.filter(thumbnail=name).exists()
-        ):
+        if entry.stored.modified > cutoff:
             continue
-        removed.append(name)
+        removed.append(entry.name)
         if not dry_run:
-            storage.delete(name)
+            storage.delete(entry.name)
     return removed

@@ -11,13 +11,16 @@ from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_POST
 
+from medexam import faults, metrics
 from medexam.accounts.decorators import candidate_required
 from medexam.audit.services import record
+from medexam.files.responses import private_file_response
+from medexam.files.storage import FileMissing
 from medexam.materials import intake, services
 from medexam.materials.forms import UploadForm
 from medexam.materials.intake.messages import MESSAGES as INTAKE_MESSAGES
@@ -145,12 +148,17 @@ def upload(request: HttpRequest, item_code: str) -> HttpResponse:
             request=request,
         )
     except services.MaterialsError as error:
+        metrics.UPLOADS.labels(outcome=error.code).inc()
         if _wants_json(request):
-            return JsonResponse(
+            response = JsonResponse(
                 {"ok": False, "code": error.code, "message": error.message}, status=error.status
             )
+            if error.status == 503:
+                response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+            return response
         messages.error(request, error.message)
         return redirect(f"{reverse('materials:materials')}#item-{item_code}")
+    metrics.UPLOADS.labels(outcome="ok" if result.created else "retry").inc()
     image = result.image
     if _wants_json(request):
         return JsonResponse({"ok": True, "created": result.created, "image": _image_json(image)})
@@ -284,12 +292,18 @@ def image_file(request: HttpRequest, image_uuid, variant: str = "full") -> HttpR
         summary=f"查看 {image.item.name}" + ("（缩略图）" if variant == "thumb" else ""),
         data={"variant": variant},
     )
+    storage = private_storage()
     name, content_type = image.file.name, image.content_type
     if variant == "thumb":
         name, content_type = image.thumbnail.name, "image/jpeg"
-    response = FileResponse(private_storage().open(name, "rb"), content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    try:
+        return private_file_response(storage, name, content_type=content_type)
+    except FileMissing:
+        # A row whose file is gone (a restore from an inconsistent backup, a bucket
+        # accident): say so and log it, instead of a 500. check_storage lists them all.
+        metrics.FILES_MISSING.inc()
+        logger.error(
+            "stored file missing",
+            extra={"event": "storage.file_missing", "image": str(image.uuid), "variant": variant},
+        )
+        return render(request, "materials/file_missing.html", status=404)

@@ -17,6 +17,7 @@ from PIL import Image
 
 from medexam.audit.models import AuditEntry
 from medexam.demo.images import document_image
+from medexam.files.services import delete_due_files, grace
 from medexam.materials import services
 from medexam.materials.models import Application, UploadedImage
 from medexam.materials.services import MaterialsError
@@ -77,17 +78,19 @@ def test_it_refuses_an_upload_beyond_the_item_cap(candidate, jpeg, _private_stor
     assert len(stored_files(_private_storage)) == 3
 
 
-def test_deleting_in_draft_removes_row_and_file_after_commit(
-    candidate, jpeg, _private_storage, django_capture_on_commit_callbacks
+def test_deleting_in_draft_removes_the_row_and_the_files_after_the_grace_period(
+    candidate, jpeg, _private_storage
 ):
     image = upload(candidate, jpeg(1), slot="front")
     services.ensure_thumbnail(image)
     assert len(stored_files(_private_storage)) == 2  # image + thumbnail
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.delete_image(image_uuid=image.uuid, actor=candidate.user)
+    services.delete_image(image_uuid=image.uuid, actor=candidate.user)
 
     assert not UploadedImage.objects.filter(pk=image.pk).exists()
+    assert delete_due_files(now=timezone.now() + grace() - timedelta(minutes=1)) == 0
+    assert len(stored_files(_private_storage)) == 2
+    assert delete_due_files(now=timezone.now() + grace()) == 2
     assert stored_files(_private_storage) == []
     # and the place is free again
     assert upload(candidate, jpeg(2), slot="front").position == 0

@@ -653,7 +653,10 @@
       }
       var transient = !response || response.status === 429 || response.status >= 502;
       if (!transient || attempt === RETRY_DELAYS.length) break;
-      say(ctl, fmt(TEXT.retrying, { s: RETRY_DELAYS[attempt] / 1000, n: attempt + 1 }), "error");
+      // A 503 from the server (its database, cache or storage failed over) is said as such:
+      // the network is fine, and the same key makes the retry safe.
+      var busy = response && response.status === 503 && TEXT.retryingBusy;
+      say(ctl, fmt(busy || TEXT.retrying, { s: RETRY_DELAYS[attempt] / 1000, n: attempt + 1 }), "error");
       await wait(RETRY_DELAYS[attempt]);
     }
     ctl.uploading = false;

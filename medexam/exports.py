@@ -9,10 +9,10 @@ national system, and a file that travels by e-mail should carry as little as it 
 from __future__ import annotations
 
 import csv
-import io
 import itertools
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -42,13 +42,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    content: bytes
-    content_type: str
-    filename: str
 
 
 def applications_for(*, exam: Exam, user: User | None = None):
@@ -153,62 +146,88 @@ def format_sheet(sheet, headers: list[str], sample: list[list[Any]]) -> None:
 def write_table(
     rows: Iterable[dict[str, Any]], *, columns: list[tuple[str, str]], fmt: str, sheet_title: str
 ) -> bytes:
-    """Rows of dicts as CSV or XLSX, with the (key, Chinese title) columns given; shared by
-    every export (results, review queue, audit log) so formula cells are neutralised in one
-    place."""
+    """Rows of dicts as CSV or XLSX bytes (small tables: one application's audit log)."""
+    with tempfile.TemporaryDirectory(prefix="medexam-table-") as folder:
+        path = Path(folder) / f"table.{fmt}"
+        write_table_file(rows, path=path, columns=columns, fmt=fmt, sheet_title=sheet_title)
+        return path.read_bytes()
+
+
+def write_table_file(
+    rows: Iterable[dict[str, Any]],
+    *,
+    path: Path,
+    columns: list[tuple[str, str]],
+    fmt: str,
+    sheet_title: str,
+    on_row: Callable[[int], None] | None = None,
+) -> int:
+    """Rows of dicts written to `path` as CSV or XLSX with the (key, Chinese title) columns
+    given, streaming: memory stays flat whatever the row count (openpyxl's write-only mode
+    keeps rows in its own temporary file). Shared by every export (results, review queue,
+    audit log) so formula cells are neutralised in one place. Returns the rows written;
+    `on_row(count)` is called after each row (progress)."""
     headers = [title for _, title in columns]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
+    written = 0
+
+    def lines() -> Iterator[list[Any]]:
+        nonlocal written
         for row in rows:
-            writer.writerow([cell(row[key]) for key, _ in columns])
+            yield [cell(row[key]) for key, _ in columns]
+            written += 1
+            if on_row is not None:
+                on_row(written)
+
+    if fmt == "csv":
         # With a BOM Excel opens UTF-8 Chinese correctly instead of guessing GBK.
-        return out.getvalue().encode("utf-8-sig")
+        with open(path, "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(headers)
+            writer.writerows(lines())
+        return written
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title)
-    rows = iter(rows)
+    body = lines()
     # Widths from the header and the first rows (a streamed sheet sets them before writing).
-    head = [[cell(row[key]) for key, _ in columns] for row in itertools.islice(rows, WIDTH_SAMPLE)]
+    head = list(itertools.islice(body, WIDTH_SAMPLE))
     format_sheet(sheet, headers, head)
     sheet.append(headers)
-    for values in head:
-        sheet.append(values)
-    for row in rows:
-        sheet.append([cell(row[key]) for key, _ in columns])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    for line in itertools.chain(head, body):
+        sheet.append(line)
+    book.save(path)
+    return written
 
 
 def export_results(
     *,
     exam: Exam,
     fmt: str,
+    path: Path,
     user: User | None = None,
     states: Iterable[str] | None = None,
-    request=None,
     source: str = "command",
-) -> ExportFile:
-    """The file for `user`'s scope; the audit log records who took which results out."""
+) -> int:
+    """Writes the results of `user`'s scope to `path`, streaming (the command's export; pages
+    and the API go through an export job, medexam.review.export_jobs). The audit log records
+    who took which results out. Returns the rows written."""
     from medexam.audit.services import record
 
     if fmt not in FORMATS:
         raise DomainError("BAD_FORMAT", "导出格式只能是 xlsx 或 csv，请重新选择。")
     states = list(states or [])
     rows = result_rows(exam=exam, user=user, states=states)
-    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    count = write_table_file(rows, path=path, columns=COLUMNS, fmt=fmt, sheet_title="审核结果")
     record(
         action="results.exported",
         actor=user,
-        request=request,
         target=f"exam:{exam.slug}",
-        summary=f"导出审核结果（{fmt}）",
-        data={"format": fmt, "states": states, "source": source},
+        summary=f"导出审核结果（{fmt}，{count} 行）",
+        data={"format": fmt, "states": states, "source": source, "rows": count},
     )
-    return ExportFile(
-        content=content, content_type=FORMATS[fmt], filename=f"{exam.slug}-results-{stamp}.{fmt}"
-    )
+    return count
+
+
+def results_filename(exam: Exam, fmt: str) -> str:
+    return f"{exam.slug}-results-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"

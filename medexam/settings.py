@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "medexam.demo",
     "medexam.files",
     "medexam.ops",
+    "django_tasks",
+    "django_tasks_db",
+    "medexam.jobs",
     "rest_framework",
     "drf_spectacular",
     "medexam.api",
@@ -227,7 +230,62 @@ SESSION_ENGINE = (
 )
 
 # --- Background tasks ---------------------------------------------------------------------
-# (The task engine's settings go here.) Until then: commands run from cron (README).
+# One API (django-tasks, the backport of Django 6's django.tasks; medexam/jobs/__init__.py);
+# the engine is configuration. MEDEXAM_TASKS:
+#   database  (default) django-tasks-db on the project database: no extra server; run
+#             `python -m medexam worker --beat` beside the web server (bin/start does);
+#   celery    Celery on RabbitMQ (MEDEXAM_BROKER_URL) for many machines: the engine chosen by
+#             its measured crash behaviour (README "Background work");
+#   immediate runs each task inside enqueue (a shell, a one-off script); no worker.
+TASKS_ENGINE = env_str("MEDEXAM_TASKS", "database")
+TASK_QUEUES = ["default", "heavy"]  # heavy: exports and imports, so they never delay an SMS
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "celery": "medexam.jobs.backends.CeleryBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_ENGINE not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("MEDEXAM_TASKS must be 'database', 'celery' or 'immediate'")
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[TASKS_ENGINE],
+        "QUEUES": TASK_QUEUES,
+        "OPTIONS": (
+            {"queue_prefix": env_str("MEDEXAM_TASKS_QUEUE_PREFIX", "medexam")}
+            if TASKS_ENGINE == "celery"
+            else {}
+        ),
+    }
+}
+# Celery (read by medexam.jobs.engine); see its docstring for why each setting.
+CELERY_BROKER_URL = env_str("MEDEXAM_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publisher confirms: an enqueue returns only once RabbitMQ has the message (persistent
+# messages on a durable queue are on its disk by then), so a broker crash right after a
+# commit cannot lose a task that the caller believes was sent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Long jobs (exports, imports) renew a lease on their row; one silent for this long belongs to
+# a dead worker and is taken over (medexam/jobs/leases.py).
+JOB_HEARTBEAT_SECONDS = env_int("MEDEXAM_JOB_HEARTBEAT_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("MEDEXAM_JOB_STALE_SECONDS", 120)
+# The task engine in readiness (/health/ready) and in the Prometheus scrape (medexam.health,
+# medexam.metrics): can a task be enqueued, how deep are the queues, how many jobs failed.
+MEDEXAM_READINESS_CHECKS = {"tasks": "medexam.jobs.health.check_tasks"}
+MEDEXAM_TASK_METRICS = "medexam.jobs.health.task_metrics"
+# Export files: where they go (the private storage), how long they stay downloadable.
+EXPORT_TTL_HOURS = env_int("MEDEXAM_EXPORT_TTL_HOURS", 24)
+# Import files: the sandboxed reader's limits (medexam/candidates/spreadsheet.py).
+IMPORT_READER_MEMORY_MB = env_int("MEDEXAM_IMPORT_READER_MEMORY_MB", 1024)
+IMPORT_READER_SECONDS = env_int("MEDEXAM_IMPORT_READER_SECONDS", 120)
 
 # --- Accounts and security ----------------------------------------------------------------
 SECRET_KEY = env_secret("MEDEXAM_SECRET_KEY")
@@ -314,6 +372,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["skip_dependency_failures"]},
+        # One line per task run (ids and task paths only); the demo turns it down.
+        "django_tasks": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},
+        "django_tasks_db": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},
+        "apscheduler": {"level": "WARNING"},
     },
 }
 
@@ -325,7 +387,6 @@ METRICS_ALLOWED_IPS = env_list("MEDEXAM_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1
 
 # --- The domain ---------------------------------------------------------------------------
 MEDEXAM_DEFAULT_EXAM = env_str("MEDEXAM_DEFAULT_EXAM", "liaoning-2022")
-# The review queue's claim lease, renewed by the reviewer's activity; deadline reminders go
-# out this many hours before a supplement deadline.
+# The review queue's claim lease, renewed by the reviewer's activity. (Deadline reminders go
+# out the day before and on the deadline's morning: medexam/jobs/schedules.py.)
 REVIEW_CLAIM_MINUTES = env_int("MEDEXAM_REVIEW_CLAIM_MINUTES", 30)
-REVIEW_REMINDER_HOURS = env_int("MEDEXAM_REVIEW_REMINDER_HOURS", 24)

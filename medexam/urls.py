@@ -15,6 +15,7 @@ urlpatterns = [
     path("rules/", include("medexam.rules.urls")),
     path("api/", include("medexam.api.urls")),
     path("manage/candidates/", include("medexam.candidates.urls")),
+    path("exports/", include("medexam.review.export_urls")),
 ]
 
 # The product's own Chinese pages (medexam.error_pages; with DEBUG on, its middleware). A

@@ -83,3 +83,28 @@ class ResultsPageSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="任务标识")
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed", "expired"])
+    done = serializers.IntegerField(help_text="已处理的行数")
+    total = serializers.IntegerField(help_text="预计行数（0 表示尚不知道）")
+    problems = serializers.IntegerField(help_text="已发现的问题数")
+    message = serializers.CharField(allow_blank=True, help_text="结果摘要或失败原因")
+    status_url = serializers.CharField()
+
+
+class ImportJobSerializer(JobSerializer):
+    report = serializers.DictField(help_text="导入完成后：applied、created、updated…")
+    # The API's field is called "errors"; this class only documents the schema (responses
+    # are built as dicts in api.views), so shadowing Serializer.errors is harmless here.
+    errors = RowErrorSerializer(many=True, help_text="有问题的行（每页最多 2000 条）")  # type: ignore[assignment]
+    errors_next_after = serializers.IntegerField(
+        allow_null=True, help_text="还有更多问题时：下一页请加 ?after=该行号"
+    )
+
+
+class ExportJobSerializer(JobSerializer):
+    download_url = serializers.CharField(allow_null=True, help_text="完成后下载文件的地址")
+    expires_at = serializers.DateTimeField(allow_null=True)

@@ -17,4 +17,7 @@ urlpatterns = [
         name="application",
     ),
     path("v1/exams/<slug:exam>/results/", views.ResultsView.as_view(), name="results"),
+    path("v1/imports/<uuid:job_uuid>/", views.ImportJobView.as_view(), name="import_job"),
+    path("v1/exports/<uuid:job_uuid>/", views.ExportJobView.as_view(), name="export_job"),
+    path("v1/exports/<uuid:job_uuid>/file/", views.ExportFileView.as_view(), name="export_file"),
 ]

@@ -1,6 +1,7 @@
 """The registration system's API: the same services as the pages, behind bearer tokens."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -12,14 +13,16 @@ from rest_framework.views import APIView
 from medexam.api import serializers as s
 from medexam.api.auth import may_manage
 from medexam.audit.services import record
-from medexam.candidates.models import ImportRun
-from medexam.candidates.services import import_candidates
-from medexam.exports import (
-    applications_for,
-    export_results,
-    reasons_by_application,
-    result_rows,
+from medexam.candidates.import_jobs import request_import
+from medexam.candidates.models import ImportJob, ImportRun
+from medexam.exports import applications_for, reasons_by_application, result_rows
+from medexam.review.export_jobs import (
+    ExportUnavailable,
+    download_response,
+    job_for,
+    request_export,
 )
+from medexam.review.models import ExportJob
 from medexam.rules.models import Exam
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -41,23 +44,40 @@ def _exam(request, slug: str) -> Exam:
     return exam
 
 
+def _job_fields(job, url: str) -> dict:
+    return {
+        "id": job.uuid,
+        "status": job.status,
+        "done": job.done_count,
+        "total": job.total_count,
+        "problems": job.problem_count,
+        "message": job.message,
+        "status_url": url,
+    }
+
+
+def _accepted(body: dict) -> Response:
+    response = Response(body, status=status.HTTP_202_ACCEPTED)
+    response["Location"] = body["status_url"]
+    return response
+
+
 class ImportView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        summary="导入报名数据",
+        summary="导入报名数据（后台任务）",
         request={"multipart/form-data": s.ImportRequestSerializer},
         responses={
-            201: s.ImportReportSerializer,
-            200: s.ImportReportSerializer,
-            422: s.ImportReportSerializer,
+            202: s.ImportJobSerializer,
             404: NOT_FOUND,
             400: s.ErrorSerializer,
             413: s.ErrorSerializer,
             **DENIED,
         },
-        description="逐行校验；任何一行有问题则整个文件不导入（422），除非 good_only。"
-        "dry_run 只校验（200）。导入成功返回 201。重复导入同一文件不会改变任何数据。",
+        description="文件保存后立即返回 202 和任务地址（Location）；后台逐行校验并导入，"
+        "任何一行有问题则整个文件不导入，除非 good_only；dry_run 只校验。"
+        "用 GET 任务地址查看进度和结果。重复导入同一文件不会改变任何数据。",
     )
     def post(self, request, exam: str):
         exam_obj = _exam(request, exam)
@@ -69,24 +89,105 @@ class ImportView(APIView):
                 {"detail": "文件超过 50 MB，请分批导入。"},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
-        report = import_candidates(
+        if not (upload.name or "").lower().endswith((".xlsx", ".xls", ".csv")):
+            raise ValidationError(
+                {"file": ["只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。"]}
+            )
+        mode = (
+            ImportJob.Mode.DRY_RUN
+            if form.validated_data["dry_run"]
+            else ImportJob.Mode.GOOD_ONLY
+            if form.validated_data["good_only"]
+            else ImportJob.Mode.ALL
+        )
+        job = request_import(
+            user=request.user,
             exam=exam_obj,
-            data=upload.read(),
-            filename=upload.name or "",
-            actor=request.user,
+            upload=upload,
+            mode=mode,
             request=request,
             source=ImportRun.Source.API,
-            dry_run=form.validated_data["dry_run"],
-            good_only=form.validated_data["good_only"],
         )
-        code = (
-            status.HTTP_201_CREATED
-            if report.applied
-            else status.HTTP_200_OK
-            if report.dry_run
-            else status.HTTP_422_UNPROCESSABLE_ENTITY
-        )
-        return Response(report.as_dict(), status=code)
+        return _accepted(_import_body(job, after=0))
+
+
+def _import_body(job: ImportJob, *, after: int) -> dict:
+    problems = list(job.problems.filter(line__gte=after).order_by("line", "id")[: ERRORS_PAGE + 1])
+    return {
+        **_job_fields(job, reverse("api:import_job", args=[job.uuid])),
+        "report": job.report,
+        "errors": [
+            {"line": p.line, "column": p.column, "code": p.code, "message": p.message}
+            for p in problems[:ERRORS_PAGE]
+        ],
+        "errors_next_after": problems[ERRORS_PAGE].line if len(problems) > ERRORS_PAGE else None,
+    }
+
+
+ERRORS_PAGE = 2000
+
+
+class ImportJobView(APIView):
+    @extend_schema(
+        summary="导入任务的进度与结果",
+        parameters=[OpenApiParameter("after", OpenApiTypes.INT)],
+        responses={200: s.ImportJobSerializer, 404: NOT_FOUND, **DENIED},
+    )
+    def get(self, request, job_uuid):
+        job = ImportJob.objects.select_related("exam").filter(uuid=job_uuid).first()
+        if job is None or not may_manage(request.user, job.exam):
+            raise Http404("没有该导入任务，或它不在您的管理范围内。")
+        try:
+            after = max(0, int(request.query_params.get("after", 0)))
+        except ValueError:
+            raise ValidationError({"after": ["after 应为行号（整数）。"]}) from None
+        return Response(_import_body(job, after=after))
+
+
+def _export_body(job: ExportJob) -> dict:
+    return {
+        **_job_fields(job, reverse("api:export_job", args=[job.uuid])),
+        "download_url": reverse("api:export_file", args=[job.uuid])
+        if job.status == ExportJob.Status.DONE
+        else None,
+        "expires_at": job.expires_at,
+    }
+
+
+def _own_export(request, job_uuid) -> ExportJob:
+    try:
+        return job_for(user=request.user, job_uuid=job_uuid)
+    except ExportJob.DoesNotExist:
+        raise Http404("没有该导出任务（导出文件只对申请导出的令牌所属用户可见）。") from None
+
+
+class ExportJobView(APIView):
+    @extend_schema(
+        summary="导出任务的进度",
+        responses={200: s.ExportJobSerializer, 404: NOT_FOUND, **DENIED},
+    )
+    def get(self, request, job_uuid):
+        return Response(_export_body(_own_export(request, job_uuid)))
+
+
+class ExportFileView(APIView):
+    @extend_schema(
+        summary="下载导出文件（记入审计日志）",
+        responses={
+            200: OpenApiResponse(description="文件（.csv 或 .xlsx）"),
+            404: NOT_FOUND,
+            409: s.ErrorSerializer,
+            410: s.ErrorSerializer,
+            **DENIED,
+        },
+    )
+    def get(self, request, job_uuid):
+        try:
+            return download_response(user=request.user, job_uuid=job_uuid, request=request)
+        except ExportJob.DoesNotExist:
+            raise Http404("没有该导出任务。") from None
+        except ExportUnavailable as exc:
+            return Response({"detail": exc.message}, status=exc.status)
 
 
 class ApplicationView(APIView):
@@ -140,8 +241,10 @@ class ResultsView(APIView):
             OpenApiParameter("limit", OpenApiTypes.INT),
         ],
         responses={
-            200: OpenApiResponse(
-                s.ResultsPageSerializer, description="JSON 分页；format=csv/xlsx 时返回文件"
+            200: OpenApiResponse(s.ResultsPageSerializer, description="JSON 分页"),
+            202: OpenApiResponse(
+                s.ExportJobSerializer,
+                description="format=csv/xlsx：文件由后台生成，返回导出任务（Location 为其地址）",
             ),
             400: OpenApiResponse(description="参数无效"),
             404: NOT_FOUND,
@@ -163,17 +266,17 @@ class ResultsView(APIView):
         params = query.validated_data
         states = sorted(params.get("state") or [])
         if params["format"] != "json":
-            result = export_results(
-                exam=exam_obj,
-                fmt=params["format"],
+            # Files are written by a worker: 202 with the export's address (Location).
+            job = request_export(
                 user=request.user,
-                states=states,
+                kind=ExportJob.Kind.RESULTS,
+                fmt=params["format"],
+                exam=exam_obj,
+                params={"states": states},
                 request=request,
                 source="api",
             )
-            response = HttpResponse(result.content, content_type=result.content_type)
-            response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-            return response
+            return _accepted(_export_body(job))
         rows = []
         limit = params["limit"]
         after = params.get("after") or ""

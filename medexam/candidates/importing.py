@@ -10,17 +10,19 @@ file's own line number (the header is line 1), so an operator can fix the file i
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Iterator
+import tempfile
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from django.db import models
 from django.db.models import Field
 
+from medexam.candidates import spreadsheet
 from medexam.candidates.models import Candidate, normalise_id_number
 
 # --- The columns -------------------------------------------------------------------------
@@ -134,7 +136,7 @@ TRIAL_STATUS = {
     "pledged": "pledged",
 }
 
-MAX_ROWS = 200_000  # a province is ~40 thousand a year; more means a wrong file
+MAX_ROWS = spreadsheet.MAX_DATA_ROWS
 
 
 # --- Identity documents -----------------------------------------------------------------
@@ -223,69 +225,9 @@ class ImportFileError(Exception):
 
 
 # --- Reading ----------------------------------------------------------------------------
-SPREADSHEET_SUFFIXES = (".xlsx", ".xls")
-
-
-def read_table(*, data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
-    """Yields (line number, cells) for every line of an .xlsx/.xls or .csv file, header
-    first. Line numbers are the spreadsheet's own row numbers."""
-    name = filename.lower()
-    if name.endswith(SPREADSHEET_SUFFIXES):
-        return _read_spreadsheet(data)
-    if name.endswith(".csv"):
-        return _read_csv(data)
-    raise ImportFileError(
-        "file_type", "只能导入 .xlsx、.xls 或 .csv 文件，请从报名系统导出为其中一种格式。"
-    )
-
-
-def _read_spreadsheet(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    # calamine (Rust) rather than openpyxl: reading 100,000 rows takes seconds instead of
-    # a minute, and old .xls exports work too. Numbers come back as floats and dates as
-    # dates, which the validation expects.
-    from python_calamine import CalamineWorkbook
-
-    # The file comes from outside: whatever a broken or hostile workbook makes the reader
-    # raise (zip, XML, encryption...), the operator gets one clear refusal.
-    unreadable = ImportFileError(
-        "bad_xlsx",
-        "无法读取该 Excel 文件（文件已损坏、加密或并非 Excel 文件），"
-        "请在 Excel 中重新“另存为”.xlsx 后再导入。",
-    )
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        # From cell A1 (not from the first used cell), so the report's line numbers are the
-        # row numbers the operator sees in Excel.
-        lines = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise unreadable from exc
-
-    def rows():
-        try:
-            for number, row in enumerate(lines, start=1):
-                yield number, list(row)
-        except Exception as exc:
-            raise unreadable from exc
-
-    return rows()
-
-
-def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else as UTF-8.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes every byte sequence
-        raise ImportFileError(
-            "encoding", "无法识别 CSV 文件的编码，请另存为 UTF-8 编码的 CSV 后再导入。"
-        )
-    reader = csv.reader(io.StringIO(text, newline=""))
-    # csv's line_num counts physical lines; a quoted cell with a newline spans two.
-    return ((number, row) for number, row in enumerate(reader, start=1))
+# The file is read by medexam.candidates.spreadsheet (size checks, a reader process with
+# limits, streaming); this module validates what comes out of it.
+SPREADSHEET_SUFFIXES = spreadsheet.SPREADSHEET_SUFFIXES
 
 
 # --- Validation -------------------------------------------------------------------------
@@ -294,10 +236,7 @@ class RowValidator:
 
     def __init__(self, *, exam, header: list[Any]):
         self.exam = exam
-        self.sites: dict[str, int] = {}
-        for site in exam.sites.all():
-            self.sites[site.code.strip().upper()] = site.pk
-            self.sites[site.name.strip().upper()] = site.pk
+        self.sites = site_lookup(exam)
         self.columns = self._map_header(header)
         self.present = set(self.columns.values())
         self.seen_registration: dict[str, int] = {}
@@ -391,7 +330,7 @@ class RowValidator:
                 )
             values["phone"] = phone
 
-        site = _text(raw.get("exam_site")).upper()
+        site = site_key(_text(raw.get("exam_site")))
         if site:
             if site in self.sites:
                 values["exam_site"] = self.sites[site]
@@ -585,13 +524,56 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def parse_file(*, exam, data: bytes, filename: str) -> list[ParsedRow]:
-    """Reads and validates a whole file. Raises ImportFileError when the file itself is
-    unusable; otherwise every row comes back, with its errors (possibly none)."""
-    lines = read_table(data=data, filename=filename)
+def site_key(text: str) -> str:
+    """The form site names are compared in: full-width letters and digits folded (NFKC),
+    spaces dropped, upper case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
+def site_lookup(exam) -> dict[str, int]:
+    """Every spelling of every site of the exam -> its pk: the code, the name and the aliases
+    the exam data file declares (`sites[].aliases`, e.g. 沈阳 / 沈阳市考点)."""
+    declared = {site["code"]: site.get("aliases", []) for site in exam.rules.get("sites", [])}
+    lookup: dict[str, int] = {}
+    for site in exam.sites.all():
+        for spelling in [site.code, site.name, *declared.get(site.code, [])]:
+            lookup[site_key(spelling)] = site.pk
+    return lookup
+
+
+Progress = Callable[[int, int, int], None]  # (lines read, lines expected or 0, problems)
+
+
+def parse_file(
+    *,
+    exam,
+    filename: str,
+    data: bytes | None = None,
+    path: Path | None = None,
+    progress: Progress | None = None,
+) -> list[ParsedRow]:
+    """Reads and validates a whole file (given as `path`, or as `data` in memory). Raises
+    ImportFileError when the file itself is unusable; otherwise every row comes back, with its
+    errors (possibly none). `progress(lines, total, problems)` is called as it goes."""
+    if path is None:
+        with tempfile.TemporaryDirectory(prefix="medexam-import-") as folder:
+            path = Path(folder) / ("upload" + Path(filename.lower()).suffix)
+            path.write_bytes(data or b"")
+            return parse_file(exam=exam, filename=filename, path=path, progress=progress)
+    try:
+        total = spreadsheet.count_lines(path, filename)
+        return _parse_lines(
+            exam=exam, lines=spreadsheet.iter_rows(path, filename), total=total, progress=progress
+        )
+    except spreadsheet.SpreadsheetRefused as exc:
+        raise ImportFileError(exc.code, exc.message) from exc
+
+
+def _parse_lines(*, exam, lines, total: int, progress: Progress | None) -> list[ParsedRow]:
     header: list[Any] | None = None
     validator: RowValidator | None = None
     rows: list[ParsedRow] = []
+    problems = 0
     for line, cells in lines:
         if all(_text(cell) == "" for cell in cells):
             continue  # Excel leaves formatted empty rows behind
@@ -603,13 +585,19 @@ def parse_file(*, exam, data: bytes, filename: str) -> list[ParsedRow]:
             raise ImportFileError(
                 "too_many_rows", f"文件超过 {MAX_ROWS} 行，请确认选择了正确的文件，或分批导入。"
             )
-        rows.append(validator.validate(line, cells))
+        row = validator.validate(line, cells)
+        problems += bool(row.errors)
+        rows.append(row)
+        if progress is not None and len(rows) % 500 == 0:
+            progress(line, total, problems)
     if validator is None:
         raise ImportFileError(
             "empty_file", "文件是空的：第 1 行应为表头，从第 2 行起每行一位考生。"
         )
     if not rows:
         raise ImportFileError("no_rows", "文件只有表头，没有考生数据。")
+    if progress is not None:
+        progress(total or len(rows) + 1, total or len(rows) + 1, problems)
     return rows
 
 

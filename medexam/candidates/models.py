@@ -1,5 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+
+from medexam.jobs.models import JobRecord
 
 
 class Candidate(models.Model):
@@ -157,3 +161,58 @@ def mask_phone(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+class ImportJob(JobRecord):
+    """One registration file uploaded from the page (or the API), imported by a worker.
+
+    The uploaded file waits in the private storage under a server-chosen name and is deleted
+    once the job has read it (it holds ID numbers); `file_sha256` stays. The outcome is the
+    ImportRun (`run`) and one ImportProblem per refused row."""
+
+    task_path = "medexam.candidates.tasks.run_import"
+
+    class Mode(models.TextChoices):
+        DRY_RUN = "dry_run", "试导入"
+        ALL = "all", "全部导入（有问题则不导入）"
+        GOOD_ONLY = "good_only", "只导入无问题的行"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    exam = models.ForeignKey("rules.Exam", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    source = models.CharField(
+        max_length=16, choices=ImportRun.Source.choices, default=ImportRun.Source.PAGE
+    )
+    file = models.CharField(max_length=200, blank=True)  # in the private storage, until read
+    filename = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)
+    # What the import did, for the result page: counts and updated candidates (masked).
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # The import page's list of recent jobs of the exams a user manages.
+        indexes = [models.Index(fields=["exam", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import job {self.uuid} ({self.status})"
+
+
+class ImportProblem(models.Model):
+    """One refused row (or the whole file, line 0) of an import job, as the result page
+    lists them: every one, paged by (job, line)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    line = models.PositiveIntegerField()
+    column = models.CharField(max_length=64, blank=True)
+    code = models.CharField(max_length=48)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["line", "id"]
+        # The result page reads a job's problems in line order, a page at a time.
+        indexes = [models.Index(fields=["job", "line", "id"])]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.code}"

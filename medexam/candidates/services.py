@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
@@ -20,6 +22,7 @@ from medexam.candidates.importing import (
     FIELD_LABELS,
     ImportFileError,
     ParsedRow,
+    Progress,
     RowError,
     parse_file,
 )
@@ -109,21 +112,27 @@ def create_draft_applications(*, candidates: list[Candidate]) -> None:
 def import_candidates(
     *,
     exam: Exam,
-    data: bytes,
     filename: str,
+    data: bytes | None = None,
+    path: Path | None = None,
     actor: User | None = None,
     request: HttpRequest | None = None,
     source: str = ImportRun.Source.COMMAND,
     dry_run: bool = False,
     good_only: bool = False,
+    progress: Progress | None = None,
+    guard: Callable[[], None] | None = None,
 ) -> ImportReport:
-    """Imports a registration file. All or nothing unless good_only: one bad row and
-    nothing is written. Re-importing the same file changes nothing; a changed row updates
-    its candidate (matched by registration number) and the audit log records old and new."""
+    """Imports a registration file (`data`, or the file at `path`). All or nothing unless
+    good_only: one bad row and nothing is written. Re-importing the same file changes
+    nothing; a changed row updates its candidate (matched by registration number) and the
+    audit log records old and new. `progress` follows the reading (importing.parse_file);
+    `guard()` runs inside the write transaction before anything is written and may raise to
+    stop it (an import job checks there that its lease is still its own)."""
     report = ImportReport(dry_run=dry_run, good_only=good_only)
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = _sha256(data=data, path=path)
     try:
-        rows = parse_file(exam=exam, data=data, filename=filename)
+        rows = parse_file(exam=exam, data=data, path=path, filename=filename, progress=progress)
     except ImportFileError as exc:
         report.errors.append(RowError(0, "", exc.code, exc.message))
         _save_run(report, exam=exam, actor=actor, source=source, filename=filename, sha256=sha256)
@@ -137,6 +146,8 @@ def import_candidates(
 
         # NO KEY: rows that merely reference the exam (new candidates, sites) are not blocked.
         ExamModel.objects.select_for_update(no_key=True).get(pk=exam.pk)
+        if guard is not None:
+            guard()
         existing = {c.registration_no: c for c in Candidate.objects.filter(exam=exam)}
         owners = {(c.id_type, c.id_number): c.registration_no for c in existing.values()}
         plan_new: list[ParsedRow] = []
@@ -214,6 +225,17 @@ def import_candidates(
     run = _save_run(report, exam=exam, actor=actor, source=source, filename=filename, sha256=sha256)
     report.run_id = run.pk
     return report
+
+
+def _sha256(*, data: bytes | None, path: Path | None) -> str:
+    digest = hashlib.sha256()
+    if path is None:
+        digest.update(data or b"")
+        return digest.hexdigest()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _save_run(

@@ -20,8 +20,10 @@ from PIL import Image
 from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.files.services import delete_later
+from medexam.jobs import enqueue_on_commit
 from medexam.materials import intake
 from medexam.materials.models import Application, UploadedImage, private_storage
+from medexam.materials.tasks import make_thumbnail
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -94,7 +96,7 @@ def create_proposal(
     """The proposal row (inside the caller's lock and transaction); an older proposal for the
     same image goes."""
     discard_proposals(application, of_image=original)
-    return UploadedImage.objects.create(
+    proposal = UploadedImage.objects.create(
         application=application,
         item=original.item,
         slot=original.slot,
@@ -116,6 +118,9 @@ def create_proposal(
         uploaded_by=reviewer,
         rotation=degrees,
     )
+    # Its review thumbnail, like an upload's, by a worker once this commits.
+    enqueue_on_commit(make_thumbnail, proposal.pk)
+    return proposal
 
 
 def discard_proposals(application: Application, *, of_image: UploadedImage | None = None) -> int:

@@ -29,9 +29,11 @@ from medexam.audit.services import record
 from medexam.errors import DomainError
 from medexam.files.services import delete_later
 from medexam.files.storage import STORAGE_ERRORS, read_bytes
+from medexam.jobs import enqueue_on_commit
 from medexam.materials import intake, proposals, upload_reads
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import EDITABLE_STATES, check, transition
+from medexam.materials.tasks import make_thumbnail
 from medexam.materials.upload_reads import ImageRow, UploadTarget
 from medexam.rules.models import MaterialItem
 from medexam.sql import insert
@@ -151,7 +153,7 @@ def upload_image(
     The hot path of the busiest night: intake runs before any lock and the file is written
     before it too, so that the row lock is held for the reads and two inserts only. The file
     stays only if its row commits (`_stored_until_committed`). The review thumbnail is made
-    when first shown (`ensure_thumbnail`)."""
+    by a task after the commit (`materials.tasks`)."""
     key = idempotency_key[:64]
     result = _inspect(data, client_name)
     target: UploadTarget | None = None
@@ -175,6 +177,8 @@ def upload_image(
                     place = _choose_place(target, item, slot)
                 image = _create_image(target, item, place, result, stored.name, actor, key)
                 _record_upload(image, place, actor, request)
+                # The review thumbnail is made by a worker once this upload is committed.
+                enqueue_on_commit(make_thumbnail, image.pk)
         except IntegrityError as exc:
             # Another upload took the place (or, with the same key, was this one) between our
             # read and our insert: the database's constraints refused the second row.
@@ -404,12 +408,14 @@ def _full_image(pk: int) -> UploadedImage:
 
 
 def ensure_thumbnail(image: UploadedImage) -> str:
-    """The name of the image's review thumbnail, made from the stored (normalised) file the
-    first time it is asked for and kept.
+    """The name of the image's review thumbnail, made from the stored (normalised) file if it
+    does not exist yet, and kept. Called by the thumbnail task after the upload commits;
+    pages show a placeholder until then and never make one themselves.
 
-    Two viewers at once may both make one: the conditional UPDATE lets exactly one name in
-    and the other file is removed. An image deleted meanwhile raises DoesNotExist; a
-    thumbnail written just before such a delete is left to `sweep_orphan_files`."""
+    Two runs at once (a duplicate delivery, the schedule) may both make one: the conditional
+    UPDATE lets exactly one name in and the other file is removed. An image deleted meanwhile
+    raises DoesNotExist; a thumbnail written just before such a delete is left to
+    `sweep_orphan_files`."""
     if image.thumbnail:
         return str(image.thumbnail.name)
     storage = private_storage()

@@ -361,6 +361,15 @@ def onsite_slip(request: AuthenticatedRequest) -> HttpResponse:
 # --- stored images -------------------------------------------------------------------
 
 
+THUMBNAIL_PENDING = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120" viewBox="0 0 160 120">'
+    '<rect width="160" height="120" fill="#eef1f4"/>'
+    '<text x="80" y="58" font-size="14" text-anchor="middle" fill="#555">缩略图生成中</text>'
+    '<text x="80" y="80" font-size="11" text-anchor="middle" fill="#777">稍后刷新页面查看</text>'
+    "</svg>"
+).encode()
+
+
 @login_required
 def image_file(
     request: AuthenticatedRequest, image_uuid, variant: str = "full"
@@ -371,6 +380,14 @@ def image_file(
     )
     if not can_view_application(request.user, image.application):
         raise Http404  # out of scope looks exactly like "does not exist"
+    if variant == "thumb" and not image.thumbnail:
+        # The thumbnail task has not run yet: a placeholder (no candidate picture is shown,
+        # so nothing to audit), and no image work in a request.
+        response = HttpResponse(THUMBNAIL_PENDING, content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
     record(
         action="image.viewed",
         request=request,
@@ -382,15 +399,7 @@ def image_file(
     storage = private_storage()
     name, content_type = str(image.file.name), image.content_type
     if variant == "thumb":
-        try:
-            name, content_type = services.ensure_thumbnail(image), "image/jpeg"
-        except UploadedImage.DoesNotExist:
-            raise Http404 from None
-        except Exception:  # noqa: BLE001 - the picture itself is still worth showing
-            logger.warning(
-                "could not make a thumbnail; serving the stored file",
-                extra={"event": "thumbnail.failed", "image": str(image.uuid)},
-            )
+        name, content_type = str(image.thumbnail.name), "image/jpeg"
     try:
         return private_file_response(storage, name, content_type=content_type)
     except FileMissing:

@@ -1,7 +1,8 @@
 """In-app messages and their SMS. Every state change tells the candidate through
 `notify_candidate`, inside the caller's transaction, so a message (and its queued SMS) exists
-exactly when its change does. `deliver_outbox` sends the queued SMS: it claims rows, sends
-outside any transaction, retries with backoff, never sends a row twice, and holds back an SMS
+exactly when its change does; a task (`messaging.tasks.deliver_sms`) enqueued on commit sends
+it at once, and a schedule (`deliver_due_sms`) retries. `deliver_outbox` sends the queued SMS:
+it claims rows, sends outside any transaction, retries with backoff, never sends a row twice, and holds back an SMS
 that a newer decision about the same application has made obsolete."""
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from medexam.audit.services import record
+from medexam.jobs import enqueue_on_commit
 from medexam.messaging.models import Message, OutboxMessage
 from medexam.messaging.sms import SMSBackend, SMSError, get_sms_backend
+from medexam.messaging.tasks import deliver_sms
 
 if TYPE_CHECKING:
     from medexam.accounts.models import User
@@ -70,7 +73,7 @@ def notify_candidate(*, application: Application, kind: str, subject: str, body:
         data={"kind": kind, "sms": sms},
     )
     if sms:
-        OutboxMessage.objects.create(
+        outbox = OutboxMessage.objects.create(
             message=message,
             application=application,
             kind=kind,
@@ -78,6 +81,8 @@ def notify_candidate(*, application: Application, kind: str, subject: str, body:
             body=sms_text(subject=subject),
             next_attempt_at=timezone.now(),
         )
+        # Sent by a worker once the change commits; a rolled-back change sends nothing.
+        enqueue_on_commit(deliver_sms, outbox.pk)
     return message
 
 
@@ -125,12 +130,26 @@ def deliver_outbox(
     return report
 
 
-def _claim_due(*, limit: int, now: dt.datetime | None) -> list[OutboxMessage]:
+def deliver_one(*, outbox_id: int, backend: SMSBackend | None = None) -> DeliveryReport:
+    """Send one queued SMS now if it is due and nobody else is sending it (the task that
+    follows each new SMS); a second delivery of the same task finds it taken and does nothing."""
+    report = DeliveryReport()
+    for row in _claim_due(limit=1, now=None, only=outbox_id):
+        _deliver_one(row, backend or get_sms_backend(), report)
+    return report
+
+
+def _claim_due(
+    *, limit: int, now: dt.datetime | None, only: int | None = None
+) -> list[OutboxMessage]:
     now = now or timezone.now()
+    candidates = (
+        OutboxMessage.objects.all() if only is None else OutboxMessage.objects.filter(pk=only)
+    )
     with transaction.atomic():
         # skip_locked: two workers running at once take different rows, never the same one.
         rows = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            candidates.select_for_update(skip_locked=True)
             .filter(
                 Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
                 | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)

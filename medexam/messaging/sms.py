@@ -4,6 +4,7 @@ never log them anywhere else than its delivery channel."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import threading
 from dataclasses import dataclass
@@ -28,7 +29,10 @@ class SMSBackend:
 
 
 class FileSMSBackend(SMSBackend):
-    """Writes one JSON line per message to settings.SMS_FILE_PATH."""
+    """Writes one JSON line per message to settings.SMS_FILE_PATH. Like a provider that
+    honours idempotency keys, it writes a key once: a retry after an unknown outcome (a worker
+    killed between sending and recording) does not deliver twice. Meant for the demo and tests:
+    it reads the whole file to check, under an exclusive lock that works across processes."""
 
     _lock = threading.Lock()
 
@@ -39,8 +43,11 @@ class FileSMSBackend(SMSBackend):
             {"at": timezone.now().isoformat(), "phone": phone, "body": body, "key": key},
             ensure_ascii=False,
         )
-        with self._lock, open(path, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+        with self._lock, open(path, "a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.seek(0)
+            if f'"key": "{key}"' not in fh.read():
+                fh.write(line + "\n")
         return SMSResult(provider_id=key)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from collections.abc import Iterator
+from typing import Any
 
-from medexam.exports import FORMATS, ExportFile, format_time, write_table
+from django.db.models import QuerySet
+
+from medexam.exports import format_time
+from medexam.materials.models import Application
 
 COLUMNS = [
     ("registration_no", "报名号"),
@@ -21,7 +25,7 @@ COLUMNS = [
 ROUTES = {"online": "线上审核", "offline": "线下审核"}
 
 
-def queue_rows(applications):
+def queue_rows(applications: QuerySet[Application]) -> Iterator[dict[str, Any]]:
     for application in applications.iterator(chunk_size=2000):
         candidate = application.candidate
         yield {
@@ -32,14 +36,8 @@ def queue_rows(applications):
             "route": ROUTES.get(application.route, application.route),
             "rule": application.rule_code,
             "round": application.round,
-            "warnings": "是" if application.has_warnings else "否",
+            # has_warnings: annotated by selectors.queue
+            "warnings": "是" if getattr(application, "has_warnings", False) else "否",
             "claimed_by": str(application.claimed_by or ""),
             "submitted_at": format_time(application.submitted_at),
         }
-
-
-def export_queue(applications, *, fmt: str) -> ExportFile:
-    rows = queue_rows(applications)
-    content = write_table(rows, columns=COLUMNS, fmt=fmt, sheet_title="审核队列")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return ExportFile(content=content, content_type=FORMATS[fmt], filename=f"queue-{stamp}.{fmt}")

@@ -2,9 +2,12 @@
 moves only through materials.states.transition; these rows keep the reviewer's side of it:
 each overall decision with its per-image requests, on-site checks, and logged phone calls."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
+from medexam.jobs.models import JobRecord
 from medexam.materials.models import ReplacementReason
 
 
@@ -31,7 +34,9 @@ class Decision(models.Model):
     based_on_version = models.PositiveIntegerField()
     submitted_at = models.DateTimeField(null=True, blank=True)  # of the round decided on
     supplement_deadline = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)  # deadline reminder, once
+    # Deadline reminders, each once: the day before, and the deadline's morning.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    morning_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -91,3 +96,40 @@ class PhoneCall(models.Model):
 
     def __str__(self) -> str:
         return f"call {self.pk} ({self.outcome})"
+
+
+class ExportJob(JobRecord):
+    """One export (results or the review queue) written by a worker to the private storage.
+
+    Scope is the requester's, fixed at request time by `requested_by`; only the requester
+    downloads it, every download is audited, and the file goes after EXPORT_TTL_HOURS."""
+
+    task_path = "medexam.review.tasks.run_export"
+
+    class Kind(models.TextChoices):
+        RESULTS = "results", "审核结果"
+        QUEUE = "queue", "审核队列"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    fmt = models.CharField(max_length=8)  # xlsx / csv
+    exam = models.ForeignKey("rules.Exam", on_delete=models.PROTECT, related_name="+")
+    # results: {"states": [...]}; queue: the queue page's filters (QueryDict as a dict)
+    params = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=16, default="page")  # page / review / api
+    file = models.CharField(max_length=200, blank=True)  # name in the private storage
+    size = models.PositiveBigIntegerField(default=0)
+    filename = models.CharField(max_length=120, blank=True)  # offered to the browser
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The requester's recent exports (statistics and import pages).
+            models.Index(fields=["requested_by", "-created_at"]),
+            # The expiry schedule: finished files past their time.
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.uuid} ({self.kind}, {self.status})"

@@ -687,16 +687,36 @@ def log_phone_call(
 # --- the supplement deadline (commands) ---------------------------------------------------
 
 
-def send_deadline_reminders(
-    *, now: dt.datetime | None = None, within: dt.timedelta | None = None
-) -> int:
-    """Tell candidates whose supplement deadline is near, once per request."""
+# Reminders of a supplement deadline (SPEC: the candidate always knows what is due): one the
+# day before (from 09:00) and one on the deadline's morning (from 08:00), each at most once.
+EVE_REMINDER_FROM = dt.time(9, 0)
+MORNING_REMINDER_FROM = dt.time(8, 0)
+
+
+def reminder_due(deadline: dt.datetime, now: dt.datetime) -> str | None:
+    """ "eve", "morning" or None: which reminder of `deadline` is due at `now`."""
+    local = timezone.localtime(deadline)
+    morning = dt.datetime.combine(local.date(), MORNING_REMINDER_FROM, tzinfo=local.tzinfo)
+    eve = dt.datetime.combine(
+        local.date() - dt.timedelta(days=1), EVE_REMINDER_FROM, tzinfo=local.tzinfo
+    )
+    if now >= deadline:
+        return None
+    if now >= morning:
+        return "morning"
+    if now >= eve:
+        return "eve"
+    return None
+
+
+def send_deadline_reminders(*, now: dt.datetime | None = None) -> int:
+    """SMS and in-app reminders of near supplement deadlines; safe to run from several
+    schedulers at once (each decision's reminder is taken under the application's lock)."""
     now = now or timezone.now()
-    within = within or dt.timedelta(hours=settings.REVIEW_REMINDER_HOURS)
     due = Application.objects.filter(
         state=S.CHANGES_REQUESTED,
         supplement_deadline__gt=now,
-        supplement_deadline__lte=now + within,
+        supplement_deadline__lte=now + dt.timedelta(days=2),
     ).values_list("pk", flat=True)
     sent = 0
     for application_id in list(due):
@@ -711,29 +731,38 @@ def send_deadline_reminders(
                 .order_by("-created_at", "-id")
                 .first()
             )
-            if (
-                application.state != S.CHANGES_REQUESTED
-                or decision is None
-                or decision.reminder_sent_at is not None
-            ):
+            deadline = application.supplement_deadline
+            if application.state != S.CHANGES_REQUESTED or decision is None or deadline is None:
+                continue
+            which = reminder_due(deadline, now)
+            if which is None:
+                continue
+            if which == "eve" and decision.reminder_sent_at is not None:
+                continue
+            if which == "morning" and decision.morning_reminder_sent_at is not None:
                 continue
             deadline = timezone.localtime(application.supplement_deadline)
+            when = "明天" if which == "eve" else "今天"
             notify_candidate(
                 application=application,
                 kind="supplement_reminder",
-                subject="补充材料即将截止",
+                subject=f"补充材料{when}截止",
                 body=(
                     f"请在 {moment(deadline)} 前更换审核人员标记的材料并重新提交审核。"
                     "逾期后图片将重新锁定，材料按现有内容进入审核。"
                 ),
             )
-            decision.reminder_sent_at = now
-            decision.save(update_fields=["reminder_sent_at"])
+            # The morning's reminder also stands for a day-before one that never went out.
+            decision.reminder_sent_at = decision.reminder_sent_at or now
+            if which == "morning":
+                decision.morning_reminder_sent_at = now
+            decision.save(update_fields=["reminder_sent_at", "morning_reminder_sent_at"])
             record(
                 action="review.deadline_reminder",
                 application=application,
                 target=f"application:{application.pk}",
-                summary="发送补充截止提醒",
+                summary=f"发送补充截止提醒（{when}截止）",
+                data={"reminder": which},
             )
             sent += 1
     return sent

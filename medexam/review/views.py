@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from medexam import exports
 from medexam.accounts.decorators import AuthenticatedRequest, province_required, reviewer_required
 from medexam.accounts.models import User
 from medexam.audit.services import record
@@ -20,8 +19,8 @@ from medexam.materials import guidance
 from medexam.materials.models import Application, UploadedImage
 from medexam.refusals import add_to_form, answer, answer_form, wants_json
 from medexam.review import bulk, forms, selectors, services
-from medexam.review.exports import export_queue
-from medexam.review.models import Decision, PhoneCall
+from medexam.review.export_jobs import request_export
+from medexam.review.models import Decision, ExportJob, PhoneCall
 from medexam.rules import reasons
 from medexam.rules.models import Exam
 
@@ -69,6 +68,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
                 )
             ),
             "query": query.urlencode(),
+            "export_filters": [(k, v) for k, v in query.items() if k != "format"],
             "waiting": services.waiting_applications(request.user).count(),
             "bulk_ids": bulk.eligible_ids(page.object_list, request.user),
             "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
@@ -119,27 +119,30 @@ def next_application(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @reviewer_required
+@require_POST
 def queue_export(request: AuthenticatedRequest) -> HttpResponse:
-    fmt = request.GET.get("format", "xlsx")
-    if fmt not in exports.FORMATS:
-        messages.error(request, "导出格式只能是 xlsx 或 csv，请重新选择。")
-        return redirect("review:queue")
-    filters = selectors.QueueFilters.from_query(request.GET)
-    file = export_queue(selectors.queue(request.user, filters), fmt=fmt)
-    record(
-        action="queue.exported",
-        request=request,
-        summary=f"导出审核队列（{fmt}）",
-        data={"format": fmt, "filters": request.GET.dict()},
-    )
-    return _download(file)
+    """The queue with the page's filters, written by a worker (review.export_jobs)."""
+    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "format")}
+    return _export(request, kind=ExportJob.Kind.QUEUE, params=params, back="review:queue")
 
 
-def _download(file: exports.ExportFile) -> HttpResponse:
-    response = HttpResponse(file.content, content_type=file.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+def _export(request: AuthenticatedRequest, *, kind: str, params: dict, back: str) -> HttpResponse:
+    exam = _exam_for(request.user)
+    if exam is None:
+        raise Http404
+    try:
+        job = request_export(
+            user=request.user,
+            kind=kind,
+            fmt=request.POST.get("format", "xlsx"),
+            exam=exam,
+            params=params,
+            request=request,
+            source="review",
+        )
+    except DomainError as exc:
+        return answer(request, exc, back=reverse(back))
+    return redirect("exports:status", job_uuid=job.uuid)
 
 
 # --- one application ----------------------------------------------------------------------
@@ -381,24 +384,13 @@ def statistics(request: AuthenticatedRequest) -> HttpResponse:
         {
             "stats": selectors.statistics(request.user),
             "exam": _exam_for(request.user),
+            "exports": ExportJob.objects.filter(requested_by=request.user)[:5],
         },
     )
 
 
 @reviewer_required
+@require_POST
 def results_export(request: AuthenticatedRequest) -> HttpResponse:
-    exam = _exam_for(request.user)
-    if exam is None:
-        raise Http404
-    try:
-        file = exports.export_results(
-            exam=exam,
-            fmt=request.GET.get("format", "xlsx"),
-            user=request.user,
-            request=request,
-            source="review",
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("review:statistics")
-    return _download(file)
+    """The results of the reviewer's scope (a site, or the province), written by a worker."""
+    return _export(request, kind=ExportJob.Kind.RESULTS, params={}, back="review:statistics")

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -324,14 +325,30 @@ class _Validator:
         if not isinstance(sites, list) or not sites:
             self.fail(("sites",), "sites 需要非空列表")
         seen: set[str] = set()
+        spellings: dict[str, str] = {}  # every way a site is written in an import -> its code
         for index, site in enumerate(sites):
             path = ("sites", index)
-            self.mapping(site, path, {"code", "name"}, {"address"})
+            self.mapping(site, path, {"code", "name"}, {"address", "aliases"})
             code = self.code(site, "code", path)
             self.text(site, "name", path)
             if code in seen:
                 self.fail(path + ("code",), f"考点编码 {code!r} 重复")
             seen.add(code)
+            aliases = site.get("aliases", [])
+            if not isinstance(aliases, list) or not all(
+                isinstance(a, str) and a.strip() for a in aliases
+            ):
+                self.fail(
+                    path + ("aliases",), "aliases 需要非空文字的列表（如 [沈阳, 沈阳市考点]）"
+                )
+            for spelling in [code, site["name"], *aliases]:
+                key = "".join(unicodedata.normalize("NFKC", spelling).split()).upper()
+                other = spellings.setdefault(key, code)
+                if other != code:
+                    self.fail(
+                        path + ("aliases",),
+                        f"考点写法 {spelling!r} 同时属于考点 {other} 和 {code}，导入时无法区分",
+                    )
 
     def validate_fields(self, fields: Any) -> dict[str, Any]:
         if not isinstance(fields, dict) or not fields:

@@ -11,6 +11,7 @@ from medexam.api.models import ApiToken
 from medexam.candidates.models import Candidate
 from medexam.materials.models import Application
 from tests.candidates.helpers import csv_bytes, resident_id, row, xlsx_bytes
+from tests.jobs.helpers import committed
 
 pytestmark = pytest.mark.django_db
 
@@ -87,34 +88,47 @@ def test_unknown_registration_number_is_a_404_in_chinese(api, official_token):
     assert response.status_code == 404 and "报名号" in response.json()["detail"]
 
 
-def test_import_through_the_api_uses_the_same_rules(api, official_token):
-    bad = api(
-        "post",
-        import_url(),
-        token=official_token,
-        data={"file": upload(xlsx_bytes([row(3), row(4, 手机号码="1")]))},
-    )
-    assert bad.status_code == 422
-    assert [(e["line"], e["code"]) for e in bad.json()["errors"]] == [(3, "phone_invalid")]
+def imported(api, token, **data) -> dict:
+    """Posts a file, lets the worker import it, and returns the job as the API shows it."""
+    with committed():
+        accepted = api("post", import_url(), token=token, data=data)
+    assert accepted.status_code == 202, accepted.content
+    assert accepted["Location"] == accepted.json()["status_url"]
+    job = api("get", accepted["Location"], token=token)
+    assert job.status_code == 200
+    return job.json()
+
+
+def test_import_through_the_api_uses_the_same_rules(api, official_token, other_province_token):
+    bad = imported(api, official_token, file=upload(xlsx_bytes([row(3), row(4, 手机号码="1")])))
+    assert bad["status"] == "done" and bad["report"]["applied"] is False
+    assert [(e["line"], e["code"]) for e in bad["errors"]] == [(3, "phone_invalid")]
     assert not Candidate.objects.filter(registration_no="22210000003").exists()
+    # Another province's official cannot read the job either.
+    other = api("get", reverse("api:import_job", args=[bad["id"]]), token=other_province_token)
+    assert other.status_code == 404
 
-    good = api(
-        "post",
-        import_url(),
-        token=official_token,
-        data={"file": upload(xlsx_bytes([row(1), row(2, 考点="大连市"), row(3)]))},
+    good = imported(
+        api, official_token, file=upload(xlsx_bytes([row(1), row(2, 考点="大连市"), row(3)]))
     )
-    assert good.status_code == 201
-    assert (good.json()["created"], good.json()["unchanged"]) == (1, 2)
+    assert good["report"]["applied"] is True
+    assert (good["report"]["created"], good["report"]["unchanged"]) == (1, 2)
 
-    dry = api(
-        "post",
-        import_url(),
-        token=official_token,
-        data={"file": upload(csv_bytes([row(5)]), "a.csv"), "dry_run": "true"},
-    )
-    assert dry.status_code == 200 and dry.json()["created"] == 1
+    dry = imported(api, official_token, file=upload(csv_bytes([row(5)]), "a.csv"), dry_run="true")
+    assert dry["report"]["dry_run"] is True and dry["report"]["created"] == 1
     assert not Candidate.objects.filter(registration_no="22210000005").exists()
+
+
+def exported(api, token, **data) -> bytes:
+    with committed():
+        accepted = api("get", results_url(), token=token, data=data)
+    assert accepted.status_code == 202, accepted.content
+    job = api("get", accepted["Location"], token=token).json()
+    assert job["status"] == "done"
+    response = api("get", job["download_url"], token=token)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    return b"".join(response.streaming_content)
 
 
 def test_results_as_json_pages_csv_and_xlsx(api, official_token, api_exam):
@@ -127,14 +141,12 @@ def test_results_as_json_pages_csv_and_xlsx(api, official_token, api_exam):
     assert [r["registration_no"] for r in second["results"]] == ["22210000003"]
     assert second["next_after"] is None
 
-    response = api("get", results_url(), token=official_token, data={"format": "csv"})
-    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert response["Content-Disposition"].startswith("attachment;") and len(lines) == 4
+    content = exported(api, official_token, format="csv")
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert len(lines) == 4
 
-    response = api(
-        "get", results_url(), token=official_token, data={"format": "xlsx", "state": "approved"}
-    )
-    assert load_workbook(io.BytesIO(response.content)).active.max_row == 1
+    content = exported(api, official_token, format="xlsx", state="approved")
+    assert load_workbook(io.BytesIO(content)).active.max_row == 1
 
 
 def test_bad_query_parameters_are_a_400(api, official_token):

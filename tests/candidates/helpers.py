@@ -45,6 +45,12 @@ def make_exam(slug: str = "import-test-2022", province: str = "liaoning") -> Exa
         title="测试考试",
         rules_version="test",
         rules_sha256="0" * 64,
+        rules={
+            "sites": [
+                {"code": "2101", "name": "沈阳市", "aliases": ["沈阳", "沈阳市考点"]},
+                {"code": "2102", "name": "大连市", "aliases": ["大连", "大连市考点"]},
+            ]
+        },
     )
     ExamSite.objects.create(exam=exam, code="2101", name="沈阳市")
     ExamSite.objects.create(exam=exam, code="2102", name="大连市")

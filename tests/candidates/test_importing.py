@@ -264,3 +264,42 @@ def test_excel_line_numbers_survive_blank_rows_above_the_header(import_exam):
     book.save(out)
     report = import_candidates(exam=import_exam, data=out.getvalue(), filename="a.xlsx")
     assert [(e.line, e.code) for e in report.errors] == [(5, "phone_invalid")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_sites_written_the_short_way_import(import_exam, fmt):
+    """A registration-system export names sites 沈阳 / 沈阳市考点 / the code; the exam data file
+    declares those aliases, and full-width letters or stray spaces do not matter."""
+    spellings = [
+        "沈阳",
+        "沈阳市考点",
+        "沈阳市",
+        "2101",
+        " 沈 阳 ",
+        "２１０１",
+        "大连",
+        "大连市考点",
+    ]
+    rows = [row(n, 考点=spelling) for n, spelling in enumerate(spellings, start=1)]
+    report = run(import_exam, rows, fmt=fmt)
+    assert report.applied and report.created == len(spellings), report.errors
+    codes = list(
+        Candidate.objects.order_by("registration_no").values_list("exam_site__code", flat=True)
+    )
+    assert codes == ["2101"] * 6 + ["2102"] * 2
+
+
+def test_a_site_that_is_no_alias_is_still_refused_with_the_spellings_to_use(import_exam):
+    report = run(import_exam, [row(1, 考点="沈阳北")])
+    assert [(e.line, e.code) for e in report.errors] == [(2, "unknown_exam_site")]
+    assert "沈阳北" in report.errors[0].message
+
+
+def test_the_liaoning_file_declares_short_names_for_every_site(exam):
+    from medexam.candidates.importing import site_key, site_lookup
+
+    lookup = site_lookup(exam)
+    for site in exam.sites.all():
+        short = site.name.removesuffix("市")
+        for spelling in (short, f"{site.name}考点", site.code, site.name):
+            assert lookup[site_key(spelling)] == site.pk, spelling

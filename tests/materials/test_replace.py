@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from medexam.errors import DomainError
+from medexam.files.services import delete_due_files, grace
 from medexam.materials.models import UploadedImage
 from tests.materials.helpers import stored_files, upload
 from tests.review.helpers import claimed, image, request_replacement, submitted_with_images
@@ -37,6 +39,8 @@ def test_a_draft_image_is_replaced_and_its_file_removed(candidate, jpeg, _privat
 
     assert not UploadedImage.objects.filter(pk=old.pk).exists()
     assert new.position == old.position
+    # Like every committed row's file, after the grace period (a backup may still need it).
+    assert delete_due_files(now=timezone.now() + grace()) == 1
     assert old_file not in [
         str(p.relative_to(_private_storage)) for p in stored_files(_private_storage)
     ]

@@ -6,11 +6,16 @@ import io
 from urllib.parse import quote
 
 import pytest
+from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from medexam.audit.models import AuditEntry
 from medexam.materials.models import UploadedImage
+from medexam.materials.tasks import make_thumbnail
+from tests.jobs.helpers import drain
 from tests.materials.helpers import fill_required, stored_files, submit, upload
 
 pytestmark = pytest.mark.django_db
@@ -88,9 +93,11 @@ def test_the_upload_endpoint_answers_json_for_scripts(client, candidate, passwor
     # The page shows the new picture from the URLs in the answer.
     assert image["url"] == reverse("materials:image", args=[image["id"]])
     assert image["thumbnail_url"] == reverse("materials:thumbnail", args=[image["id"]])
-    for url in (image["url"], image["thumbnail_url"]):
-        shown = client.get(url)
-        assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    shown = client.get(image["url"])
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    # Until the thumbnail task has run, the thumbnail URL answers with a placeholder.
+    pending = client.get(image["thumbnail_url"])
+    assert pending.status_code == 200 and pending["Content-Type"] == "image/svg+xml"
     assert refused.status_code == 409
     assert refused.json() == {
         "ok": False,
@@ -234,29 +241,52 @@ def test_every_image_view_is_logged_and_served_privately(client, candidate, site
     assert entry.actor_site == "沈阳市" and entry.target == f"image:{image.uuid}"
 
 
-def test_the_thumbnail_is_made_on_first_view_and_then_reused(
+def test_the_thumbnail_is_made_by_a_task_after_the_upload_commits(
     client, candidate, password, jpeg, _private_storage
 ):
-    image = upload(candidate, jpeg(1), slot="front")
-    assert not image.thumbnail  # the upload stored the picture only
     login(client, candidate, password)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        image = upload(candidate, jpeg(1), slot="front")
     url = reverse("materials:thumbnail", args=[image.uuid])
 
-    first = b"".join(client.get(url).streaming_content)
+    placeholder = client.get(url)
+    assert placeholder["Content-Type"] == "image/svg+xml"
+    assert "缩略图生成中" in placeholder.content.decode()
+    assert not UploadedImage.objects.get(pk=image.pk).thumbnail  # the view made nothing
+    assert drain() == 1  # the task enqueued when the upload committed
     image.refresh_from_db()
-    second = client.get(url)
+    shown = b"".join(client.get(url).streaming_content)
 
-    thumb = Image.open(io.BytesIO(first))
+    thumb = Image.open(io.BytesIO(shown))
     assert thumb.format == "JPEG" and 320 <= max(thumb.size) <= 480
     assert image.thumbnail.name.endswith(".thumb.jpg")
-    assert second["Content-Type"] == "image/jpeg" and b"".join(second.streaming_content) == first
     assert len(stored_files(_private_storage)) == 2  # the picture and one thumbnail
+    # The placeholder shows no picture; the thumbnail's view is recorded.
     assert (
-        AuditEntry.objects.filter(action="image.viewed", target=f"image:{image.uuid}").count() == 2
+        AuditEntry.objects.filter(action="image.viewed", target=f"image:{image.uuid}").count() == 1
     )
 
 
-def test_a_thumbnail_that_cannot_be_made_falls_back_to_the_picture(
+def test_a_second_run_of_the_thumbnail_task_changes_nothing(candidate, jpeg, _private_storage):
+    image = upload(candidate, jpeg(1), slot="front")
+    assert make_thumbnail.call(image.pk) is True
+    image.refresh_from_db()
+    first = image.thumbnail.name
+
+    assert make_thumbnail.call(image.pk) is False
+    image.refresh_from_db()
+    assert image.thumbnail.name == first and len(stored_files(_private_storage)) == 2
+
+
+def test_a_rolled_back_upload_queues_no_thumbnail(candidate, jpeg):
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            upload(candidate, jpeg(1), slot="front")
+            raise RuntimeError("the caller's transaction fails after the upload")
+    assert callbacks == [] and DBTaskResult.objects.count() == 0
+
+
+def test_a_damaged_file_leaves_the_placeholder_and_the_schedule_tries_again_later(
     client, candidate, password, jpeg, _private_storage
 ):
     image = upload(candidate, jpeg(1), slot="front")
@@ -264,10 +294,11 @@ def test_a_thumbnail_that_cannot_be_made_falls_back_to_the_picture(
     stored.write_bytes(stored.read_bytes()[:3000])  # damaged on disk after the upload
     login(client, candidate, password)
 
-    response = client.get(reverse("materials:thumbnail", args=[image.uuid]))
+    with pytest.raises(OSError):
+        make_thumbnail.call(image.pk)
 
-    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    assert b"".join(response.streaming_content) == stored.read_bytes()
+    response = client.get(reverse("materials:thumbnail", args=[image.uuid]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     image.refresh_from_db()
     assert not image.thumbnail
     assert len(stored_files(_private_storage)) == 1

@@ -132,3 +132,33 @@ def test_send_outbox_command(candidate, settings):
     notify(candidate)
     call_command("send_outbox")
     assert len(sent_lines(settings)) == 1
+
+
+def test_the_sms_task_follows_the_commit_and_a_second_delivery_sends_nothing(candidate, settings):
+    from django.test import TestCase
+
+    from medexam.messaging.tasks import deliver_sms
+    from tests.jobs.helpers import drain
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        notify(candidate, "approved")
+    row = OutboxMessage.objects.get()
+    assert drain() == 1  # the task enqueued on commit
+    assert deliver_sms.call(row.pk) == 0  # the engine delivers the same message again
+    assert len(sent_lines(settings)) == 1
+    assert OutboxMessage.objects.get().status == Status.SENT
+
+
+def test_a_retry_after_an_unknown_outcome_is_not_delivered_twice(candidate, settings):
+    """A worker killed between the provider's send and recording it: the stale claim is
+    retried with the same key, and a provider that honours keys (the file backend does)
+    does not deliver again."""
+    notify(candidate, "approved")
+    row = OutboxMessage.objects.get()
+    FileSMSBackend().send(phone=row.phone, body=row.body, key=str(row.key))  # sent, then killed
+    stale = timezone.now() - dt.timedelta(hours=1)
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        status=Status.SENDING, claimed_at=stale, attempts=1
+    )
+    assert deliver_outbox().sent == 1
+    assert len(sent_lines(settings)) == 1

@@ -3,12 +3,17 @@ candidate and the administrator against the reviewer's pages. Out of scope is a 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from medexam.accounts.models import User
 from medexam.audit.models import AuditEntry
+from medexam.review.export_jobs import delete_expired_exports
+from medexam.review.models import ExportJob
 from tests.factories import UserFactory
+from tests.jobs.helpers import committed
 from tests.review.helpers import all_ok, fresh, image, submitted_with_images
 
 pytestmark = pytest.mark.django_db
@@ -174,16 +179,59 @@ def test_statistics_and_exports_answer_in_scope(
     login(client, site_reviewer)
     page = client.get(reverse("review:statistics")).content.decode()
     assert "沈阳市" in page and "大连市" not in page
-    csv = client.get(reverse("review:queue_export") + "?state=all&format=csv").content.decode(
-        "utf-8-sig"
-    )
+    csv = exported(client, "review:queue_export", state="all", format="csv").decode("utf-8-sig")
     assert candidate.registration_no in csv and candidate.id_number not in csv
-    results = client.get(reverse("review:results_export") + "?format=csv")
-    assert results.status_code == 200
-    assert candidate.registration_no in results.content.decode("utf-8-sig")
+    results = exported(client, "review:results_export", format="csv").decode("utf-8-sig")
+    assert candidate.registration_no in results
     assert other_candidate.registration_no not in csv
-    xlsx = client.get(reverse("review:queue_export") + "?format=xlsx")
-    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert other_candidate.registration_no not in results
+    xlsx = exported(client, "review:queue_export", format="xlsx")
+    assert xlsx[:2] == b"PK"  # a zip: the .xlsx
     login(client, province_reviewer)
     page = client.get(reverse("review:statistics")).content.decode()
     assert "沈阳市" in page and "大连市" in page
+
+
+def exported(client, url_name, **data) -> bytes:
+    """Asks for an export as the page's form does, lets the worker write it, downloads it."""
+    with committed():
+        response = client.post(reverse(url_name), data)
+    assert response.status_code == 302
+    job = ExportJob.objects.get(uuid=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    download = client.get(reverse("exports:download", args=[job.uuid]))
+    assert download.status_code == 200
+    return b"".join(download.streaming_content)
+
+
+def test_an_export_is_its_requesters_alone_and_every_download_is_audited(
+    client, site_reviewer, other_site_reviewer, province_reviewer, candidate, jpeg
+):
+    submitted_with_images(candidate, jpeg)
+    login(client, site_reviewer)
+    exported(client, "review:results_export", format="csv")
+    job = ExportJob.objects.get()
+    url = reverse("exports:download", args=[job.uuid])
+    for other in (other_site_reviewer, province_reviewer):
+        login(client, other)
+        assert client.get(url).status_code == 404
+        assert client.get(reverse("exports:status", args=[job.uuid])).status_code == 404
+    assert AuditEntry.objects.filter(action="export.downloaded").count() == 1
+    entry = AuditEntry.objects.get(action="export.downloaded")
+    assert entry.actor == site_reviewer and entry.target == f"export:{job.uuid}"
+
+
+def test_an_expired_export_is_gone(client, site_reviewer, candidate, jpeg, _private_storage):
+    submitted_with_images(candidate, jpeg)
+    login(client, site_reviewer)
+    exported(client, "review:results_export", format="xlsx")
+    job = ExportJob.objects.get()
+    stored = _private_storage / job.file
+    assert stored.exists()
+
+    later = job.expires_at + dt.timedelta(seconds=1)
+    assert delete_expired_exports(now=later) == 1
+    assert delete_expired_exports(now=later) == 0  # a second scheduler finds nothing to do
+
+    assert not stored.exists()
+    response = client.get(reverse("exports:download", args=[job.uuid]))
+    assert response.status_code == 410 and "已过期" in response.content.decode()

@@ -291,3 +291,29 @@ def test_the_deadline_reminder_goes_out_once(in_review, site_reviewer, candidate
     assert services.send_deadline_reminders(now=soon) == 1
     assert services.send_deadline_reminders(now=soon) == 0
     assert Message.objects.filter(recipient=candidate.user, kind="supplement_reminder").count() == 1
+
+
+def test_reminders_go_out_the_day_before_and_on_the_morning_of_the_deadline_once_each(
+    in_review, site_reviewer, candidate
+):
+    request_replacement(in_review, site_reviewer, image(in_review))
+    deadline = timezone.localtime(fresh(in_review).supplement_deadline)
+    day = deadline.date()
+    tz = deadline.tzinfo
+
+    def at(days_before: int, hour: int) -> dt.datetime:
+        return dt.datetime.combine(day - dt.timedelta(days=days_before), dt.time(hour), tzinfo=tz)
+
+    assert services.send_deadline_reminders(now=at(1, 8)) == 0  # too early
+    assert services.send_deadline_reminders(now=at(1, 9)) == 1  # the day before
+    assert services.send_deadline_reminders(now=at(1, 15)) == 0
+    assert services.send_deadline_reminders(now=at(0, 7)) == 0
+    assert services.send_deadline_reminders(now=at(0, 8)) == 1  # the deadline's morning
+    assert services.send_deadline_reminders(now=at(0, 12)) == 0
+    subjects = list(
+        Message.objects.filter(recipient=candidate.user, kind="supplement_reminder")
+        .order_by("id")
+        .values_list("subject", flat=True)
+    )
+    assert subjects == ["补充材料明天截止", "补充材料今天截止"]
+    assert OutboxMessage.objects.filter(kind="supplement_reminder").count() == 2

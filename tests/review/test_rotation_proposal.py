@@ -7,8 +7,10 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from medexam.files.services import delete_due_files, grace
 from medexam.materials import proposals
 from medexam.materials import services as materials
 from medexam.materials.models import UploadedImage, private_storage
@@ -77,6 +79,8 @@ def test_a_new_upload_instead_discards_the_proposal(proposed, candidate, jpeg, _
 
     assert not UploadedImage.objects.filter(pk=proposal.pk).exists()
     assert new.replaces_id == back.pk
+    # The proposal's files go after the grace period, as every committed row's.
+    delete_due_files(now=timezone.now() + grace())
     names = [str(p.relative_to(_private_storage)) for p in stored_files(_private_storage)]
     assert proposal.file.name not in names
 

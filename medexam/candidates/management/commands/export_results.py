@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from medexam.errors import DomainError
-from medexam.exports import FORMATS, export_results
+from medexam.exports import FORMATS, export_results, results_filename
 from medexam.materials.models import Application
 from medexam.rules.models import Exam
 
@@ -29,10 +29,11 @@ class Command(BaseCommand):
             exam = Exam.objects.get(slug=options["exam"])
         except Exam.DoesNotExist:
             raise CommandError(f"没有考试 {options['exam']}，请检查考试标识。") from None
+        path = Path(options["output"] or results_filename(exam, options["format"]))
         try:
-            result = export_results(exam=exam, fmt=options["format"], states=options["state"])
+            count = export_results(
+                exam=exam, fmt=options["format"], states=options["state"], path=path
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        path = Path(options["output"] or result.filename)
-        path.write_bytes(result.content)
-        self.stdout.write(f"已导出到 {path}（{len(result.content)} 字节）")
+        self.stdout.write(f"已导出到 {path}（{count} 行，{path.stat().st_size} 字节）")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from medexam.demo.jobs import embedded_engine, queue_demo_jobs, start_workers, stop_workers
 from medexam.demo.seeding import (
     CANDIDATE_PASSWORD,
     REVIEWER_PASSWORD,
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         open_upload_window(exam)
         logins = seed(exam=exam)
         submit_some(exam=exam)
+        queue_demo_jobs(exam)
         logins_file = settings.VAR_DIR / "demo-logins.tsv"
         write_logins(logins_file, exam=exam)
         url = f"http://{addrport}/"
@@ -42,7 +44,17 @@ class Command(BaseCommand):
                 f"  reviewer login:    {logins.reviewer_username} / {REVIEWER_PASSWORD}\n"
                 f"  province reviewer: {logins.province_username} / {REVIEWER_PASSWORD}\n"
                 f"  all demo candidates (some already submitted): {logins_file}\n"
+                f"  administrator:     admin / {REVIEWER_PASSWORD}  ({url}manage/candidates/import/:"
+                " the demo's import of 2,000 rows runs there)\n"
+                f"  background work:   {'two worker processes run beside the server' if embedded_engine() else 'start workers yourself: python -m medexam worker'}"
+                " (exports, imports, thumbnails, SMS, schedules)\n"
+                "  a 100,000-row file to import: .venv/bin/python -m medexam"
+                " sample_registration_file --exam liaoning-2022 --rows 100000 -o var/100k.xlsx\n"
             )
         )
         if not no_serve:
-            call_command("runserver", addrport, use_reloader=False)
+            workers = start_workers() if embedded_engine() else []
+            try:
+                call_command("runserver", addrport, use_reloader=False)
+            finally:
+                stop_workers(workers)

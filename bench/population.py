@@ -11,7 +11,8 @@ the decisions and replacement requests their states imply, with reasons and time
 
     draft 35 %, submitted 24 %, in review 3 %, changes requested 7 %, approved 23 %,
     rejected 2 %, on-site pending 6 %; 15 % of the submitted ones are in their 2nd round;
-    8 % carry an image with an intake warning; sites sized like Liaoning's cities.
+    8 % carry an image with an intake warning, 5 % a pre-check problem; sites sized like
+    Liaoning's cities.
 
 Rows go in with COPY (psycopg), foreign-key triggers off (the rows are made consistent
 here), secondary indexes dropped during the load and rebuilt after it, then VACUUM ANALYZE.
@@ -375,6 +376,7 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                         None,
                         None,
                         False,
+                        False,
                         None,
                         None,
                     )
@@ -419,6 +421,11 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
             if state in ("changes_requested", "approved", "rejected", "onsite_pending"):
                 took = dt.timedelta(hours=min(rng.lognormvariate(2.8, 1.0), 24 * 30))
                 decided = min(submitted + took, NOW)
+                if state == "changes_requested":
+                    # Asked within the supplement period (3 days): the schedule closes the
+                    # overdue ones (review.services.close_expired_supplements), a few wait.
+                    decided = NOW - dt.timedelta(hours=rng.uniform(0, 77))
+                    submitted = min(submitted, decided - took)
                 outcome = {
                     "changes_requested": "request_changes",
                     "approved": "approve",
@@ -455,6 +462,7 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
             if state == "in_review" and rng.random() < 0.1:
                 claimed, expires = reviewers[site.pk], NOW + dt.timedelta(minutes=20)
             warned = rng.random() < 0.08
+            prechecked = rng.random() < 0.05  # an OCR pre-check problem (issue 17)
             apps.append(
                 (
                     app_id,
@@ -471,6 +479,7 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                     decided,
                     deadline,
                     warned,
+                    prechecked,
                     claimed,
                     expires,
                 )
@@ -493,6 +502,7 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                 "decided_at",
                 "supplement_deadline",
                 "has_warnings",
+                "precheck_issues",
                 "claimed_by_id",
                 "claim_expires_at",
             ],

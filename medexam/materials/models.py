@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +43,9 @@ def queue_indexes() -> list[models.Index]:
             # The queue's flag filters (review.selectors.FLAGS), one partial index per flag.
             models.Index(fields=order, condition=Q(has_warnings=True), name=f"queue_{tag}_warn"),
             models.Index(fields=order, condition=Q(round__gt=1), name=f"queue_{tag}_resub"),
+            models.Index(
+                fields=order, condition=Q(precheck_issues=True), name=f"queue_{tag}_precheck"
+            ),
         ]
     indexes += [
         # Statistics: the overdue replacements of each site (changes requested, deadline past).
@@ -126,8 +130,10 @@ class Application(models.Model):
         return f"Application {self.pk} ({self.state})"
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Application:
-        instance = super().from_db(db, field_names, values)
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Application:
+        instance = super().from_db(db, field_names, values, **kwargs)
         # What the site counters counted of this row as read (materials.tallies.snapshot):
         # a service changes route and round before the transition that counts them.
         loaded = instance.__dict__

@@ -39,7 +39,7 @@ def add(deltas: Counter[Key] | dict[Key, int]) -> None:
     if not rows:
         return
     values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-    params: list[object] = []
+    params: list[int | str] = []
     for (site, kind, code), n in rows:
         params += [site, kind, code[:REASON_CHARS], n]
     t = sql.table(SiteTally)

@@ -40,11 +40,10 @@ ROUTES = {"online": "线上审核", "offline": "线下审核"}
 # and its two indexes; never an EXISTS over the images at read time.
 FLAGS: dict[str, tuple[str, Q]] = {
     "warnings": ("有质量提示", Q(has_warnings=True)),
+    # Issue 17's pre-check: its column, kept by medexam.precheck.
+    "precheck": ("预检发现问题", Q(precheck_issues=True)),
     "resubmitted": ("重新提交", Q(round__gt=1)),
 }
-if any(f.name == "precheck_issues" for f in Application._meta.get_fields()):
-    # Issue 17's pre-check (its column and the indexes queue_*_precheck).
-    FLAGS["precheck"] = ("预检发现问题", Q(precheck_issues=True))
 
 PAGE_SIZE = 50
 # Beyond this, a filtered queue says "more than 1000" instead of counting every row.
@@ -126,7 +125,9 @@ def is_full_id_number(term: str) -> bool:
 def search_match(term: str) -> Q:
     """Name (its beginning), registration number (exact), or the last 4-6 characters of
     the ID number (`id_tail`, reversed, so a prefix); never the full ID number."""
-    match = Q(candidate__name__startswith=term) | Q(candidate__registration_no=term)
+    # One character (a surname alone) would match a tenth of a province: names from two.
+    name = Q(candidate__name__startswith=term) if len(term) >= 2 else Q(candidate__name=term)
+    match = name | Q(candidate__registration_no=term)
     if 4 <= len(term) <= 6 and term[:-1].isdigit():
         if any(f.name == "id_tail" for f in Candidate._meta.get_fields()):
             match |= Q(candidate__id_tail__startswith=term.upper()[::-1])
@@ -507,7 +508,7 @@ def decision_reasons(*, application_ids: list[int]) -> dict[int, list[str]]:
 # --- statistics ---------------------------------------------------------------------------
 
 # The columns of the statistics, in the order of the review: every state, drafts included.
-STAT_COLUMNS = [
+STAT_COLUMNS: list[tuple[str, str]] = [
     (S.DRAFT, "未提交"),
     (S.SUBMITTED, "已提交"),
     (S.IN_REVIEW, "审核中"),
@@ -602,7 +603,7 @@ def scoped_sites(user: User) -> QuerySet[ExamSite]:
 
 def statistics(user: User) -> Statistics:
     """Every site of the scope, active or not, from the site counters (a few rows per site,
-    whatever the population) and the overdue replacements through their partial index. Four
+    whatever the population) and the overdue replacements through their partial index. Five
     statements."""
     sites = {
         site.pk: SiteStats(site.name)
@@ -635,15 +636,20 @@ def statistics(user: User) -> Statistics:
         .order_by("-total", "code")[: TOP_REASONS + 1]
     )
     reject_total = int(scoped_tallies(user).filter(kind="reject").aggregate(n=Sum("n"))["n"] or 0)
-    for row in (
-        scoped_applications(user)
-        .filter(state=S.CHANGES_REQUESTED, supplement_deadline__lt=timezone.now())
+    # Through the partial index overdue_by_site: the schedule closes overdue supplements
+    # (services.close_expired_supplements), so these are the few it has not reached yet.
+    for overdue in (
+        Application.objects.filter(
+            exam_site_id__in=list(sites),
+            state=S.CHANGES_REQUESTED,
+            supplement_deadline__lt=timezone.now(),
+        )
         .values("exam_site_id")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        if row["exam_site_id"] in sites:
-            sites[row["exam_site_id"]].overdue = row["n"]
+        if overdue["exam_site_id"] in sites:
+            sites[overdue["exam_site_id"]].overdue = overdue["n"]
     totals = SiteStats("合计")
     for site in sites.values():
         site.median_hours = median_of_hours(site.hours)

@@ -61,7 +61,7 @@ def fill_scope_and_counters(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("candidates", "0003_importjob_importproblem_and_more"),
-        ("materials", "0006_proposed_rotation"),
+        ("materials", "0007_precheck_issues"),
         ("review", "0003_merge_exports_and_reasons"),
         ("rules", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -219,6 +219,15 @@ class Migration(migrations.Migration):
                 fields=("exam_site", "kind", "code"), name="one_tally"
             ),
         ),
+        migrations.AddIndex(
+            model_name='application',
+            index=models.Index(condition=models.Q(('precheck_issues', True)), fields=['exam_site', 'submitted_at', 'id'], name='queue_site_precheck'),
+        ),
+        migrations.AddIndex(
+            model_name='application',
+            index=models.Index(condition=models.Q(('precheck_issues', True)), fields=['province', 'submitted_at', 'id'], name='queue_prov_precheck'),
+        ),
+    
         migrations.RunPython(fill_scope_and_counters, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="application",

@@ -74,6 +74,8 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 SHARED_FILE = "population/shared.jpg"
 SHARED_THUMB = "population/shared-thumb.jpg"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+DEV_ID_KEYS = "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
+DEV_ID_HMAC_KEY = "medexam-dev-only-id-hmac-key-not-a-secret-0001"  # noqa: S105
 
 
 def log(message: str, started: float) -> None:
@@ -99,6 +101,9 @@ def recreate_database(url: str) -> None:
 def setup_django(url: str, var_dir: Path) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "population-bench-" + uuid.uuid4().hex)
+    # The development ID-number keys (public, as tests/settings.py): bench data only.
+    os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)
+    os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY)
     os.environ["MEDEXAM_VAR_DIR"] = str(var_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medexam.settings")
     import django
@@ -165,25 +170,6 @@ def resident_id(index: int, area: str) -> str:
     return first17 + gb11643_check_char(first17)
 
 
-def id_columns() -> list[str]:
-    """The Candidate columns computed from the ID number (issue 18: ciphertext, keyed hash,
-    tail), when that work is present; their values come from its own functions."""
-    from medexam.candidates.models import Candidate
-
-    names = {f.attname for f in Candidate._meta.concrete_fields}
-    return [n for n in ("id_number_hmac", "id_tail") if n in names]
-
-
-def protected_id(value: str) -> dict[str, Any]:
-    """What the Candidate row stores for an ID number: the product's own computation."""
-    from medexam.candidates import models as candidate_models
-
-    protect = getattr(candidate_models, "id_number_columns", None)
-    if protect is None:
-        return {}
-    return dict(protect(value))
-
-
 def secondary_indexes(cursor: Any, tables: Sequence[str]) -> list[tuple[str, str]]:
     """(name, definition) of the indexes of `tables` that no constraint owns."""
     cursor.execute(
@@ -206,6 +192,7 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
     from django.db import connection, transaction
 
     from medexam.accounts.models import User
+    from medexam.candidates.idcrypto import id_columns
     from medexam.candidates.models import Candidate
     from medexam.demo.seeding import REVIEWER_PASSWORD
     from medexam.materials.models import Application, SiteTally, UploadedImage, private_storage
@@ -273,7 +260,6 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
     site_of = rng.choices(range(len(sites)), weights=SITE_WEIGHTS, k=n)
     states = weighted(rng, MIX, n)
     unusable = make_password(None)
-    extra_id = id_columns()
     names = [
         SURNAMES[int(rng.paretovariate(1.2)) % len(SURNAMES)]
         + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
@@ -306,8 +292,8 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
         def candidate_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(n):
                 site = sites[site_of[i]]
-                number = resident_id(i, area[site_of[i]])
-                extra = protected_id(number)
+                # Ciphertext, keyed hash and tail: the product's own (issue 18's idcrypto).
+                stored = id_columns(resident_id(i, area[site_of[i]]))
                 yield (
                     i + 1,
                     exam.pk,
@@ -316,12 +302,13 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                     f"2022{site_of[i] + 1:02d}{i:07d}",
                     names[i],
                     "resident_id",
-                    extra.get("id_number", number),
+                    stored["id_number"],
+                    stored["id_number_hmac"],
+                    stored["id_tail"],
                     f"13{i % 1_000_000_000:09d}",
                     "临床执业医师",
                     "沈阳市第一人民医院",
                     segments,
-                    *(extra[c] for c in extra_id),
                 )
 
         candidates = Table(
@@ -335,11 +322,12 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                 "name",
                 "id_type",
                 "id_number",
+                "id_number_hmac",
+                "id_tail",
                 "phone",
                 "exam_category",
                 "trial_institution",
                 "trial_segments",
-                *extra_id,
             ],
             major="临床医学",
             chsi_verifiable=True,

@@ -81,6 +81,10 @@ def worker(url: str, runs: int) -> None:
     name = urlsplit(url).path.lstrip("/")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "pages-bench-" + uuid.uuid4().hex)
+    from bench.population import DEV_ID_HMAC_KEY, DEV_ID_KEYS
+
+    os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)
+    os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY)
     os.environ["MEDEXAM_VAR_DIR"] = f"/tmp/medexam-population-{name}"
     os.environ["MEDEXAM_ALLOWED_HOSTS"] = "testserver"
     os.environ.pop("MEDEXAM_DEBUG", None)
@@ -124,9 +128,7 @@ def worker(url: str, runs: int) -> None:
     prov_deep = selectors.encode_cursor(prov_waiting[int(prov_waiting.count() * 0.9)])
     sample = in_site.select_related("candidate")[total // 2]
     candidate = sample.candidate
-    id_number = candidate.id_number
-    if hasattr(candidate, "plain_id_number"):
-        id_number = candidate.plain_id_number  # type: ignore[attr-defined]
+    id_number = candidate.id_number  # plain text in Python (decrypted by its field)
     ApiToken.objects.filter(name="bench").delete()
     _, token = ApiToken.issue(user=admin, name="bench")
 

@@ -14,8 +14,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
+from medexam.candidates.idcrypto import tail_prefix
 from medexam.candidates.importing import gb11643_check_char
-from medexam.candidates.models import Candidate
 from medexam.formats import day
 from medexam.materials.models import Application, ReplacementReason, SiteTally, UploadedImage
 from medexam.materials.selectors import MaterialsPage, materials_page
@@ -129,10 +129,9 @@ def search_match(term: str) -> Q:
     name = Q(candidate__name__startswith=term) if len(term) >= 2 else Q(candidate__name=term)
     match = name | Q(candidate__registration_no=term)
     if 4 <= len(term) <= 6 and term[:-1].isdigit():
-        if any(f.name == "id_tail" for f in Candidate._meta.get_fields()):
-            match |= Q(candidate__id_tail__startswith=term.upper()[::-1])
-        else:  # before issue 18's id_tail column
-            match |= Q(candidate__id_number__iendswith=term)
+        # id_tail: the last six characters reversed (issue 18), so this is a prefix match
+        # its index (candidate_id_tail_prefix) serves.
+        match |= Q(candidate__id_tail__startswith=tail_prefix(term))
     return match
 
 

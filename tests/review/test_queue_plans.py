@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from medexam.accounts.models import User
+from medexam.candidates import idcrypto
 from medexam.candidates.models import Candidate
 from medexam.materials.models import Application
 from medexam.review import selectors, services
@@ -44,6 +45,9 @@ def _fill(exam, sites) -> list[Candidate]:
                 name=rng.choice("王李张刘陈杨") + rng.choice("伟芳娜敏静丽强") + str(i),
                 id_type="resident_id",
                 id_number=f"P{i:017d}",
+                # bulk_create bypasses save(), which derives these two (issue 18).
+                id_number_hmac=idcrypto.id_hmac(f"P{i:017d}"),
+                id_tail=idcrypto.id_tail(f"P{i:017d}"),
                 phone=f"139{i:08d}",
                 exam_category="临床执业医师",
             )
@@ -104,6 +108,7 @@ def test_every_queue_query_reads_its_own_index(exam, shenyang, dalian):
         "queue_site_rule": page(site, F(rule="R1")),
         "candidate_name_prefix": page(site, F(q=sample.name[:3])),
         "candidate_registration_no": page(site, F(q=sample.registration_no)),
+        "candidate_id_tail_prefix": page(site, F(q=sample.id_number[-5:])),
         # "next": the first unclaimed waiting row, locked, skipping locked ones.
         "queue_site_waiting ": services.waiting_applications(site, now)
         .select_for_update(skip_locked=True, of=("self",))

@@ -10,6 +10,7 @@ ACTIONS: dict[str, str] = {
     "application.transition": "状态变更",
     "audit.exported": "导出审计日志",
     "candidate.trial_segments_updated": "修改试用期",
+    "candidate.id_number_revealed": "查看完整证件号码",
     "candidate.updated": "更新报名信息",
     "candidates.imported": "导入考生",
     "exam.images_purged": "删除考试图片",

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
+from medexam.candidates.idcrypto import tail_prefix
 from medexam.formats import day
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import MaterialsPage, materials_page
@@ -105,7 +106,7 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Application]:
         match = Q(candidate__name__icontains=term) | Q(candidate__registration_no=term)
         # Last digits of the ID number only (at least 4): reviewers never search by full ID.
         if 4 <= len(term) <= 6 and term[:-1].isdigit():
-            match |= Q(candidate__id_number__iendswith=term)
+            match |= Q(candidate__id_tail__startswith=tail_prefix(term))
         queryset = queryset.filter(match)
     return queryset.order_by("submitted_at", "id")
 

@@ -174,25 +174,79 @@ def _normalise(text: str) -> str:
 
 def read_document(data: bytes, *, kind: str | None = None) -> Reading:
     """Read one image. With `kind` the classifier is skipped: the fields of that kind are
-    read (the command's --kind). Without it, the kind is decided from what is read."""
+    read (the command's --kind). Without it, the kind is decided from what is read.
+
+    Text is recognised in three passes, each ending the read as soon as the kind is certain
+    and its fields are there: (1) the short boxes (labels, titles, short values: cheap);
+    (2) the values on the rows of the labels this kind needs, and a record's title; (3) what
+    is left, top to bottom (a diploma's sentence lines, a record's verification code; the
+    footnotes below it are never reached)."""
     image = _load(data)
     quads, skew = _detect(image)
     if not quads:
         return Reading(kind=kind or "unknown", fields={}, confidence=0.0)
     array = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
-    boxes = _boxes(quads, skew)
-    # Shortest lines first (cheap, and labels are short); stop when the answer is complete.
-    order = sorted(boxes, key=lambda qb: qb[1].width / max(qb[1].height, 1.0))
+    todo = _boxes(quads, skew)
     done: list[Box] = []
-    reading = Reading(kind=kind or "unknown", fields={}, confidence=0.0)
-    for start in range(0, len(order), REC_BATCH):
-        batch = order[start : start + REC_BATCH]
-        _recognise(array, batch)
-        done.extend(box for _, box in batch)
-        reading, certain = _interpret(done, kind)
-        if certain and start + REC_BATCH < len(order):
+
+    def run(chosen: list[tuple[np.ndarray, Box]]) -> tuple[Reading, bool]:
+        for start in range(0, len(chosen), REC_BATCH):
+            batch = chosen[start : start + REC_BATCH]
+            _recognise(array, batch)
+            done.extend(box for _, box in batch)
+            taken = {id(box) for _, box in batch}
+            todo[:] = [qb for qb in todo if id(qb[1]) not in taken]
+        return _interpret(done, kind)
+
+    reading, certain = run([qb for qb in todo if _ratio(qb[1]) <= SHORT_RATIO])
+    if certain:
+        return reading
+    guess = kind or _guess(done)
+    if guess in ROW_LABELS:
+        targeted = [qb for qb in todo if _wanted(qb[1], done, guess)]
+        if targeted:
+            reading, certain = run(targeted)
+            if certain:
+                return reading
+    top_down = sorted(todo, key=lambda qb: (qb[1].cy, qb[1].cx))
+    # Two lines at a time: a long line costs more than a call, and the next may not be needed.
+    for start in range(0, len(top_down), 2):
+        reading, certain = run(top_down[start : start + 2])
+        if certain:
             return reading
     return reading
+
+
+SHORT_RATIO = 7.0  # width / height: a label, a title or a short value
+# The labels whose row holds a field, per kind (pass 2 recognises only those rows' values).
+ROW_LABELS: dict[str, tuple[str, ...]] = {
+    "id_front": ("姓名", "公民身份号码"),
+    "id_back": ("有效期限",),
+    "chsi_record": ("姓名", "证件号码"),
+}
+
+
+def _ratio(box: Box) -> float:
+    return box.width / max(box.height, 1.0)
+
+
+def _guess(done: list[Box]) -> str:
+    """The kind the labels read so far point to, before a title makes it certain."""
+    flat = re.sub(r"\s+", "", "".join(b.text for b in done))
+    scores = _scores(flat, titles=False)
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] >= 2 else "unknown"
+
+
+def _wanted(box: Box, done: list[Box], kind: str) -> bool:
+    """Whether `box` is a value on the row of a label `kind` needs (or a record's title)."""
+    if kind == "chsi_record" and box.cy <= min(b.cy for b in done) + box.height:
+        return True  # the title: only it tells the 学历 record from the 学籍 report
+    for label in (b for b in done if any(lab in b.text for lab in ROW_LABELS[kind])):
+        same_row = abs(box.cy - label.cy) < 0.6 * max(label.height, box.height)
+        if same_row and box.left >= label.right - label.height:
+            return True
+    return False
 
 
 def _interpret(boxes: list[Box], kind: str | None) -> tuple[Reading, bool]:
@@ -223,6 +277,15 @@ MARKERS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _scores(flat: str, *, titles: bool) -> dict[str, int]:
+    scores = {k: sum(m in flat for m in markers) for k, markers in MARKERS.items()}
+    if titles and not ("备案表" in flat or "电子注册" in flat):
+        scores["chsi_record"] = 0  # the 学籍 report shares its table: only the title tells
+    if "公民身份号码" not in flat and "住址" not in flat:
+        scores["id_front"] = 0  # 姓名 and 性别 head many forms
+    return scores
+
+
 def classify(text: str) -> tuple[str, str, bool]:
     """(kind, looks_like, sure) from the text read so far. Titles decide where documents share
     labels: the 学信网 学籍 report has the 学历 record's table, a 学位证书 a diploma's wording."""
@@ -231,11 +294,7 @@ def classify(text: str) -> tuple[str, str, bool]:
         return "unknown", "student_status_record", True
     if "学位证书" in flat or "学位评定" in flat:
         return "unknown", "degree", True
-    scores = {k: sum(m in flat for m in markers) for k, markers in MARKERS.items()}
-    if not ("备案表" in flat or "电子注册" in flat):
-        scores["chsi_record"] = 0  # the 学籍 report shares its table: only the title tells
-    if "公民身份号码" not in flat and "住址" not in flat:
-        scores["id_front"] = 0  # 姓名 and 性别 head many forms
+    scores = _scores(flat, titles=True)
     best = max(scores, key=lambda k: scores[k])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] < 2:

@@ -91,6 +91,10 @@ class QueueFilters:
         return "resubmitted" in self.flags
 
     @property
+    def precheck(self) -> bool:
+        return "precheck" in self.flags
+
+    @property
     def only_state(self) -> bool:
         """Only the state is chosen: the site counters count this queue exactly."""
         return not (

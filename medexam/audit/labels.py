@@ -4,6 +4,7 @@ codes stay stable in the database (scripts and exports filter on them); people r
 from __future__ import annotations
 
 ACTIONS: dict[str, str] = {
+    "access.refused": "越权访问被拒绝",
     "account.activated": "激活账号",
     "account.code_sent": "发送短信验证码",
     "account.password_reset": "重置密码",

@@ -52,3 +52,18 @@ def record(
             data=data or {},
         )
     )
+
+
+def record_refusal(request: HttpRequest, *, target: str) -> AuditEntry | None:
+    """An out-of-scope attempt by a logged-in user, answered 404 (a page of another site, a
+    draft application, another candidate's image, a page of another role): who tried what,
+    from where. Anonymous requests are sent to the login page instead and not recorded."""
+    if not request.user.is_authenticated:
+        return None
+    return record(
+        action="access.refused",
+        request=request,
+        target=target,
+        summary="越权访问被拒绝",
+        data={"method": request.method, "path": request.path[:200]},
+    )

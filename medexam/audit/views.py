@@ -19,21 +19,24 @@ from medexam.audit.selectors import (
     image_labels,
     log_page,
 )
-from medexam.audit.services import record
+from medexam.audit.services import record, record_refusal
 from medexam.exports import FORMATS, write_table
 from medexam.materials.models import Application
 from medexam.materials.selectors import can_view_application
 
 
 def _application(request: AuthenticatedRequest, pk: int) -> Application:
-    if request.user.role != User.Role.PROVINCE_REVIEWER:
-        raise Http404
     application = (
         Application.objects.select_related("candidate__exam", "candidate__exam_site")
         .filter(pk=pk)
         .first()
     )
-    if application is None or not can_view_application(request.user, application):
+    if (
+        request.user.role != User.Role.PROVINCE_REVIEWER
+        or application is None
+        or not can_view_application(request.user, application)
+    ):
+        record_refusal(request, target=f"application:{pk}")
         raise Http404
     return application
 

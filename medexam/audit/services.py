@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from medexam.audit.models import AuditEntry
+from medexam.logs import mask
 from medexam.sql import insert
 
 if TYPE_CHECKING:
@@ -13,6 +14,20 @@ if TYPE_CHECKING:
 
     from medexam.accounts.models import User
     from medexam.materials.models import Application
+
+
+def scrub(value: Any) -> Any:
+    """`value` with anything shaped like a resident ID number or a mobile number masked, in
+    every string of it (dicts and lists included): the audit log never stores a full ID
+    number, whatever a caller passes (a search term, a file's line). The same guard as the
+    logs' (medexam/logs.py)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -48,8 +63,8 @@ def record(
             ip=client_ip(request),
             application=application,
             target=target,
-            summary=summary,
-            data=data or {},
+            summary=scrub(summary),
+            data=scrub(data or {}),
         )
     )
 

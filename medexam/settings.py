@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "medexam.demo",
     "medexam.files",
     "medexam.ops",
+    "medexam.precheck",
     "django_tasks",
     "django_tasks_db",
     "medexam.jobs",

@@ -25,6 +25,8 @@ ACTIONS: dict[str, str] = {
     "image.viewed": "查看图片",
     "image.warnings_confirmed": "确认图片提示",
     "message.queued": "通知考生",
+    "precheck.confirmed": "确认机器预检提示",
+    "precheck.read": "机器预检",
     "queue.exported": "导出审核队列",
     "results.exported": "导出审核结果",
     "review.bulk_approved": "批量审核通过",

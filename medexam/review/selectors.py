@@ -44,6 +44,7 @@ class QueueFilters:
     submitted_to: dt.date | None = None
     warnings: bool = False
     resubmitted: bool = False
+    precheck: bool = False  # 预检发现问题: Application.precheck_issues
     q: str = ""
 
     @classmethod
@@ -63,6 +64,7 @@ class QueueFilters:
             submitted_to=day("to"),
             warnings=params.get("warnings") == "1",
             resubmitted=params.get("resubmitted") == "1",
+            precheck=params.get("precheck") == "1",
             q=params.get("q", "").strip()[:64],
         )
 
@@ -96,6 +98,9 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Application]:
         queryset = queryset.filter(has_warnings=True)
     if filters.resubmitted:
         queryset = queryset.filter(round__gt=1)
+    if filters.precheck:
+        # Denormalised (kept in step by medexam.precheck.services): one column, no join.
+        queryset = queryset.filter(precheck_issues=True)
     if filters.q:
         term = filters.q
         match = Q(candidate__name__icontains=term) | Q(candidate__registration_no=term)

@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 f"  all demo candidates (some already submitted): {logins_file}\n"
                 f"  administrator:     admin / {REVIEWER_PASSWORD}  ({url}manage/candidates/import/:"
                 " the demo's import of 2,000 rows runs there)\n"
+                f"  security admin:    security / {REVIEWER_PASSWORD}  ({url}manage/staff/)\n"
+                f"  audit admin:       auditor / {REVIEWER_PASSWORD}  ({url}audit/)\n"
                 f"  background work:   {'two worker processes run beside the server' if embedded_engine() else 'start workers yourself: python -m medexam worker'}"
                 " (exports, imports, thumbnails, SMS, schedules)\n"
                 "  a 100,000-row file to import: .venv/bin/python -m medexam"

@@ -103,6 +103,7 @@ def setup_django(url: str, var_dir: Path) -> None:
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "population-bench-" + uuid.uuid4().hex)
     # The development ID-number keys (public, as tests/settings.py): bench data only.
     os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)
+    os.environ.setdefault("MEDEXAM_SMS_FILE_BACKEND_ALLOWED", "1")  # no SMS is sent
     os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY)
     os.environ["MEDEXAM_VAR_DIR"] = str(var_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medexam.settings")

@@ -84,6 +84,7 @@ def worker(url: str, runs: int) -> None:
     from bench.population import DEV_ID_HMAC_KEY, DEV_ID_KEYS
 
     os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)
+    os.environ.setdefault("MEDEXAM_SMS_FILE_BACKEND_ALLOWED", "1")  # no SMS is sent
     os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY)
     os.environ["MEDEXAM_VAR_DIR"] = f"/tmp/medexam-population-{name}"
     os.environ["MEDEXAM_ALLOWED_HOSTS"] = "testserver"

@@ -165,18 +165,20 @@ def claim_next(*, reviewer: User, request: HttpRequest | None = None) -> Applica
         for skip in (held, []):
             # skip_locked: rows another reviewer is claiming right now are passed over, not
             # waited for; PostgreSQL re-checks the WHERE clause on rows changed meanwhile.
+            # One read: the row locked with what _take needs (as _lock reads it), through
+            # the partial index queue_*_waiting in queue order.
             application = (
                 waiting_applications(reviewer, now)
                 .exclude(pk__in=skip)
+                .select_related("candidate__exam", "candidate__user", "candidate__exam_site")
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("submitted_at", "id")
                 .first()
             )
             if application is not None or not held:
                 break
-        if application is None:
+        if application is None or not is_in_scope(reviewer, application):
             return None
-        application = _lock(application.pk, reviewer)
         _take(application, reviewer, now, request)
     return application
 

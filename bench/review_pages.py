@@ -58,6 +58,7 @@ def population(url: str) -> int:
 def ensure(url: str, n: int, rebuild: bool) -> None:
     have = 0 if rebuild else population(url)
     if have == n:
+        migrate(url)  # a database built by an older tree gets today's schema
         print(f"# reusing {urlsplit(url).path[1:]} ({have:,} candidates)", flush=True)
         return
     print(f"# building {urlsplit(url).path[1:]} with {n:,} candidates", flush=True)
@@ -71,6 +72,14 @@ def ensure(url: str, n: int, rebuild: bool) -> None:
             str(n),
         ],
         check=True,
+    )
+
+
+def migrate(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "MEDEXAM_DEBUG": "1"}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "medexam.settings")
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0"], check=True, env=env, cwd=ROOT
     )
 
 
@@ -233,10 +242,11 @@ def worker(url: str, runs: int) -> None:
 def measure(url: str, runs: int) -> list[dict[str, Any]]:
     out = subprocess.run(
         [sys.executable, __file__, "--worker", url, "--runs", str(runs)],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise SystemExit(f"the worker on {url} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

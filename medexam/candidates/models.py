@@ -116,6 +116,12 @@ class Candidate(models.Model):
             models.Index(
                 fields=["name"], opclasses=["varchar_pattern_ops"], name="candidate_name_prefix"
             ),
+            # The same for a site reviewer: the site's candidates by the beginning of a name.
+            models.Index(
+                fields=["exam_site", "name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="candidate_site_name_prefix",
+            ),
             # The review queue's search by registration number, whatever the exam.
             models.Index(fields=["registration_no"], name="candidate_registration_no"),
             # The review queue's search by the last 4-6 characters of the ID number: a prefix

@@ -82,6 +82,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
             "waiting": selectors.waiting_count(request.user),
             "bulk_ids": bulk.eligible_ids(page.rows, request.user),
             "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
+            "name_cap": selectors.NAME_CAP,
         },
     )
 

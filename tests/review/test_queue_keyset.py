@@ -171,3 +171,16 @@ def test_the_counters_equal_the_rows_after_every_kind_of_change(
     assert fresh(mine).round == 2
     decided = SiteTally.objects.filter(kind="hours").values_list("n", flat=True)
     assert sum(decided) == 2  # the request for changes and the approval
+
+
+def test_a_common_name_says_the_list_is_cut(client, exam, shenyang, site_reviewer, monkeypatch):
+    for n in range(3):
+        mark_submitted(CandidateFactory(exam=exam, exam_site=shenyang, name=f"李燕{n}"))
+    monkeypatch.setattr(selectors, "NAME_CAP", 2)
+    client.force_login(site_reviewer)
+
+    location = client.post(reverse("review:queue_search"), {"q": "李燕"})["Location"]
+    page = client.get(location).content.decode()
+
+    assert "超过 2 名" in page and "请输入完整姓名" in page
+    assert page.count("李燕") >= 2

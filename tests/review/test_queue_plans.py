@@ -106,9 +106,15 @@ def test_every_queue_query_reads_its_own_index(exam, shenyang, dalian):
         "queue_site_precheck": page(site, F(flags=frozenset({"precheck"}))),
         "queue_site_resub": page(site, F(flags=frozenset({"resubmitted"}))),
         "queue_site_rule": page(site, F(rule="R1")),
-        "candidate_name_prefix": page(site, F(q=sample.name[:3])),
-        "candidate_registration_no": page(site, F(q=sample.registration_no)),
-        "candidate_id_tail_prefix": page(site, F(q=sample.id_number[-5:])),
+        # The search finds candidates first (selectors.searched_candidates), then the page.
+        "candidate_site_name_prefix": selectors.named(site, sample.name[:3]).order_by("name")[:201],
+        "candidate_name_prefix": selectors.named(province, sample.name[:3]).order_by("name")[:201],
+        "candidate_registration_no": selectors.scoped_candidates(site).filter(
+            registration_no=sample.registration_no
+        ),
+        "candidate_id_tail_prefix": selectors.scoped_candidates(site).filter(
+            id_tail__startswith=idcrypto.tail_prefix(sample.id_number[-5:])
+        ),
         # "next": the first unclaimed waiting row, locked, skipping locked ones.
         "queue_site_waiting ": services.waiting_applications(site, now)
         .select_for_update(skip_locked=True, of=("self",))

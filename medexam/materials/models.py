@@ -48,6 +48,11 @@ class Application(models.Model):
         related_name="claimed_applications",
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised from the pre-check results (medexam.precheck): some active image has a
+    # pre-check problem the candidate has not confirmed. Kept in step in the transaction that
+    # stores, confirms or drops a result, so the queue filter "预检发现问题" is one indexed
+    # column, not a join over the images.
+    precheck_issues = models.BooleanField(default=False)
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,48 @@ def sized(request, browser, live_server):
     ctx.close()
 
 
+TAP_TARGETS_JS = """
+() => {
+  const small = [];
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const inlineInText = (el) => {
+    // WCAG 2.5.5's inline exception: a link inside a sentence is sized by the sentence.
+    if (getComputedStyle(el).display !== 'inline') return false;
+    const block = el.parentElement.closest('p, li, dd, td, th, span, small, div');
+    return block && block.textContent.trim().length > el.textContent.trim().length;
+  };
+  const box = (el) => {
+    // A checkbox or radio is tapped through its label; a hidden file input through its label.
+    if (el.matches('input[type=checkbox], input[type=radio], input[type=file]')) {
+      const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
+      if (label) return label;
+    }
+    return el;
+  };
+  for (const el of document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+    const target = box(el);
+    if (!visible(target) || (el.matches('a') && inlineInText(el))) continue;
+    const r = target.getBoundingClientRect();
+    if (r.height < 44 || r.width < 44) {
+      small.push(`${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def assert_tap_targets(page, where: str) -> None:
+    """Every control a thumb aims at is at least 44 × 44 CSS px (issue 19, point 13)."""
+    small = page.evaluate(TAP_TARGETS_JS)
+    assert not small, f"{where}: targets under 44 px:\n" + "\n".join(small)
+
+
 def check(page, url: str, name: str) -> None:
     page.goto(url)
     page.wait_for_load_state()
@@ -59,6 +101,8 @@ def test_every_candidate_page_passes_axe(
         ("/no-such-page/", "404"),
     ]:
         check(page, live_server.url + path, f"{size}-{name}")
+        if size == "phone":
+            assert_tap_targets(page, name)
     if size == "phone":
         # The nav, unread badge included, stays on one line and inside 360 px.
         nav = page.locator(".top-nav")
@@ -99,6 +143,8 @@ def test_the_account_pages_pass_axe(sized, live_server):
         ("/accounts/reset/", "reset"),
     ]:
         check(page, live_server.url + path, f"{size}-{name}")
+        if size == "phone":
+            assert_tap_targets(page, name)
     page.get_by_role("button", name="获取短信验证码").click()
     page.wait_for_load_state()
     assert page.locator(".error-summary").get_attribute("role") == "alert"
@@ -247,3 +293,21 @@ def test_without_javascript_a_refusal_lands_at_the_item(
     copy.set_content(html, wait_until="load")
     assert_accessible(copy, "no-js refusal")
     checker.close()
+
+
+def test_the_editable_materials_page_has_big_enough_targets(
+    page, live_server, candidate, password, jpeg
+):
+    """A draft with uploads: pick, camera, replace, delete, crop and example controls are
+    all at least 44 × 44 px at 360 px wide (issue 19, point 13)."""
+    from tests.materials.helpers import upload
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    upload(candidate, jpeg(1), "id_proof", slot="front")
+    upload(candidate, jpeg(2), "id_proof", slot="back")
+    login(page, live_server, candidate.id_number, password)
+    page.goto(f"{live_server.url}/candidate/materials/")
+    page.wait_for_load_state()
+    screenshot(page, "ux-phone-materials-draft")
+    assert page.locator(".button.delete").count() >= 2  # the uploads are there to be measured
+    assert_tap_targets(page, "materials-draft")

@@ -53,12 +53,13 @@ class StaffSessionMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_staff_member:
-            return None
         match = request.resolver_match
         name = match.view_name if match is not None else ""
         if name in NOT_PAGES or name.startswith("health"):
+            # Before touching the session: health checks must not depend on it (Redis down).
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_staff_member:
             return None
         session = request.session
         now = int(time.time())

@@ -168,6 +168,10 @@ def main() -> None:
     # Production settings: with DEBUG on, Django keeps every statement in memory.
     os.environ["MEDEXAM_DEBUG"] = "0"
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "bench-only-not-secret")
+    os.environ.setdefault(
+        "MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
+    )  # the public development keys
+    os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001")
     os.environ["MEDEXAM_STORAGE"] = "local"
     os.environ["MEDEXAM_PRIVATE_MEDIA_ROOT"] = str(folder)
     os.environ["MEDEXAM_TASKS"] = "immediate"

@@ -53,6 +53,12 @@ def main() -> None:
         DATABASE_URL=args.postgres,
         MEDEXAM_DEBUG="0",  # production settings: with DEBUG on, every statement is kept
         MEDEXAM_SECRET_KEY=os.environ.get("MEDEXAM_SECRET_KEY", "bench-only-not-secret"),
+        MEDEXAM_ID_KEYS=os.environ.get(
+            "MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
+        ),
+        MEDEXAM_ID_HMAC_KEY=os.environ.get(
+            "MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001"
+        ),
         MEDEXAM_PRIVATE_MEDIA_ROOT=str(folder / "private"),
         MEDEXAM_TASKS="immediate",
         DJANGO_SETTINGS_MODULE="medexam.settings",

@@ -10,6 +10,13 @@ CSP = (
 )
 
 
+# Every response the application itself makes may carry personal data (pages, messages,
+# exports, the API, even a redirect's or an error page's body): none may be stored by a
+# browser's cache, a shared proxy or the back/forward history. Static files never get here
+# (WhiteNoise answers them earlier, with their long cache lifetime).
+CACHE_CONTROL = "no-store, private"
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -18,6 +25,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
         response.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = CACHE_CONTROL
         return response
 
 

@@ -21,6 +21,10 @@ from medexam.env import env_bool, env_int, env_list, env_secret, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEDEXAM_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("MEDEXAM_DEBUG", False)
+# Development-only ID-number keys (demo, tests): public, so never valid with DEBUG off unless
+# set explicitly in the environment, as tests/settings.py does.
+DEV_ID_KEYS = "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
+DEV_ID_HMAC_KEY = "medexam-dev-only-id-hmac-key-not-a-secret-0001"  # noqa: S105
 
 # --- The application ----------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -42,6 +46,7 @@ INSTALLED_APPS = [
     "medexam.demo",
     "medexam.files",
     "medexam.ops",
+    "medexam.precheck",
     "django_tasks",
     "django_tasks_db",
     "medexam.jobs",
@@ -303,6 +308,22 @@ if not SECRET_KEY:
             "is off (the demo command sets MEDEXAM_DEBUG=1 for you)."
         )
     SECRET_KEY = "insecure-demo-key-never-use-in-production"  # noqa: S105
+
+# ID numbers at rest (medexam/candidates/idcrypto.py): AES-256-GCM keys as
+# "<id>:<base64 of 32 bytes>" separated by commas, the first one current (rotation: put a new
+# key first, run `python -m medexam rotate_id_keys`, then drop the old one), and the HMAC key
+# of the exact lookups (at least 32 characters). Production refuses to start without them;
+# the demo (DEBUG) gets fixed development keys.
+ID_KEYS = env_secret("MEDEXAM_ID_KEYS")
+ID_HMAC_KEY = env_secret("MEDEXAM_ID_HMAC_KEY")
+if not ID_KEYS or not ID_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "MEDEXAM_ID_KEYS and MEDEXAM_ID_HMAC_KEY (or their _FILE forms) are required when "
+            "MEDEXAM_DEBUG is off: ID numbers are stored encrypted (README, 'ID numbers')."
+        )
+    ID_KEYS = ID_KEYS or DEV_ID_KEYS
+    ID_HMAC_KEY = ID_HMAC_KEY or DEV_ID_HMAC_KEY
 
 ALLOWED_HOSTS = env_list("MEDEXAM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("MEDEXAM_CSRF_TRUSTED_ORIGINS", [])

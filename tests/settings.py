@@ -1,4 +1,4 @@
-"""Test settings: production settings (DEBUG off) with a throwaway key, plain cookies for the
+"""Test settings: production settings (DEBUG off) with throwaway keys, plain cookies for the
 http live server, a fast password hasher, and a file SQLite database per run (the live server's
 threads cannot share an in-memory one)."""
 
@@ -7,6 +7,9 @@ import tempfile
 
 os.environ.setdefault("MEDEXAM_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("MEDEXAM_SECURE_COOKIES", "0")
+# The development ID-number keys (public): the tests run with DEBUG off like production.
+os.environ.setdefault("MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE=")
+os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001")
 
 from medexam.settings import *  # noqa: E402,F403
 from medexam.settings import DATABASES, STORAGES  # noqa: E402

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from medexam.accounts.models import User
-from medexam.candidates.models import normalise_id_number
+from medexam.candidates.idcrypto import id_hmac
 from medexam.sql import column, columns, fetch_one, instance, table
 
 _USER_FIELDS = tuple(f.name for f in User._meta.concrete_fields)
@@ -46,7 +46,7 @@ class IdNumberBackend(_OneStatementUser):
         from medexam.candidates.models import Candidate
 
         candidate = (
-            Candidate.objects.filter(id_number=normalise_id_number(username), exam__is_active=True)
+            Candidate.objects.filter(id_number_hmac=id_hmac(username), exam__is_active=True)
             .select_related("user")
             .order_by("-exam__year")
             .first()

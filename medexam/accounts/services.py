@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from medexam.accounts.models import User, VerificationCode
 from medexam.audit.services import client_ip, record
-from medexam.candidates.models import normalise_id_number
+from medexam.candidates.idcrypto import id_hmac, normalise_id_number
 from medexam.errors import DomainError
 from medexam.messaging.sms import get_sms_backend
 
@@ -69,7 +69,7 @@ def _find_candidate_user(id_number: str) -> tuple[User | None, str]:
     from medexam.candidates.models import Candidate
 
     candidate = (
-        Candidate.objects.filter(id_number=normalise_id_number(id_number), exam__is_active=True)
+        Candidate.objects.filter(id_number_hmac=id_hmac(id_number), exam__is_active=True)
         .select_related("user")
         .order_by("-exam__year")
         .first()

@@ -27,7 +27,8 @@ _PLAIN = (
 def _converter(field: models.Field) -> Callable[[Any], Any]:
     # Text, numbers, booleans and foreign keys go to the driver as they are; everything
     # else (dates, JSON, UUIDs, files...) through the field's own preparation.
-    if isinstance(field, _PLAIN):
+    # The encrypted ID number is a CharField that must go through its own preparation.
+    if isinstance(field, _PLAIN) and not getattr(field, "encrypted", False):
         return lambda value: value
     return lambda value: field.get_db_prep_save(value, connection)
 

@@ -1,15 +1,20 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from medexam.candidates import idcrypto
+from medexam.candidates.fields import EncryptedIdNumberField
 from medexam.jobs.models import JobRecord
 
 
 class Candidate(models.Model):
     """A candidate's registration record (报名信息) for one exam, with the profile fields the
-    rules read (SPEC §6). The ID number is sensitive personal information: show it masked
-    (`masked_id_number`) to anyone but the candidate."""
+    rules read (SPEC §6). The ID number is sensitive personal information: encrypted at rest
+    (`id_number` is AES-GCM ciphertext in the database, plain text in Python), looked up by
+    `id_number_hmac`, searched by `id_tail`; shown masked (`masked_id_number`) to anyone but
+    the candidate, in full to staff only through the audited "显示" (review.views)."""
 
     class IdType(models.TextChoices):
         RESIDENT_ID = "resident_id", "居民身份证"
@@ -54,7 +59,11 @@ class Candidate(models.Model):
     registration_no = models.CharField("报名号", max_length=32)
     name = models.CharField("姓名", max_length=64)
     id_type = models.CharField("证件类型", max_length=24, choices=IdType.choices)
-    id_number = models.CharField("证件号码", max_length=32)
+    id_number = EncryptedIdNumberField("证件号码")
+    # Derived from id_number by save() (and by idcrypto.id_columns for writers that bypass
+    # it): the keyed hash for exact lookups, the last six characters reversed for search.
+    id_number_hmac = models.CharField(max_length=64, editable=False)
+    id_tail = models.CharField(max_length=idcrypto.TAIL_LENGTH, editable=False)
     phone = models.CharField("手机号码", max_length=20)
     exam_category = models.CharField("报考类别", max_length=64)
 
@@ -90,8 +99,10 @@ class Candidate(models.Model):
 
     class Meta:
         constraints = [
+            # The hash leads, so the constraint's index also serves login's and the
+            # activation's lookup by id_number_hmac alone (across exams).
             models.UniqueConstraint(
-                fields=["exam", "id_type", "id_number"], name="one_candidate_per_id_per_exam"
+                fields=["id_number_hmac", "exam", "id_type"], name="one_candidate_per_id_per_exam"
             ),
             models.UniqueConstraint(
                 fields=["exam", "registration_no"], name="registration_no_per_exam"
@@ -103,15 +114,24 @@ class Candidate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.registration_no})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The derived columns can never disagree with the number, whoever saves.
+        self.id_number = idcrypto.normalise_id_number(self.id_number or "")
+        self.id_number_hmac = idcrypto.id_hmac(self.id_number) if self.id_number else ""
+        self.id_tail = idcrypto.id_tail(self.id_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_number_hmac", "id_tail"}
+        super().save(*args, **kwargs)
+
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
 
 
-def normalise_id_number(value: str) -> str:
-    """The one form ID numbers are stored and looked up in: no spaces, the resident ID's check
-    character X upper-case (import stores it, login and SMS codes look it up)."""
-    return "".join(value.split()).upper()
+# The one form ID numbers are stored and looked up in (import stores it, login and SMS codes
+# look it up): no spaces, the check character X upper-case.
+normalise_id_number = idcrypto.normalise_id_number
 
 
 def mask_id_number(value: str) -> str:

@@ -24,6 +24,8 @@ from medexam.jobs import enqueue_on_commit
 from medexam.materials import intake
 from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.tasks import make_thumbnail
+from medexam.precheck import services as precheck
+from medexam.precheck.tasks import precheck_image
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -188,6 +190,10 @@ def accept_proposal(
         proposal.status = UploadedImage.Status.ACTIVE
         proposal.uploaded_by = actor
         proposal.save(update_fields=["status", "uploaded_by"])
+        # The original's pre-check result stays with it; the turned copy gets its own.
+        precheck.refresh_flag(application)
+        if precheck.looks_at(application.candidate.exam_id, proposal.item.code, proposal.slot):
+            enqueue_on_commit(precheck_image, proposal.pk)
         record(
             action="image.rotation_accepted",
             actor=actor,

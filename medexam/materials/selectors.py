@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from medexam.materials.models import Application, UploadedImage
 from medexam.materials.services import image_is_locked, open_positions
+from medexam.precheck.selectors import PrecheckView, precheck_views
 from medexam.rules.evaluation import Evaluation, ItemVerdict
 from medexam.rules.models import MaterialItem
 from medexam.rules.selectors import evaluation_for
@@ -25,6 +26,15 @@ class ImageView:
     image: UploadedImage
     locked: bool
     slot_label: str
+    # The machine pre-check: its result, or `precheck_pending` while a worker reads it.
+    precheck: PrecheckView | None = None
+    precheck_pending: bool = False
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Intake warnings or pre-check problems the candidate has not confirmed."""
+        warned = bool(self.image.warnings) and not self.image.warnings_confirmed
+        return warned or (self.precheck is not None and self.precheck.open_issues)
 
 
 @dataclass
@@ -94,12 +104,7 @@ class MaterialsPage:
 
     @property
     def unconfirmed(self) -> list[ImageView]:
-        return [
-            iv
-            for item in self.items
-            for iv in item.images
-            if iv.image.warnings and not iv.image.warnings_confirmed
-        ]
+        return [iv for item in self.items for iv in item.images if iv.needs_confirmation]
 
     @property
     def image_count(self) -> int:
@@ -124,6 +129,9 @@ def materials_page(application: Application) -> MaterialsPage:
         .select_related("item")
         .order_by("position", "uploaded_at")
     )
+    prechecks = precheck_views(
+        candidate, [img for img in images if img.status == UploadedImage.Status.ACTIVE]
+    )
     by_item: dict[int, list[UploadedImage]] = {}
     for img in images:
         by_item.setdefault(img.item_id, []).append(img)
@@ -132,7 +140,13 @@ def materials_page(application: Application) -> MaterialsPage:
         item_images = by_item.get(item.pk, [])
         active = [img for img in item_images if img.status == UploadedImage.Status.ACTIVE]
         views = [
-            ImageView(img, image_is_locked(application, img), item.slot_label(img.slot))
+            ImageView(
+                img,
+                image_is_locked(application, img),
+                item.slot_label(img.slot),
+                precheck=prechecks.results.get(img.pk),
+                precheck_pending=img.pk in prechecks.pending,
+            )
             for img in active
         ]
         free = open_positions(application, item, item_images)

@@ -35,6 +35,8 @@ from medexam.materials.models import Application, UploadedImage, private_storage
 from medexam.materials.states import EDITABLE_STATES, check, transition
 from medexam.materials.tasks import make_thumbnail
 from medexam.materials.upload_reads import ImageRow, UploadTarget
+from medexam.precheck import services as precheck
+from medexam.precheck.tasks import precheck_image
 from medexam.rules.models import MaterialItem
 from medexam.sql import insert
 
@@ -177,8 +179,10 @@ def upload_image(
                     place = _choose_place(target, item, slot)
                 image = _create_image(target, item, place, result, stored.name, actor, key)
                 _record_upload(image, place, actor, request)
-                # The review thumbnail is made by a worker once this upload is committed.
-                enqueue_on_commit(make_thumbnail, image.pk)
+                if replaces:
+                    # The retired image's pre-check problems no longer count.
+                    precheck.refresh_flag(target.application)
+                enqueue_followups(image, target.exam_id)
         except IntegrityError as exc:
             # Another upload took the place (or, with the same key, was this one) between our
             # read and our insert: the database's constraints refused the second row.
@@ -186,6 +190,15 @@ def upload_image(
             return _after_conflict(locked, key, exc)
         stored.keep()
     return UploadResult(image=image, created=True)
+
+
+def enqueue_followups(image: UploadedImage, exam_id: int) -> None:
+    """What workers do with a new image once its transaction commits: the review thumbnail,
+    and the machine pre-check (medexam.precheck) where it reads this place; never in the
+    request."""
+    enqueue_on_commit(make_thumbnail, image.pk)
+    if precheck.looks_at(exam_id, image.item.code, image.slot):
+        enqueue_on_commit(precheck_image, image.pk)
 
 
 def _inspect(data: bytes, client_name: str) -> intake.IntakeResult:
@@ -570,11 +583,14 @@ def delete_image(
             # Kept so the reviewer sees it beside its replacement.
             image.status = UploadedImage.Status.REPLACED
             image.save(update_fields=["status"])
-            return
-        image.delete()
-        # The files go after the grace period, so that a backup taken meanwhile restores
-        # with them (files.services).
-        delete_later([image.file.name or "", image.thumbnail.name or ""], reason="image.deleted")
+        else:
+            image.delete()
+            # The files go after the grace period, so that a backup taken meanwhile restores
+            # with them (files.services).
+            delete_later(
+                [image.file.name or "", image.thumbnail.name or ""], reason="image.deleted"
+            )
+        precheck.refresh_flag(application)
 
 
 def confirm_warnings(
@@ -584,6 +600,8 @@ def confirm_warnings(
         application, image = _locked_image(image_uuid, actor)
         if image_is_locked(application, image):
             raise DomainError("LOCKED", MSG_ITEM_LOCKED, 409)
+        # One "确认图片无误" covers the intake's warnings and the machine pre-check's problems.
+        precheck.confirm_result(application=application, image=image, actor=actor, request=request)
         if not image.warnings_confirmed:
             image.warnings_confirmed = True
             image.save(update_fields=["warnings_confirmed"])

@@ -54,8 +54,8 @@ def refusal(application: Application, user: User, now=None) -> str:
         return f"正在由{application.claimed_by}审核"
     if getattr(application, "has_warnings", False):
         return "有图片质量提示，请逐份审核"
-    # The pre-check's flag (issue 17: Application.precheck_issues), once that column exists.
-    if getattr(application, "precheck_issues", False):
+    # The machine pre-check found a problem the candidate has not confirmed (medexam.precheck).
+    if application.precheck_issues:
         return "预检发现问题，请逐份审核"
     return ""
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
+from medexam.candidates.idcrypto import tail_prefix
 from medexam.formats import day
 from medexam.materials.models import Application, ReplacementReason, UploadedImage
 from medexam.materials.selectors import MaterialsPage, materials_page
@@ -43,6 +44,7 @@ class QueueFilters:
     submitted_to: dt.date | None = None
     warnings: bool = False
     resubmitted: bool = False
+    precheck: bool = False  # 预检发现问题: Application.precheck_issues
     q: str = ""
 
     @classmethod
@@ -62,6 +64,7 @@ class QueueFilters:
             submitted_to=day("to"),
             warnings=params.get("warnings") == "1",
             resubmitted=params.get("resubmitted") == "1",
+            precheck=params.get("precheck") == "1",
             q=params.get("q", "").strip()[:64],
         )
 
@@ -95,12 +98,15 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Application]:
         queryset = queryset.filter(has_warnings=True)
     if filters.resubmitted:
         queryset = queryset.filter(round__gt=1)
+    if filters.precheck:
+        # Denormalised (kept in step by medexam.precheck.services): one column, no join.
+        queryset = queryset.filter(precheck_issues=True)
     if filters.q:
         term = filters.q
         match = Q(candidate__name__icontains=term) | Q(candidate__registration_no=term)
         # Last digits of the ID number only (at least 4): reviewers never search by full ID.
         if 4 <= len(term) <= 6 and term[:-1].isdigit():
-            match |= Q(candidate__id_number__iendswith=term)
+            match |= Q(candidate__id_tail__startswith=tail_prefix(term))
         queryset = queryset.filter(match)
     return queryset.order_by("submitted_at", "id")
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("onsite/<str:token>/", views.onsite_scan, name="onsite_scan"),
     path("applications/<int:pk>/", views.application, name="application"),
     path("applications/<int:pk>/claim/", views.claim, name="claim"),
+    path("applications/<int:pk>/id-number/", views.reveal_id_number, name="reveal_id_number"),
     path("applications/<int:pk>/release/", views.release, name="release"),
     path("applications/<int:pk>/decide/", views.decide, name="decide"),
     path("applications/<int:pk>/onsite/", views.onsite, name="onsite"),

@@ -156,11 +156,28 @@ def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _application_page(request, app)
 
 
+@reviewer_required
+@require_POST
+def reveal_id_number(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The full ID number, on the reviewer's explicit "显示" (a POST, so it is never in a
+    link, a history entry or a prefetch), audited; the page stays masked otherwise."""
+    app = scoped_application(request, pk)
+    record(
+        action="candidate.id_number_revealed",
+        request=request,
+        application=app,
+        target=f"candidate:{app.candidate_id}",
+        summary="查看完整证件号码",
+    )
+    return _application_page(request, app, revealed_id_number=app.candidate.id_number)
+
+
 def _application_page(
     request: AuthenticatedRequest,
     app: Application,
     form: forms.DecisionForm | None = None,
     status: int = 200,
+    revealed_id_number: str = "",
 ) -> HttpResponse:
     """The reviewer's page of one application; `form`: a decision form that did not go
     through, shown again with everything the reviewer chose and each error beside its input."""
@@ -215,6 +232,7 @@ def _application_page(
             "can_reopen": request.user.role == User.Role.PROVINCE_REVIEWER
             and app.state in (S.APPROVED, S.REJECTED, S.ONSITE_PENDING),
             "reviewers": reviewers,
+            "revealed_id_number": revealed_id_number,
         },
         status=status,
     )

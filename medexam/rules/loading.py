@@ -247,7 +247,7 @@ class _Validator:
                 "routes",
                 "items",
             },
-            {"onsite_check", "replacement_reasons"},
+            {"onsite_check", "replacement_reasons", "precheck"},
         )
         if top["schema"] != SCHEMA_VERSION:
             self.fail(
@@ -287,6 +287,30 @@ class _Validator:
         self.validate_items(top["items"], fields, route_codes, reasons)
         if "onsite_check" in top:
             self.validate_onsite(top["onsite_check"])
+        if "precheck" in top:
+            self.validate_precheck(top["precheck"], top["items"])
+
+    def validate_precheck(self, precheck: Any, items: list[dict[str, Any]]) -> None:
+        """precheck: the machine pre-check (medexam.precheck): `exam_date` (an ID card must
+        be valid on it) and `items`: {item code or "code.slot": the document kind expected
+        there, or `other` (none of the known documents belongs there)}."""
+        path = ("precheck",)
+        self.mapping(precheck, path, {"exam_date", "items"})
+        self.date(precheck, "exam_date", path)
+        places = precheck["items"]
+        if not isinstance(places, dict) or not places:
+            self.fail(path + ("items",), "items 需要非空映射（材料编码或 编码.位置: 材料类型）")
+        known = {item["code"]: {s["code"] for s in item.get("slots", [])} for item in items}
+        kinds = {"id_front", "id_back", "chsi_record", "diploma", "other"}
+        for place, kind in places.items():
+            code, _, slot = str(place).partition(".")
+            if code not in known or (slot and slot not in known[code]):
+                self.fail(path + ("items", place), f"没有材料条目或位置 {place!r}")
+            if kind not in kinds:
+                self.fail(
+                    path + ("items", place),
+                    f"材料类型 {kind!r} 不是 {', '.join(sorted(kinds))} 之一",
+                )
 
     def validate_reasons(self, reasons: Any) -> frozenset[str] | None:
         """replacement_reasons: {code: 中文名称}, the reviewer's reasons for "please replace";

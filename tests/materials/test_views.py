@@ -246,7 +246,7 @@ def test_the_thumbnail_is_made_by_a_task_after_the_upload_commits(
 ):
     login(client, candidate, password)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        image = upload(candidate, jpeg(1), slot="front")
+        image = upload(candidate, jpeg(1), slot="selfie")
     url = reverse("materials:thumbnail", args=[image.uuid])
 
     placeholder = client.get(url)

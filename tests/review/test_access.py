@@ -27,6 +27,7 @@ POST_PAGES = [
     "review:reopen",
     "review:reassign",
     "review:phone_call",
+    "review:reveal_id_number",
 ]
 
 
@@ -100,6 +101,29 @@ def test_site_reviewer_sees_own_sites_application_and_its_images(
     assert viewed.target == f"image:{img.uuid}"
     # Site reviewers do not read the audit log; the province does.
     assert client.get(reverse("review:audit_log", args=[application.pk])).status_code == 404
+
+
+def test_the_full_id_number_shows_only_on_an_audited_post(client, site_reviewer, candidate, jpeg):
+    application = submitted_with_images(candidate, jpeg)
+    login(client, site_reviewer)
+    url = reverse("review:reveal_id_number", args=[application.pk])
+    page = client.get(reverse("review:application", args=[application.pk])).content.decode()
+    assert f'action="{url}"' in page and candidate.id_number not in page
+    assert client.get(url).status_code == 405  # never a link
+    assert not AuditEntry.objects.filter(action="candidate.id_number_revealed").exists()
+    response = client.post(url)
+    assert response.status_code == 200
+    assert candidate.id_number in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    entry = AuditEntry.objects.get(action="candidate.id_number_revealed")
+    assert (entry.actor, entry.application_id) == (site_reviewer, application.pk)
+    assert candidate.id_number not in f"{entry.summary} {entry.target} {entry.data}"
+
+
+def test_the_candidates_own_page_shows_the_id_number_masked(client, candidate):
+    client.force_login(candidate.user)
+    body = client.get(reverse("materials:registration")).content.decode()
+    assert candidate.masked_id_number in body and candidate.id_number not in body
 
 
 def test_province_reviewer_sees_every_site(client, province_reviewer, dalian_application):

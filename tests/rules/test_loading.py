@@ -55,7 +55,7 @@ def test_it_loads_liaoning_2022_with_sites_and_catalog_in_source_order():
         "liaoning",
         "辽宁省",
     )
-    assert exam.rules_version == "2022.3"
+    assert exam.rules_version == "2022.4"
     assert len(exam.rules_sha256) == 64
     assert exam.sites.count() == 14
     assert exam.sites.get(code="shenyang").name == "沈阳市"
@@ -97,7 +97,7 @@ def test_a_malformed_file_names_the_line_and_changes_nothing(tmp_path):
     text = liaoning_text().replace(
         "{field: education_type, eq: adult}", "{field: educaton_type, eq: adult}"
     )
-    text = text.replace('version: "2022.3"', 'version: "2022.4"')
+    text = text.replace('version: "2022.4"', 'version: "2022.5"')
     broken = tmp_path / "liaoning-2022.yaml"
     broken.write_text(text, encoding="utf-8")
     expected_line = next(
@@ -111,7 +111,7 @@ def test_a_malformed_file_names_the_line_and_changes_nothing(tmp_path):
     assert "educaton_type" in caught.value.reason
     assert f"第{expected_line}行" in str(caught.value)
     exam.refresh_from_db()
-    assert exam.rules_version == "2022.3"
+    assert exam.rules_version == "2022.4"
 
 
 @pytest.mark.parametrize(
@@ -207,13 +207,13 @@ def test_an_item_with_uploaded_images_cannot_be_dropped(candidate, jpeg, tmp_pat
     upload(candidate, jpeg(1), item="residency_cert")
     path = tmp_path / "liaoning-2022.yaml"
     path.write_text(
-        _without_item("residency_cert").replace('version: "2022.3"', 'version: "2022.9"'),
+        _without_item("residency_cert").replace('version: "2022.4"', 'version: "2022.9"'),
         encoding="utf-8",
     )
     with pytest.raises(RulesFileError, match="residency_cert.*已有考生上传的图片"):
         load_exam_file(path)
     exam = Exam.objects.get(slug="liaoning-2022")
-    assert exam.rules_version == "2022.3"  # the whole load was rolled back
+    assert exam.rules_version == "2022.4"  # the whole load was rolled back
     assert exam.items.filter(code="residency_cert").exists()
 
 

@@ -165,6 +165,7 @@ async function batch(ctl, files) {
   const itemCode = ctl.form.dataset.item;
   await refresh(itemCode, wire);
   announce(itemCode, fmt(failed ? TEXT.batchSummaryFailed : TEXT.batchSummary, { ok, failed }), failed ? "warn" : "ok");
+  document.dispatchEvent(new Event("upload:done"));
 }
 
 // --- sending -------------------------------------------------------------------------------
@@ -215,6 +216,7 @@ async function upload(ctl) {
     closePanel(ctl);
     await refresh(itemCode, wire);
     announce(itemCode, warning ? fmt(TEXT.uploadedWarn, { msg: warning }) : TEXT.uploaded, warning ? "warn" : "ok");
+    document.dispatchEvent(new Event("upload:done"));
     return;
   }
   // Failed: keep the fitted picture and its key, so "retry" sends the same upload.
@@ -235,7 +237,40 @@ function wire(root) {
   root.querySelectorAll("form[action$='/confirm/']").forEach((form) => enhanceConfirm(form, wire));
 }
 
+/**
+ * The machine pre-check reads an image on a worker seconds after its upload. While an item
+ * says "正在自动核对", its part of the page is fetched again every few seconds, so what the
+ * pre-check found appears without a reload (at most PRECHECK_POLLS times per page view: a
+ * stopped worker must not make the page poll forever).
+ */
+const PRECHECK_POLL_MS = 2500;
+const PRECHECK_POLLS = 48;
+let prechecksPolled = 0;
+let precheckTimer = null;
+
+function watchPrechecks() {
+  if (precheckTimer) return;
+  precheckTimer = setTimeout(async () => {
+    precheckTimer = null;
+    const items = new Set();
+    document.querySelectorAll("[data-precheck-pending]").forEach((el) => {
+      const article = el.closest("article.item");
+      if (article) items.add(article.id.replace(/^item-/, ""));
+    });
+    if (!items.size || prechecksPolled >= PRECHECK_POLLS) return;
+    prechecksPolled += 1;
+    for (const itemCode of items) await refresh(itemCode, wire);
+    watchPrechecks();
+  }, PRECHECK_POLL_MS);
+}
+
 if (TEXT && MESSAGES && LIMITS && PANEL && window.HTMLCanvasElement && window.FormData) {
   document.documentElement.classList.add("js-upload");
   wire(document);
+  watchPrechecks();
+  // A new upload may start a pre-check: watch again once its part of the page is back.
+  document.addEventListener("upload:done", () => {
+    prechecksPolled = 0;
+    watchPrechecks();
+  });
 }

@@ -175,6 +175,7 @@ def main() -> None:
     os.environ["MEDEXAM_STORAGE"] = "local"
     os.environ["MEDEXAM_PRIVATE_MEDIA_ROOT"] = str(folder)
     os.environ["MEDEXAM_TASKS"] = "immediate"
+    os.environ["MEDEXAM_SMS_FILE_BACKEND_ALLOWED"] = "1"  # a benchmark: no SMS gateway
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medexam.settings")
     import django
 

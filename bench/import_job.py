@@ -61,6 +61,7 @@ def main() -> None:
         ),
         MEDEXAM_PRIVATE_MEDIA_ROOT=str(folder / "private"),
         MEDEXAM_TASKS="immediate",
+        MEDEXAM_SMS_FILE_BACKEND_ALLOWED="1",  # a benchmark: no SMS gateway
         DJANGO_SETTINGS_MODULE="medexam.settings",
     )
     import django

@@ -343,6 +343,7 @@ def install_product(
         "MEDEXAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MEDEXAM_LOG_LEVEL": "WARNING",
         "MEDEXAM_SMS_FILE": str(folder / "sms.log"),
+        "MEDEXAM_SMS_FILE_BACKEND_ALLOWED": "1",  # a benchmark: no SMS gateway
         # Persistent connections for the whole run (production: 60 s, one reconnect a
         # minute per worker): a backend that ended inside a window would take its CPU along.
         "MEDEXAM_CONN_MAX_AGE": "3600",

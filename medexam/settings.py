@@ -17,6 +17,7 @@ from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
 from medexam.env import env_bool, env_int, env_list, env_secret, env_str
+from medexam.files.private import private_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEDEXAM_VAR_DIR", str(BASE_DIR / "var")))
@@ -141,6 +142,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Its folder 0700 when this start creates it; the file's own mode: medexam/files/private.py.
+    private_dir(Path(DATABASES["default"]["NAME"]).parent)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -385,6 +388,16 @@ SECURE_PROXY_SSL_HEADER = (
 # --- Messaging (SMS) ----------------------------------------------------------------------
 SMS_BACKEND = env_str("MEDEXAM_SMS_BACKEND", "medexam.messaging.sms.FileSMSBackend")
 SMS_FILE_PATH = Path(env_str("MEDEXAM_SMS_FILE", str(VAR_DIR / "sms.log")))
+if (
+    not DEBUG
+    and SMS_BACKEND == "medexam.messaging.sms.FileSMSBackend"
+    and not env_bool("MEDEXAM_SMS_FILE_BACKEND_ALLOWED", False)
+):
+    raise ImproperlyConfigured(
+        "MEDEXAM_SMS_BACKEND is the file backend, which writes live codes to a file: name the "
+        "SMS gateway's backend when MEDEXAM_DEBUG is off (MEDEXAM_SMS_FILE_BACKEND_ALLOWED=1 "
+        "is for tests and benchmarks only)."
+    )
 
 # --- Logging: no personal data in logs (ID numbers never reach a log line) -----------------
 LOG_FORMAT = env_str("MEDEXAM_LOG_FORMAT", "plain")

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", include("medexam.api.urls")),
     path("manage/candidates/", include("medexam.candidates.urls")),
     path("exports/", include("medexam.review.export_urls")),
+    path("manage/staff/", include("medexam.accounts.staff_urls")),
+    path("audit/", include("medexam.audit.urls")),
 ]
 
 # The product's own Chinese pages (medexam.error_pages; with DEBUG on, its middleware). A

@@ -10,6 +10,8 @@ os.environ.setdefault("MEDEXAM_SECURE_COOKIES", "0")
 # The development ID-number keys (public): the tests run with DEBUG off like production.
 os.environ.setdefault("MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE=")
 os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001")
+# Codes are read back from the file SMS backend's log, refused in production.
+os.environ.setdefault("MEDEXAM_SMS_FILE_BACKEND_ALLOWED", "1")
 
 from medexam.settings import *  # noqa: E402,F403
 from medexam.settings import DATABASES, STORAGES  # noqa: E402

@@ -28,6 +28,14 @@ def role_required(allowed: Callable[[User], bool]) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not allowed(request.user):
+                from medexam.audit.services import record_refusal
+
+                record_refusal(
+                    request,
+                    target=f"page:{request.resolver_match.view_name}"
+                    if request.resolver_match
+                    else "page",
+                )
                 raise Http404
             return view(request, *args, **kwargs)
 

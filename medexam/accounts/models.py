@@ -11,6 +11,9 @@ class User(AbstractUser):
         SITE_REVIEWER = "site_reviewer", "考点审核人员"
         PROVINCE_REVIEWER = "province_reviewer", "考区审核人员"
         ADMIN = "admin", "系统管理员"
+        # Separation of duties (accounts/roles.py): accounts, and the audit log.
+        SECURITY_ADMIN = "security_admin", "安全管理员"
+        AUDIT_ADMIN = "audit_admin", "审计管理员"
 
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.CANDIDATE)
     display_name = models.CharField("姓名", max_length=64, blank=True)

@@ -25,6 +25,7 @@ from medexam.accounts.forms import (
 )
 from medexam.accounts.middleware import start_verified_session
 from medexam.accounts.models import User, VerificationCode
+from medexam.accounts.roles import SECURITY_ADMIN
 from medexam.accounts.services import masked_phone_of, request_code, set_password_with_code
 from medexam.audit.services import record
 from medexam.errors import DomainError
@@ -34,8 +35,9 @@ TITLES: dict[str, str] = {
     VerificationCode.Purpose.RESET: "找回密码",
 }
 SESSION_KEY = "verification"
-# Who may reset a staff member's second factor: the administrator of accounts.
-ACCOUNT_ADMINS = {User.Role.ADMIN}
+# Who may reset a staff member's second factor: the security administrator, who manages
+# staff accounts (accounts.roles: separation of duties); the audit log shows each reset.
+ACCOUNT_ADMINS = {SECURITY_ADMIN}
 CODE_REQUESTED = (
     "如果该证件号码已导入本系统，6 位验证码已发送至报名登记的手机，10 分钟内有效。"
     "未收到短信请核对证件号码，或联系考点工作人员。"

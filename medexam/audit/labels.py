@@ -4,6 +4,7 @@ codes stay stable in the database (scripts and exports filter on them); people r
 from __future__ import annotations
 
 ACTIONS: dict[str, str] = {
+    "access.refused": "越权访问被拒绝",
     "account.activated": "激活账号",
     "account.code_requested": "申请短信验证码",
     "account.code_sent": "发送短信验证码",  # entries written before it was renamed
@@ -13,6 +14,8 @@ ACTIONS: dict[str, str] = {
     "account.password_reset": "重置密码",
     "application.transition": "状态变更",
     "audit.exported": "导出审计日志",
+    "audit.purged": "清理过期审计日志",
+    "audit.read": "查阅审计日志",
     "candidate.trial_segments_updated": "修改试用期",
     "candidate.id_number_revealed": "查看完整证件号码",
     "candidate.updated": "更新报名信息",
@@ -40,6 +43,10 @@ ACTIONS: dict[str, str] = {
     "review.released": "放回队列",
     "review.verdicts": "逐张审核标记",
     "sms.sent": "发送短信",
+    "staff.activated": "启用工作人员账号",
+    "staff.created": "创建工作人员账号",
+    "staff.deactivated": "停用工作人员账号",
+    "staff.password_reset": "重置工作人员密码",
 }
 
 ROLES: dict[str, str] = {
@@ -47,6 +54,8 @@ ROLES: dict[str, str] = {
     "site_reviewer": "考点审核人员",
     "province_reviewer": "考区审核人员",
     "admin": "系统管理员",
+    "security_admin": "安全管理员",
+    "audit_admin": "审计管理员",
     "system": "系统",
 }
 
@@ -56,6 +65,9 @@ TARGET_KINDS: dict[str, str] = {
     "phone_call": "电话记录",
     "exam": "考试",
     "sms": "短信",
+    "user": "账号",
+    "candidate": "考生",
+    "page": "页面",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from medexam.audit.models import AuditEntry
+from medexam.logs import mask
 from medexam.sql import insert
 
 if TYPE_CHECKING:
@@ -13,6 +14,20 @@ if TYPE_CHECKING:
 
     from medexam.accounts.models import User
     from medexam.materials.models import Application
+
+
+def scrub(value: Any) -> Any:
+    """`value` with anything shaped like a resident ID number or a mobile number masked, in
+    every string of it (dicts and lists included): the audit log never stores a full ID
+    number, whatever a caller passes (a search term, a file's line). The same guard as the
+    logs' (medexam/logs.py)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -48,7 +63,22 @@ def record(
             ip=client_ip(request),
             application=application,
             target=target,
-            summary=summary,
-            data=data or {},
+            summary=scrub(summary),
+            data=scrub(data or {}),
         )
+    )
+
+
+def record_refusal(request: HttpRequest, *, target: str) -> AuditEntry | None:
+    """An out-of-scope attempt by a logged-in user, answered 404 (a page of another site, a
+    draft application, another candidate's image, a page of another role): who tried what,
+    from where. Anonymous requests are sent to the login page instead and not recorded."""
+    if not request.user.is_authenticated:
+        return None
+    return record(
+        action="access.refused",
+        request=request,
+        target=target,
+        summary="越权访问被拒绝",
+        data={"method": request.method, "path": request.path[:200]},
     )

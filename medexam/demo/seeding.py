@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from medexam.accounts.models import User
+from medexam.accounts.roles import sync_groups
 from medexam.candidates.importing import gb11643_check_char
 from medexam.candidates.models import Candidate
 from medexam.candidates.services import create_draft_applications, new_candidate_username
@@ -256,10 +257,18 @@ def seed(*, exam: Exam, candidates: int = 50) -> DemoLogins:
         staff_hash,
         province=exam.province,
     )
-    admin = _staff("admin", "系统管理员", User.Role.ADMIN, staff_hash)
-    if not admin.is_superuser:
-        admin.is_superuser = admin.is_staff = True
-        admin.save(update_fields=["is_superuser", "is_staff"])
+    # Separation of duties (accounts/roles.py): one account per administrator role, none a
+    # superuser (a superuser would hold every permission at once).
+    for username, name, role in (
+        ("admin", "系统管理员", User.Role.ADMIN),
+        ("security", "安全管理员", User.Role.SECURITY_ADMIN),
+        ("auditor", "审计管理员", User.Role.AUDIT_ADMIN),
+    ):
+        person = _staff(username, name, role, staff_hash)
+        if person.is_superuser or person.is_staff:
+            person.is_superuser = person.is_staff = False
+            person.save(update_fields=["is_superuser", "is_staff"])
+        sync_groups(person)
 
     created: list[Candidate] = []
     first: Candidate | None = None

@@ -199,12 +199,15 @@ def submission_blockers(application: Application) -> Blockers:
 
 
 def can_view_application(user: User | AnonymousUser, application: Application) -> bool:
-    """Least privilege: the candidate, or a reviewer whose scope holds the candidate's site."""
+    """Least privilege: the candidate, or a reviewer whose scope holds the candidate's site
+    once the application has been submitted."""
     if not user.is_authenticated:
         return False
     candidate = application.candidate
     if user.role == user.Role.CANDIDATE:
         return bool(candidate.user_id == user.pk)
+    if application.state == application.State.DRAFT:
+        return False  # not submitted: no reviewer's (review.services.scoped_applications)
     if user.role == user.Role.SITE_REVIEWER:
         return user.exam_site_id is not None and candidate.exam_site_id == user.exam_site_id
     if user.role == user.Role.PROVINCE_REVIEWER:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from medexam import metrics
 from medexam.accounts.decorators import AuthenticatedRequest, candidate_required
-from medexam.audit.services import record
+from medexam.audit.services import record, record_refusal
 from medexam.errors import DomainError
 from medexam.files.responses import private_file_response
 from medexam.files.storage import FileMissing
@@ -379,6 +379,7 @@ def image_file(
         uuid=image_uuid,
     )
     if not can_view_application(request.user, image.application):
+        record_refusal(request, target=f"image:{image.uuid}")
         raise Http404  # out of scope looks exactly like "does not exist"
     if variant == "thumb" and not image.thumbnail:
         # The thumbnail task has not run yet: a placeholder (no candidate picture is shown,

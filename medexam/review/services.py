@@ -57,8 +57,9 @@ MSG_STALE = (
 
 def scoped_applications(user: User) -> QuerySet[Application]:
     """The applications `user` may review: a site reviewer's site, a province reviewer's
-    province; nobody else's (administrators manage accounts, not candidates' files)."""
-    queryset = Application.objects.all()
+    province; nobody else's (administrators manage accounts, not candidates' files). Drafts
+    are the candidate's own until submitted: out of every reviewer's scope."""
+    queryset = Application.objects.exclude(state=Application.State.DRAFT)
     if not user.is_authenticated:
         return queryset.none()
     if user.role == user.Role.SITE_REVIEWER and user.exam_site_id:

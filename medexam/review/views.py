@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from medexam.accounts.decorators import AuthenticatedRequest, province_required, reviewer_required
 from medexam.accounts.models import User
-from medexam.audit.services import record
+from medexam.audit.services import record, record_refusal
 from medexam.errors import DomainError
 from medexam.materials import guidance
 from medexam.materials.models import Application, UploadedImage
@@ -35,6 +35,7 @@ def scoped_application(request: AuthenticatedRequest, pk: int) -> Application:
         .first()
     )
     if application is None:
+        record_refusal(request, target=f"application:{pk}")
         raise Http404
     return application
 
@@ -241,6 +242,7 @@ def _application_page(
 @reviewer_required
 @require_POST
 def claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404, audited
     try:
         services.claim_application(application_id=pk, reviewer=request.user, request=request)
     except DomainError as exc:
@@ -252,6 +254,7 @@ def claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @reviewer_required
 @require_POST
 def release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    scoped_application(request, pk)  # out of scope: 404, audited
     try:
         services.release_claim(application_id=pk, reviewer=request.user, request=request)
     except DomainError as exc:

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from medexam.audit.models import AuditEntry
-from medexam.materials.models import UploadedImage
+from medexam.materials.models import Application, UploadedImage
 from medexam.materials.tasks import make_thumbnail
 from tests.jobs.helpers import drain
 from tests.materials.helpers import fill_required, stored_files, submit, upload
@@ -218,6 +218,9 @@ def test_reviewers_see_only_their_sites_images(
 ):
     image = upload(candidate, jpeg(1), slot="front")
     url = reverse("materials:image", args=[image.uuid])
+    client.force_login(site_reviewer)
+    assert client.get(url).status_code == 404  # a draft is the candidate's alone
+    Application.objects.filter(pk=image.application_id).update(state="submitted")
 
     client.force_login(other_site_reviewer)
     assert client.get(url).status_code == 404
@@ -229,6 +232,7 @@ def test_reviewers_see_only_their_sites_images(
 
 def test_every_image_view_is_logged_and_served_privately(client, candidate, site_reviewer, jpeg):
     image = upload(candidate, jpeg(1), slot="front")
+    Application.objects.filter(pk=image.application_id).update(state="submitted")
     client.force_login(site_reviewer)
 
     response = client.get(reverse("materials:image", args=[image.uuid]), REMOTE_ADDR="10.1.2.3")

@@ -259,3 +259,54 @@ def test_an_expired_export_is_gone(client, site_reviewer, candidate, jpeg, _priv
     assert not stored.exists()
     response = client.get(reverse("exports:download", args=[job.uuid]))
     assert response.status_code == 410 and "已过期" in response.content.decode()
+
+
+def test_a_draft_is_out_of_every_reviewers_scope_and_each_attempt_is_audited(
+    client, site_reviewer, province_reviewer, candidate, jpeg
+):
+    from tests.materials.helpers import fill_required
+
+    fill_required(candidate, jpeg)  # uploaded, not submitted
+    draft = fresh(candidate.application)
+    assert draft.state == "draft"
+    img = image(draft)
+    for reviewer in (site_reviewer, province_reviewer):
+        login(client, reviewer)
+        assert client.get(reverse("review:application", args=[draft.pk])).status_code == 404
+        assert client.post(reverse("review:claim", args=[draft.pk])).status_code == 404
+        assert client.get(reverse("materials:image", args=[img.uuid])).status_code == 404
+        assert client.get(reverse("materials:thumbnail", args=[img.uuid])).status_code == 404
+        queue = client.get(reverse("review:queue"), {"state": "all"}).content.decode()
+        assert candidate.registration_no not in queue
+    assert client.get(reverse("review:audit_log", args=[draft.pk])).status_code == 404
+    assert fresh(draft).state == "draft" and fresh(draft).claimed_by is None
+    assert not AuditEntry.objects.filter(action="image.viewed").exists()
+    refused = AuditEntry.objects.filter(action="access.refused").order_by("id")
+    assert [(e.actor.username, e.target) for e in refused] == [
+        *[
+            (who, target)
+            for who in ("reviewer-shenyang", "province")
+            for target in (
+                f"application:{draft.pk}",
+                f"application:{draft.pk}",
+                f"image:{img.uuid}",
+                f"image:{img.uuid}",
+            )
+        ],
+        ("province", f"application:{draft.pk}"),
+    ]
+    assert refused[0].ip == "127.0.0.1" and refused[0].actor_role == "site_reviewer"
+
+
+def test_another_sites_attempts_and_other_roles_attempts_are_audited(
+    client, site_reviewer, candidate, dalian_application
+):
+    login(client, site_reviewer)
+    client.get(reverse("review:application", args=[dalian_application.pk]))
+    client.force_login(candidate.user)
+    client.get(reverse("review:queue"))
+    refused = AuditEntry.objects.filter(action="access.refused").order_by("id")
+    assert [(e.actor, e.target) for e in refused] == [
+        (site_reviewer, f"application:{dalian_application.pk}"),
+        (candidate.user, "page:review:queue"),
+    ]

@@ -60,7 +60,7 @@ def unverified(user) -> Client:
     return client
 
 
-@pytest.fixture(params=[User.Role.SITE_REVIEWER, User.Role.PROVINCE_REVIEWER, User.Role.ADMIN])
+@pytest.fixture(params=[r for r in User.Role if r != User.Role.CANDIDATE])
 def staff(request, shenyang):
     role = request.param
     scope = {"exam_site": shenyang} if role == User.Role.SITE_REVIEWER else {}
@@ -144,9 +144,9 @@ def test_enrolment_with_the_qr_code_then_recovery_codes_work_once(site_reviewer)
     assert StaticToken.objects.filter(device__user=site_reviewer).count() == 9
 
 
-def test_an_administrator_resets_a_lost_phone_audited(site_reviewer, db):
+def test_the_security_administrator_resets_a_lost_phone_audited(site_reviewer, db):
     enrolled_device(site_reviewer)
-    admin = UserFactory(username="admin-x", role=User.Role.ADMIN)
+    admin = UserFactory(username="security-x", role=User.Role.SECURITY_ADMIN)
     client = Client()
     client.force_login(admin)
     url = f"/accounts/staff/{site_reviewer.pk}/reset-otp/"
@@ -159,10 +159,13 @@ def test_an_administrator_resets_a_lost_phone_audited(site_reviewer, db):
     assert unverified(site_reviewer).get(OTP)["Location"].startswith("/accounts/otp/enrol/")
 
 
-def test_only_the_administrator_resets_second_factors(site_reviewer, province_reviewer):
+@pytest.mark.parametrize(
+    "role", [User.Role.PROVINCE_REVIEWER, User.Role.ADMIN, User.Role.AUDIT_ADMIN]
+)
+def test_only_the_security_administrator_resets_second_factors(site_reviewer, role):
     enrolled_device(site_reviewer)
     client = Client()
-    client.force_login(province_reviewer)
+    client.force_login(UserFactory(username=f"other-{role}", role=role, province="liaoning"))
     url = f"/accounts/staff/{site_reviewer.pk}/reset-otp/"
     assert client.post(url, {"reason": "x"}).status_code == 404
     assert client.get("/accounts/staff/").status_code == 404

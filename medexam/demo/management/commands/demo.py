@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 f"  all demo candidates (some already submitted): {logins_file}\n"
                 f"  administrator:     admin / {REVIEWER_PASSWORD}  ({url}manage/candidates/import/:"
                 " the demo's import of 2,000 rows runs there)\n"
+                f"  security admin:    security / {REVIEWER_PASSWORD}  ({url}manage/staff/)\n"
+                f"  audit admin:       auditor / {REVIEWER_PASSWORD}  ({url}audit/)\n"
                 "  staff second step: the 6-digit code of `.venv/bin/python -m medexam demo_totp"
                 f" {logins.reviewer_username}` (or province, admin); it also prints the key for"
                 " an authenticator app\n"

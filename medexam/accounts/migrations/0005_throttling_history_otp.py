@@ -16,7 +16,7 @@ def start_the_clock(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_loginfailure'),
+        ('accounts', '0004_staff_roles'),
     ]
 
     operations = [

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from medexam.accounts.models import LoginFailure
@@ -95,17 +96,22 @@ def begin_check(*, username: str, request: HttpRequest | None, now=None) -> Chec
     since = now - WINDOW
     recent = LoginFailure.objects.filter(created_at__gte=since)
     pair = recent.filter(subject=subject, ip=ip)
-    if pair.count() > MAX_PER_PAIR:
+    source = recent.filter(ip=ip)
+    # One statement, so the three counts come from one snapshot.
+    counts = recent.filter(Q(subject=subject) | Q(ip=ip)).aggregate(
+        pair=Count("id", filter=Q(subject=subject, ip=ip)),
+        source=Count("id", filter=Q(ip=ip)),
+        account=Count("id", filter=Q(subject=subject)),
+    )
+    if counts["pair"] > MAX_PER_PAIR:
         row.delete()
         minutes = _minutes_until_free(pair, MAX_PER_PAIR, now)
         return Check("refused", message=locked_message(minutes))
-    if ip:
-        source = recent.filter(ip=ip)
-        if source.count() > MAX_PER_IP:
-            row.delete()
-            minutes = _minutes_until_free(source, MAX_PER_IP, now)
-            return Check("refused", message=SOURCE_MESSAGE.format(minutes=minutes))
-    if recent.filter(subject=subject).count() > MAX_PER_ACCOUNT:
+    if ip and counts["source"] > MAX_PER_IP:
+        row.delete()
+        minutes = _minutes_until_free(source, MAX_PER_IP, now)
+        return Check("refused", message=SOURCE_MESSAGE.format(minutes=minutes))
+    if counts["account"] > MAX_PER_ACCOUNT:
         row.delete()
         return Check("challenge", message=CHALLENGE_MESSAGE)
     return Check("go", attempt_id=row.pk)

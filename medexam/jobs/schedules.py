@@ -62,6 +62,12 @@ SCHEDULES: list[Schedule] = [
         "Review thumbnails whose task was lost (broker down at upload time).",
     ),
     Schedule(
+        "precheck-missing",
+        "medexam.precheck.tasks.precheck_missing",
+        "*/10 * * * *",
+        "Machine pre-checks whose task was lost (broker down at upload time): queued again.",
+    ),
+    Schedule(
         "delete-expired-exports",
         "medexam.review.tasks.delete_expired_exports",
         "17 * * * *",

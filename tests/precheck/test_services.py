@@ -202,7 +202,7 @@ def test_the_queue_filter_finds_exactly_the_flagged(
     mark_submitted(candidate)
     mark_submitted(other_candidate)
 
-    flagged = queue(province_reviewer, QueueFilters(precheck=True))
+    flagged = queue(province_reviewer, QueueFilters(flags=frozenset({"precheck"})))
     everyone = queue(province_reviewer, QueueFilters())
     assert [a.pk for a in flagged] == [candidate.application.pk]
     assert {a.pk for a in everyone} == {candidate.application.pk, other_candidate.application.pk}
@@ -275,3 +275,21 @@ def test_only_the_fields_the_checks_need_are_kept(candidate, jpeg):
     result = stored(image, reading, "chsi_record")
     assert result.fields == {"name": "张伟", "id_number": mask_id_number(OTHER_ID)}
     assert isinstance(result.checks[0], dict) and Check(**result.checks[0]).check == "kind"
+
+
+def test_a_precheck_whose_task_was_lost_is_queued_again(candidate, other_candidate, jpeg):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from medexam.materials.models import UploadedImage
+    from medexam.precheck.tasks import precheck_missing
+
+    lost = upload(candidate, jpeg(1), slot="back")  # no on-commit here: its task never left
+    upload(candidate, jpeg(2), slot="selfie")  # not a place the pre-check reads
+    someone_elses_front(other_candidate, jpeg)  # has its result
+    UploadedImage.objects.update(uploaded_at=timezone.now() - dt.timedelta(minutes=5))
+
+    assert precheck_missing.call() == 1
+    queued = DBTaskResult.objects.filter(task_path="medexam.precheck.tasks.precheck_image")
+    assert [r.args_kwargs["args"] for r in queued] == [[lost.pk]]

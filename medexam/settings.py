@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "medexam.accounts",
     "medexam.audit",
     "medexam.rules",
@@ -65,7 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff pages need the second factor; staff idle/absolute timeouts; expired passwords.
+    "medexam.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medexam.middleware.SecurityHeadersMiddleware",
     # Our Chinese error pages in debug mode too (medexam.error_pages); after it, so that its
@@ -341,7 +348,23 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Level 3 (README, "Passwords"): three of four kinds of characters, nothing like the ID
+    # number, phone number or name of the account, none of its last five passwords.
+    {"NAME": "medexam.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "medexam.accounts.passwords.PersonalDataValidator"},
+    {"NAME": "medexam.accounts.passwords.HistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# Staff passwords expire (a forced change page, accounts.middleware); candidates' do not.
+STAFF_PASSWORD_MAX_AGE_DAYS = env_int("MEDEXAM_STAFF_PASSWORD_MAX_AGE_DAYS", 90)
+# Login throttling (accounts.throttling): per name and address, per address, per account.
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("MEDEXAM_LOGIN_WINDOW_SECONDS", 15 * 60)
+LOGIN_FAILURES_PER_NAME_AND_IP = env_int("MEDEXAM_LOGIN_FAILURES_PER_NAME_AND_IP", 5)
+LOGIN_FAILURES_PER_IP = env_int("MEDEXAM_LOGIN_FAILURES_PER_IP", 50)
+LOGIN_CHECKS_PER_ACCOUNT = env_int("MEDEXAM_LOGIN_CHECKS_PER_ACCOUNT", 10)
+# Staff two-factor (django-otp TOTP; accounts.second_factor) and staff session timeouts.
+OTP_TOTP_ISSUER = "医师资格考试考生服务系统"
+STAFF_IDLE_SECONDS = env_int("MEDEXAM_STAFF_IDLE_SECONDS", 30 * 60)
+STAFF_ABSOLUTE_SECONDS = env_int("MEDEXAM_STAFF_ABSOLUTE_SECONDS", 12 * 3600)
 # SMS verification codes (accounts.services): lifetime, resend interval, hourly limits.
 SMS_CODE_TTL_SECONDS = env_int("MEDEXAM_SMS_CODE_TTL_SECONDS", 600)
 SMS_CODE_RESEND_SECONDS = env_int("MEDEXAM_SMS_CODE_RESEND_SECONDS", 60)

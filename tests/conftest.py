@@ -4,9 +4,11 @@ a province reviewer. The Liaoning 2022 data file is loaded as in production."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
+from django.test import Client
 
 from medexam.accounts.models import User
 from medexam.demo.images import document_image
@@ -21,6 +23,28 @@ from tests.browser.support import (  # noqa: F401 - fixtures and a hook, registe
     pytest_runtest_makereport,
 )
 from tests.factories import PASSWORD, CandidateFactory, UserFactory
+
+
+def _login_with_second_factor(self, user, backend=None):
+    """Client.login / force_login give staff what a real login gives after both steps: a
+    session verified by their authenticator (enrolled on the spot). The 2FA tests use
+    `plain_login` to get the session of a password-only login."""
+    plain_login(self, user, backend)
+    if user.is_staff_member:
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from medexam.accounts.middleware import SEEN, STARTED
+        from tests.second_factor import enrolled_device
+
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = enrolled_device(user).persistent_id
+        # As the second-factor page leaves it (middleware.start_verified_session).
+        session[STARTED] = session[SEEN] = int(time.time())
+        session.save()
+
+
+plain_login = Client._login
+Client._login = _login_with_second_factor  # type: ignore[method-assign]
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to
 # run there without this. Tests only.

@@ -9,8 +9,8 @@ import factory
 
 from medexam.accounts.models import User
 from medexam.candidates.models import Candidate
+from medexam.candidates.services import create_draft_applications
 from medexam.demo.seeding import resident_id
-from medexam.materials.models import Application
 
 PASSWORD = "Correct-Horse-9"  # noqa: S105
 _ids = itertools.count(1)
@@ -62,4 +62,4 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def application(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
-            Application.objects.get_or_create(candidate=obj)
+            create_draft_applications(candidates=[obj])

@@ -77,3 +77,42 @@ def test_the_materials_page_reads_the_same_statements_for_three_images_as_for_on
         response = client.get(url)
 
     assert response.content.decode().count("/thumb/") == 3
+
+
+def test_the_queue_reads_the_same_statements_for_a_deep_page_and_a_big_population(
+    client, site_reviewer, province_reviewer, exam, shenyang, dalian, django_assert_num_queries
+):
+    from medexam.review.selectors import encode_cursor
+
+    mark_submitted(CandidateFactory(exam=exam, exam_site=shenyang), minutes_ago=500)
+    url = reverse("review:queue")
+    client.force_login(site_reviewer)
+    small = _statements(client, url)
+    client.force_login(province_reviewer)
+    small_province = _statements(client, url)
+    apps = [
+        mark_submitted(CandidateFactory(exam=exam, exam_site=site), minutes_ago=400 - n)
+        for n, site in enumerate([shenyang, dalian] * 40)
+    ]
+    deep = f"{url}?after={encode_cursor(apps[60])}"
+
+    for user, expected in ((site_reviewer, small), (province_reviewer, small_province)):
+        client.force_login(user)
+        for page in (url, deep, url + "?state=all", url + "?warnings=1&route=online"):
+            with django_assert_num_queries(expected):
+                client.get(page)
+
+
+def test_statistics_read_the_same_statements_whatever_the_activity(
+    client, province_reviewer, exam, shenyang, dalian, django_assert_num_queries
+):
+    url = reverse("review:statistics")
+    client.force_login(province_reviewer)
+    quiet = _statements(client, url)
+    for site in exam.sites.all()[:5]:
+        mark_submitted(CandidateFactory(exam=exam, exam_site=site))
+
+    with django_assert_num_queries(quiet):
+        page = client.get(url).content.decode()
+
+    assert page.count('<th scope="row">') == exam.sites.count() + 1  # every site, and the total

@@ -1,5 +1,10 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+RULES_HINT = (
+    "至少 8 位，含小写字母、大写字母、数字、符号中的至少 3 类；"
+    "不能含有本人的证件号码、手机号码或姓名，不能与最近 5 次用过的密码相同。"
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -76,7 +81,7 @@ class SetPasswordWithCodeForm(forms.Form):
         label="新密码",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="至少 8 位，不能全是数字，不要使用常见密码。",
+        help_text=RULES_HINT,
         error_messages={"required": "请设置新密码。"},
     )
     password2 = forms.CharField(
@@ -91,3 +96,31 @@ class SetPasswordWithCodeForm(forms.Form):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", "两次输入的密码不一致，请重新输入。")
         return cleaned
+
+
+class OTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label="动态验证码",
+        max_length=16,
+        help_text="打开手机上的身份验证器，输入当前显示的 6 位数字；手机不在身边可输入一个恢复码。",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={"required": "请填写身份验证器中的 6 位动态码。"},
+    )
+
+
+class ChinesePasswordChangeForm(PasswordChangeForm):
+    error_messages = {
+        "password_mismatch": "两次输入的新密码不一致，请重新输入。",
+        "password_incorrect": "原密码不正确，请重新输入。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "原密码"
+        self.fields["new_password1"].label = "新密码"
+        self.fields["new_password1"].help_text = RULES_HINT
+        self.fields["new_password2"].label = "再次输入新密码"
+        for field in self.fields.values():
+            field.error_messages["required"] = f"请填写{field.label}。"

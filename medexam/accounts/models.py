@@ -22,6 +22,8 @@ class User(AbstractUser):
         "rules.ExamSite", null=True, blank=True, on_delete=models.PROTECT, related_name="reviewers"
     )
     province = models.CharField(max_length=32, blank=True)
+    # When the password was last set (accounts.passwords records it): staff passwords expire.
+    password_changed_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_candidate(self) -> bool:
@@ -29,8 +31,8 @@ class User(AbstractUser):
 
     @property
     def is_staff_member(self) -> bool:
-        """Everyone but candidates: reviewers and the three administrators."""
-        return self.role != self.Role.CANDIDATE
+        """Every account that is not a candidate's: these log in with a second factor."""
+        return self.role != self.Role.CANDIDATE or self.is_staff or self.is_superuser
 
     @property
     def is_reviewer(self) -> bool:
@@ -48,6 +50,7 @@ class VerificationCode(models.Model):
     class Purpose(models.TextChoices):
         ACTIVATE = "activate", "激活账号"
         RESET = "reset", "找回密码"
+        LOGIN = "login", "登录验证"
 
     user = models.ForeignKey(
         "accounts.User",
@@ -58,7 +61,10 @@ class VerificationCode(models.Model):
     )
     subject = models.CharField(max_length=64, db_index=True)  # HMAC of the ID number typed
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    code_hash = models.CharField(max_length=64, blank=True)  # "" when no SMS went out
+    code_hash = models.CharField(max_length=64, blank=True)
+    # The code is derived from this and the secret key (services._code_for), so the delivery
+    # task needs no copy of the code: it is stored nowhere, not even in the task queue.
+    nonce = models.CharField(max_length=32, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
@@ -74,8 +80,10 @@ class VerificationCode(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed login, for throttling (accounts.throttling). The name typed is kept only as
-    a keyed hash: for candidates it is an ID number."""
+    """A password check that has not succeeded: written (and committed) before the password
+    is checked, deleted when it succeeds, so in-flight checks count as failures do
+    (accounts.throttling). The name typed is kept only as a keyed hash: for candidates it is
+    an ID number."""
 
     subject = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -89,3 +97,19 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"login failure {self.pk}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of an account's earlier passwords, so that a new one cannot repeat the last
+    few (accounts.passwords.HistoryValidator)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)  # a hash, as User.password
+    created_at = models.DateTimeField()
+
+    class Meta:
+        # The validator reads one account's latest hashes.
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"password of user {self.user_id} at {self.created_at:%Y-%m-%d}"

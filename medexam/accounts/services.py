@@ -42,12 +42,22 @@ MAX_ATTEMPTS = getattr(settings, "SMS_CODE_MAX_ATTEMPTS", 5)
 
 @dataclass(frozen=True)
 class CodeSent:
+    """The same for a registered ID number and an unknown one: no phone number in it."""
+
     subject: str
-    masked_phone: str | None  # None: the ID number matched nobody (the page says the same)
 
 
 def subject_for(id_number: str) -> str:
     return _hmac("subject", normalise_id_number(id_number))
+
+
+def masked_phone_of(user: User) -> str:
+    """The masked phone of the account's latest registration record (shown after a correct
+    code only)."""
+    from medexam.candidates.models import Candidate, mask_phone
+
+    candidate = Candidate.objects.filter(user=user).order_by("-exam__year").first()
+    return mask_phone(candidate.phone) if candidate is not None else ""
 
 
 def _hmac(kind: str, value: str) -> str:
@@ -69,6 +79,13 @@ def _find_candidate_user(id_number: str) -> tuple[User | None, str]:
     return candidate.user, candidate.phone
 
 
+def _code_for(nonce: str) -> str:
+    """The six digits of a code row: derived from its random nonce and the secret key, so the
+    delivery task finds the code from the row id and no copy of it is stored anywhere."""
+    digest = _hmac("code-value", nonce)
+    return f"{int(digest[:15], 16) % 10**6:06d}"
+
+
 def request_code(
     *,
     id_number: str,
@@ -76,9 +93,13 @@ def request_code(
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> CodeSent:
-    """Sends a code to the phone of the registration record that holds `id_number`."""
-    from medexam.candidates.models import mask_phone
+    """Sends a code to the phone of the registration record that holds `id_number`.
 
+    Registered or not, the same work is done in the same order (the same queries, a code row
+    with a code, the audit entry, a delivery task enqueued after commit; the task sends nothing
+    for a row without an account) and the caller gets the same answer: neither the page nor its
+    timing tells who is registered (tests/security/test_enumeration.py). The masked phone
+    number is shown only after a correct code (set_password_with_code)."""
     now = now or timezone.now()
     subject = subject_for(id_number)
     ip = client_ip(request)
@@ -109,17 +130,12 @@ def request_code(
         ):
             raise DomainError("too_many_from_ip", "本网络获取验证码过于频繁，请 1 小时后再试。")
 
-        user, phone = _find_candidate_user(id_number)
-        if user is None:
-            VerificationCode.objects.create(
-                subject=subject, purpose=purpose, ip=ip, created_at=now, expires_at=now + CODE_TTL
-            )
-            return CodeSent(subject=subject, masked_phone=None)
+        user, _phone = _find_candidate_user(id_number)
         # A new code replaces the older ones: only the latest message is valid.
-        VerificationCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
-        )
-        code = f"{secrets.randbelow(10**6):06d}"
+        VerificationCode.objects.filter(
+            subject=subject, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        nonce = secrets.token_hex(16)
         row = VerificationCode.objects.create(
             user=user,
             subject=subject,
@@ -127,29 +143,84 @@ def request_code(
             ip=ip,
             created_at=now,
             expires_at=now + CODE_TTL,
-            code_hash=_hmac(f"code-{subject}", code),
+            nonce=nonce,
+            code_hash=_hmac(f"code-{subject}", _code_for(nonce)),
         )
-        minutes = int(CODE_TTL.total_seconds() // 60)
-        action = "激活账号" if purpose == VerificationCode.Purpose.ACTIVATE else "重置密码"
-        body = (
-            f"【医师资格考试考生服务系统】您正在{action}，验证码 {code}，{minutes} 分钟内有效。"
-            "请勿将验证码告诉任何人，工作人员不会向您索取。"
-        )
-        backend = get_sms_backend()
-        # Sent after commit: a rolled-back request must not leave a code in someone's phone
-        # that the database does not know.
-        transaction.on_commit(
-            lambda: backend.send(phone=phone, body=body, key=f"verification-{row.pk}")
-        )
+        from medexam.accounts.tasks import send_verification_code
+        from medexam.jobs import enqueue_on_commit
+
+        # Sent after commit by a task: a rolled-back request leaves no code in anyone's
+        # phone, and the provider's latency is not part of this answer.
+        enqueue_on_commit(send_verification_code, row.pk)
         record(
-            action="account.code_sent",
+            action="account.code_requested",
             actor=user,
             request=request,
-            target=f"user:{user.pk}",
-            summary=f"发送{action}验证码",
+            target=f"user:{user.pk}" if user is not None else "",
+            summary=f"申请{ACTIONS[purpose]}验证码",
             data={"purpose": purpose},
         )
-    return CodeSent(subject=subject, masked_phone=mask_phone(phone))
+    return CodeSent(subject=subject)
+
+
+ACTIONS: dict[str, str] = {
+    VerificationCode.Purpose.ACTIVATE: "激活账号",
+    VerificationCode.Purpose.RESET: "重置密码",
+    VerificationCode.Purpose.LOGIN: "登录",
+}
+
+
+def deliver_code(*, code_id: int) -> bool:
+    """Sends the SMS of one code row (the task's body). Nothing for a row without an account
+    (an ID number that matched nobody), a spent or a replaced one. Idempotent: the provider gets
+    the row's key, so a retried task does not deliver twice."""
+    row = VerificationCode.objects.select_related("user").filter(pk=code_id).first()
+    if row is None or row.user is None or row.used_at is not None:
+        return False
+    if VerificationCode.objects.filter(subject=row.subject, created_at__gt=row.created_at).exists():
+        return False  # a newer code replaced it before it went out
+    from medexam.candidates.models import Candidate
+
+    candidate = (
+        Candidate.objects.filter(user=row.user, exam__is_active=True)
+        .order_by("-exam__year")
+        .first()
+    )
+    if candidate is None or not candidate.phone:
+        return False
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    body = (
+        f"【医师资格考试考生服务系统】您正在{ACTIONS[row.purpose]}，验证码 {_code_for(row.nonce)}，"
+        f"{minutes} 分钟内有效。请勿将验证码告诉任何人，工作人员不会向您索取。"
+    )
+    get_sms_backend().send(phone=candidate.phone, body=body, key=f"verification-{row.pk}")
+    return True
+
+
+def check_login_code(*, subject: str, code: str, now: dt.datetime | None = None) -> bool:
+    """A login past the per-account limit (accounts.throttling): the latest login code of the
+    name, right and unspent. Spent by one password check, right or wrong; a wrong code counts
+    an attempt."""
+    now = now or timezone.now()
+    code = "".join(code.split())
+    with transaction.atomic():
+        row = (
+            VerificationCode.objects.select_for_update()
+            .filter(subject=subject, purpose=VerificationCode.Purpose.LOGIN, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.expires_at <= now or row.attempts >= MAX_ATTEMPTS:
+            return False
+        if row.user_id is None or not hmac.compare_digest(
+            row.code_hash, _hmac(f"code-{subject}", code)
+        ):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            return False
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        return True
 
 
 def set_password_with_code(
@@ -177,7 +248,7 @@ def set_password_with_code(
             raise DomainError("code_expired", "验证码已过期或尚未获取，请重新获取验证码。")
         if row.attempts >= MAX_ATTEMPTS:
             raise DomainError("too_many_attempts", "验证码输错次数过多，已失效，请重新获取验证码。")
-        if not row.code_hash or not hmac.compare_digest(
+        if row.user_id is None or not hmac.compare_digest(
             row.code_hash, _hmac(f"code-{subject}", code)
         ):
             row.attempts += 1
@@ -190,7 +261,6 @@ def set_password_with_code(
                 else "验证码输错次数过多，已失效，请重新获取验证码。",
             )
         else:
-            assert row.user_id is not None  # a code is sent only to an account's phone
             user = User.objects.select_for_update().get(pk=row.user_id)
             try:
                 validate_password(password, user)
@@ -212,6 +282,10 @@ def set_password_with_code(
                 target=f"user:{user.pk}",
                 summary="考生通过短信验证码激活账号" if activated else "考生通过短信验证码重置密码",
             )
+            # A successful reset lifts the per-account login limit (accounts.throttling).
+            from medexam.accounts.throttling import clear_subject
+
+            clear_subject(subject=subject)
     if failure is not None:
         raise failure
     return user

@@ -30,4 +30,9 @@ urlpatterns = [
     ),
     path("reset/", views.request_code_view, {"purpose": RESET}, name="reset"),
     path("reset/password/", views.set_password_view, {"purpose": RESET}, name="reset_password"),
+    path("otp/", views.otp_verify_view, name="otp_verify"),
+    path("otp/enrol/", views.otp_enrol_view, name="otp_enrol"),
+    path("password/change/", views.StaffPasswordChangeView.as_view(), name="password_change"),
+    path("staff/", views.staff_list_view, name="staff"),
+    path("staff/<int:user_id>/reset-otp/", views.staff_reset_otp_view, name="staff_reset_otp"),
 ]

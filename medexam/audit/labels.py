@@ -6,7 +6,11 @@ from __future__ import annotations
 ACTIONS: dict[str, str] = {
     "access.refused": "越权访问被拒绝",
     "account.activated": "激活账号",
-    "account.code_sent": "发送短信验证码",
+    "account.code_requested": "申请短信验证码",
+    "account.code_sent": "发送短信验证码",  # entries written before it was renamed
+    "account.otp_enrolled": "绑定身份验证器",
+    "account.otp_reset": "重置双因素认证",
+    "account.password_changed": "修改密码",
     "account.password_reset": "重置密码",
     "application.transition": "状态变更",
     "audit.exported": "导出审计日志",

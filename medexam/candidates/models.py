@@ -109,7 +109,23 @@ class Candidate(models.Model):
             ),
             models.UniqueConstraint(fields=["exam", "user"], name="one_candidacy_per_user_exam"),
         ]
-        indexes = [models.Index(fields=["exam", "exam_site"])]
+        indexes = [
+            models.Index(fields=["exam", "exam_site"]),
+            # The review queue's search by the beginning of a name (LIKE 'q%' on PostgreSQL:
+            # the pattern operator class; review.selectors.search_match).
+            models.Index(
+                fields=["name"], opclasses=["varchar_pattern_ops"], name="candidate_name_prefix"
+            ),
+            # The review queue's search by registration number, whatever the exam.
+            models.Index(fields=["registration_no"], name="candidate_registration_no"),
+            # The review queue's search by the last 4-6 characters of the ID number: a prefix
+            # of the reversed tail (LIKE 'q%', the pattern operator class on PostgreSQL).
+            models.Index(
+                fields=["id_tail"],
+                opclasses=["varchar_pattern_ops"],
+                name="candidate_id_tail_prefix",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.registration_no})"

@@ -101,13 +101,25 @@ def new_candidate_username() -> str:
 def create_draft_applications(*, candidates: list[Candidate]) -> None:
     """Every candidate has exactly one application from the day they are imported, so the
     candidate's page and the reviewer's statistics never meet a candidate without one."""
+    from medexam.materials import tallies
     from medexam.materials.models import Application
+    from medexam.rules.models import Exam
 
-    Application.objects.bulk_create(
-        [Application(candidate=candidate) for candidate in candidates],
-        batch_size=BATCH,
-        ignore_conflicts=True,
+    having = set(
+        Application.objects.filter(candidate__in=[c.pk for c in candidates]).values_list(
+            "candidate_id", flat=True
+        )
     )
+    new = [c for c in candidates if c.pk not in having]
+    provinces = dict(
+        Exam.objects.filter(pk__in={c.exam_id for c in new}).values_list("pk", "province")
+    )
+    applications = [
+        Application(candidate=c, exam_site_id=c.exam_site_id, province=provinces[c.exam_id])
+        for c in new
+    ]
+    Application.objects.bulk_create(applications, batch_size=BATCH)
+    tallies.created(applications)
 
 
 def import_candidates(
@@ -327,6 +339,7 @@ def _display_changes(diff: dict[str, list[Any]], sites: dict[int, str]) -> dict[
 
 def _create(exam: Exam, rows: list[ParsedRow]) -> None:
     from medexam.accounts.models import User
+    from medexam.materials import tallies
     from medexam.materials.models import Application
 
     for start in range(0, len(rows), BATCH):
@@ -358,11 +371,18 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
             values.update(exam_id=exam.pk, user_id=user_ids[username])
             candidate_rows.append(values)
         insert_rows(Candidate, candidate_rows)
-        candidate_ids = Candidate.objects.filter(
+        candidate_sites = Candidate.objects.filter(
             exam=exam, registration_no__in=[row.values["registration_no"] for row in chunk]
-        ).values_list("pk", flat=True)
-        # The draft application every candidate has from the day of import.
-        insert_rows(Application, [{"candidate_id": pk} for pk in candidate_ids])
+        ).values_list("pk", "exam_site_id")
+        # The draft application every candidate has from the day of import, counted.
+        insert_rows(
+            Application,
+            [
+                {"candidate_id": pk, "exam_site_id": site, "province": exam.province}
+                for pk, site in candidate_sites
+            ],
+        )
+        tallies.created_drafts(site for _, site in candidate_sites)
 
 
 def _update(
@@ -374,6 +394,7 @@ def _update(
     sites: dict[int, str],
 ) -> None:
     from medexam.accounts.models import User
+    from medexam.materials import tallies
     from medexam.materials.models import Application
 
     if not plan:
@@ -402,6 +423,11 @@ def _update(
             user.display_name = by_id[user.pk]
         User.objects.bulk_update(users, ["display_name"], batch_size=500)
     create_draft_applications(candidates=[c for c, _, _ in plan])
+    # A candidate who changed site takes the application (the reviewers' scope) along.
+    tallies.move(
+        Application.objects.all(),
+        {c.pk: c.exam_site_id for c, _, diff in plan if "exam_site" in diff},
+    )
     applications = dict(
         Application.objects.filter(candidate__in=[c for c, _, _ in plan]).values_list(
             "candidate_id", "pk"

@@ -5,6 +5,7 @@ everything in place and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -319,7 +320,23 @@ def _staff(username: str, name: str, role: str, password_hash: str, **scope) -> 
             username=username, display_name=name, role=role, password=password_hash, **scope
         )
         user.save()
+    enrol_demo_authenticator(user)
     return user
+
+
+def demo_totp_key(username: str) -> str:
+    """The demo staff's authenticator key (hex, 20 bytes): fixed per name, so a person can add
+    it to a phone app once and keep using it across demo set-ups. Demo data only."""
+    return hashlib.sha256(f"medexam-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def enrol_demo_authenticator(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(
+            user=user, name="演示身份验证器", key=demo_totp_key(user.username), confirmed=True
+        )
 
 
 def open_upload_window(exam: Exam, days: int = 30) -> None:

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 import uuid
+from collections.abc import Collection
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
@@ -10,6 +14,54 @@ def private_storage() -> Storage:
     """Candidate files live in the default storage, which settings configure as private:
     there is no public media URL at all (served only by materials.views.image_file)."""
     return default_storage
+
+
+WAITING = ("submitted", "in_review")  # states.REVIEWABLE_STATES (that module imports this)
+
+
+def queue_indexes() -> list[models.Index]:
+    """The review queue's indexes, each named after the query it serves: for both scopes (a
+    site reviewer's `exam_site`, a province reviewer's `province`) the rows in the queue's
+    order (submitted_at, id), so that a page is a walk of LIMIT 51 index entries from a
+    keyset cursor, whatever the population (review.selectors.queue, services.claim_next)."""
+    indexes = []
+    for scope, tag in (("exam_site", "site"), ("province", "prov")):
+        order = [scope, "submitted_at", "id"]
+        indexes += [
+            # The default queue (submitted or in review) and "next" (claim_next's LIMIT 1
+            # FOR UPDATE SKIP LOCKED reads the first unclaimed row of this index).
+            models.Index(fields=order, condition=Q(state__in=WAITING), name=f"queue_{tag}_waiting"),
+            # The queue filtered by one state.
+            models.Index(fields=[scope, "state", "submitted_at", "id"], name=f"queue_{tag}_state"),
+            # The queue's "all" (everything but drafts).
+            models.Index(fields=order, condition=~Q(state="draft"), name=f"queue_{tag}_all"),
+            # The queue filtered by route rule (R1 is rare: the waiting index would be read
+            # to its end to find a page of them).
+            models.Index(
+                fields=[scope, "rule_code", "submitted_at", "id"], name=f"queue_{tag}_rule"
+            ),
+            # The queue's flag filters (review.selectors.FLAGS), one partial index per flag.
+            models.Index(fields=order, condition=Q(has_warnings=True), name=f"queue_{tag}_warn"),
+            models.Index(fields=order, condition=Q(round__gt=1), name=f"queue_{tag}_resub"),
+            models.Index(
+                fields=order, condition=Q(precheck_issues=True), name=f"queue_{tag}_precheck"
+            ),
+        ]
+    indexes += [
+        # Statistics: the overdue replacements of each site (changes requested, deadline past).
+        models.Index(
+            fields=["exam_site", "supplement_deadline"],
+            condition=Q(state="changes_requested"),
+            name="overdue_by_site",
+        ),
+        # The queue's "waiting" count subtracts the live claims (a few hundred at most).
+        models.Index(
+            fields=["claim_expires_at"],
+            condition=Q(claimed_by__isnull=False),
+            name="live_claims",
+        ),
+    ]
+    return indexes
 
 
 class Application(models.Model):
@@ -28,6 +80,11 @@ class Application(models.Model):
     candidate = models.OneToOneField(
         "candidates.Candidate", on_delete=models.PROTECT, related_name="application"
     )
+    # The reviewer's scope, copied from the candidate (exam_site, exam.province) so that one
+    # index holds scope, filter and order together. Kept in step with the candidate in the
+    # same transaction wherever its site changes (candidates.services, materials.tallies).
+    exam_site = models.ForeignKey("rules.ExamSite", on_delete=models.PROTECT, related_name="+")
+    province = models.CharField(max_length=32)
     state = models.CharField(max_length=24, choices=State.choices, default=State.DRAFT)
     # Bumped by every transition: a decision posted from a stale page is refused.
     version = models.PositiveIntegerField(default=0)
@@ -57,14 +114,38 @@ class Application(models.Model):
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Queue filters as columns (review.selectors.FLAGS), each served by its partial indexes.
+    # An active image with intake warnings; set at every (re)submission, when images lock.
+    has_warnings = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "submitted_at"])]
+        indexes = [
+            # The supplement schedules: changes_requested past or near their deadline.
+            models.Index(fields=["state", "submitted_at"]),
+            *queue_indexes(),
+        ]
 
     def __str__(self) -> str:
         return f"Application {self.pk} ({self.state})"
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Application:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        # What the site counters counted of this row as read (materials.tallies.snapshot):
+        # a service changes route and round before the transition that counts them.
+        loaded = instance.__dict__
+        if all(k in loaded for k in ("state", "route", "round", "exam_site_id")):
+            instance._tallied = (  # type: ignore[attr-defined]
+                loaded["state"],
+                loaded["route"],
+                loaded["round"],
+                loaded["exam_site_id"],
+            )
+        return instance
 
     @property
     def is_resubmission(self) -> bool:
@@ -174,3 +255,28 @@ class UploadedImage(models.Model):
     @property
     def content_type(self) -> str:
         return "image/png" if self.format == "PNG" else "image/jpeg"
+
+
+class SiteTally(models.Model):
+    """Counters per exam site, changed in the same transaction as what they count
+    (medexam.materials.tallies; states.transition is their one caller for transitions), so
+    that statistics and the queue's counts read a few dozen rows at any population.
+
+    kind / code: `state` / each state (every application, drafts included); `route` / online
+    or offline (submitted at least once); `round` / r (applications that reached round r);
+    `hours` / h (decisions taken h whole hours after the submission they decided on);
+    `replace` / reason code (each "please replace" request); `reject` / the reason's text."""
+
+    exam_site = models.ForeignKey("rules.ExamSite", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    code = models.CharField(max_length=64)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target; also the statistics' read (site, kind).
+            models.UniqueConstraint(fields=["exam_site", "kind", "code"], name="one_tally"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam_site_id} {self.kind}:{self.code}={self.n}"

@@ -120,15 +120,20 @@ class MaterialsPage:
         return sum(1 for iv in self.required if not iv.missing)
 
 
-def materials_page(application: Application) -> MaterialsPage:
+def materials_page(
+    application: Application, images: list[UploadedImage] | None = None
+) -> MaterialsPage:
+    """`images`: every image of the application, item selected along, in (position,
+    uploaded_at) order, when the caller has read them already."""
     candidate = application.candidate
     evaluation = evaluation_for(candidate)
     items = list(MaterialItem.objects.filter(exam_id=candidate.exam_id).order_by("order"))
-    images = list(
-        UploadedImage.objects.filter(application=application)
-        .select_related("item")
-        .order_by("position", "uploaded_at")
-    )
+    if images is None:
+        images = list(
+            UploadedImage.objects.filter(application=application)
+            .select_related("item")
+            .order_by("position", "uploaded_at")
+        )
     prechecks = precheck_views(
         candidate, [img for img in images if img.status == UploadedImage.Status.ACTIVE]
     )

@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from medexam.audit.services import record
 from medexam.errors import DomainError
-from medexam.materials.models import Application
+from medexam.materials import tallies
+from medexam.materials.models import WAITING, Application, UploadedImage
 from medexam.messaging.services import notify_candidate
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ SYSTEM = "system"  # schedules: deadlines
 # Images can change only in these states (and after changes_requested only those flagged).
 EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 # Waiting for review or in it: the queue, claims and reassignments work on these.
-REVIEWABLE_STATES = frozenset({S.SUBMITTED, S.IN_REVIEW})
+REVIEWABLE_STATES = frozenset(WAITING)
 # States that set the application's decided_at.
 DECIDED_STATES = frozenset({S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.ONSITE_PENDING})
 
@@ -216,11 +217,33 @@ def transition(
     check(application, name)
     row = TRANSITIONS[name]
     from_state = application.state
+    before = tallies.snapshot(application)
+    now = timezone.now()
     application.state = row.target
     application.version += 1
     if row.target in DECIDED_STATES:
-        application.decided_at = timezone.now()
+        application.decided_at = now
+    if row.target == S.SUBMITTED:
+        # The images lock now: the queue's warnings flag is what they are from here on.
+        application.has_warnings = (
+            UploadedImage.objects.filter(
+                application_id=application.pk, status=UploadedImage.Status.ACTIVE
+            )
+            .exclude(warnings=[])
+            .exists()
+        )
     application.save()
+    tallies.add(
+        tallies.for_transition(
+            application,
+            name,
+            before=before,
+            now=now,
+            reason=reason,
+            replace_reasons=[r["reason"] for r in (data or {}).get("requests", [])],
+        )
+    )
+    tallies.remember(application)
     from_label = Application.State(from_state).label
     to_label = Application.State(row.target).label
     record(

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from medexam.audit.services import record
 from medexam.errors import DomainError
-from medexam.materials.models import Application, UploadedImage
+from medexam.materials.models import Application
 from medexam.materials.selectors import materials_page
 from medexam.materials.states import transition
 from medexam.review.models import Decision
@@ -37,22 +36,15 @@ MAX_BATCH = 50  # one queue page
 BULK_REASON = "材料齐全、无质量提示，批量审核通过"
 
 
-def _warned():
-    return UploadedImage.objects.filter(
-        application=OuterRef("pk"), status=UploadedImage.Status.ACTIVE
-    ).exclude(warnings=[])
-
-
 def refusal(application: Application, user: User, now=None) -> str:
-    """Why `application` cannot be approved in bulk ("" when it can). `has_warnings` must be
-    annotated (the queue's query does)."""
+    """Why `application` cannot be approved in bulk ("" when it can)."""
     if application.state not in (S.SUBMITTED, S.IN_REVIEW):
         return f"当前为“{application.get_state_display()}”，不在待审核状态"
     if application.route != "online":
         return "线下审核的考生还需现场审核原件，请逐份审核"
     if held_by_other(application, user, now):
         return f"正在由{application.claimed_by}审核"
-    if getattr(application, "has_warnings", False):
+    if application.has_warnings:
         return "有图片质量提示，请逐份审核"
     # The machine pre-check found a problem (confirmed by the candidate or not: a person looks).
     if application.precheck_issues:
@@ -81,7 +73,6 @@ def selection(user: User, ids: list[int]) -> Candidates:
         scoped_applications(user)
         .filter(pk__in=ids)
         .select_related("candidate", "candidate__exam_site", "claimed_by")
-        .annotate(has_warnings=Exists(_warned()))
         .order_by("submitted_at", "id")
     )
     result = Candidates()
@@ -137,11 +128,6 @@ def _approve_one(application_id, version, reviewer, batch, request) -> Applicati
             raise _Skip(exc.message) from exc
         if application.version != version:
             raise _Skip("确认后该申请已有变更，未通过，请重新查看")
-        application.has_warnings = (  # type: ignore[attr-defined]  # as the queue annotates it
-            UploadedImage.objects.filter(application=application, status="active")
-            .exclude(warnings=[])
-            .exists()
-        )
         reason = refusal(application, reviewer, now) or _missing(application)
         if reason:
             raise _Skip(reason)

@@ -103,7 +103,8 @@ def _rows(job: ExportJob) -> tuple[int, Iterator[dict[str, Any]], list[tuple[str
         query = QueryDict(mutable=True)
         for key, value in job.params.items():
             query[key] = value
-        applications = selectors.queue(user, selectors.QueueFilters.from_query(query))
+        filters = selectors.QueueFilters.from_query(query, q=str(job.params.get("q", "")))
+        applications = selectors.queue(user, filters)
         return (
             applications.count(),
             queue_exports.queue_rows(applications),

@@ -36,8 +36,7 @@ def queue_rows(applications: QuerySet[Application]) -> Iterator[dict[str, Any]]:
             "route": ROUTES.get(application.route, application.route),
             "rule": application.rule_code,
             "round": application.round,
-            # has_warnings: annotated by selectors.queue
-            "warnings": "是" if getattr(application, "has_warnings", False) else "否",
+            "warnings": "是" if application.has_warnings else "否",
             "claimed_by": str(application.claimed_by or ""),
             "submitted_at": format_time(application.submitted_at),
         }

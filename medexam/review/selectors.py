@@ -5,23 +5,23 @@ not grow with the page size."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics as stats
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from medexam.audit.models import AuditEntry
 from medexam.candidates.idcrypto import tail_prefix
+from medexam.candidates.importing import gb11643_check_char
 from medexam.formats import day
-from medexam.materials.models import Application, ReplacementReason, UploadedImage
+from medexam.materials.models import Application, ReplacementReason, SiteTally, UploadedImage
 from medexam.materials.selectors import MaterialsPage, materials_page
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
 from medexam.review.services import held_by_other, is_in_scope, scoped_applications
-from medexam.rules.models import Exam
+from medexam.rules.models import Exam, ExamSite
 from medexam.rules.reasons import label as reason_label
 from medexam.rules.trial import TrialCheck
 
@@ -34,6 +34,21 @@ ROUTES = {"online": "线上审核", "offline": "线下审核"}
 
 # --- the queue ----------------------------------------------------------------------------
 
+# The queue's yes/no filters: each is a column of the application row (set by the service
+# that changes what it says) with a partial index per scope on (scope, submitted_at, id)
+# WHERE the flag (materials.models.queue_indexes). A new filter is a column, a row here
+# and its two indexes; never an EXISTS over the images at read time.
+FLAGS: dict[str, tuple[str, Q]] = {
+    "warnings": ("有质量提示", Q(has_warnings=True)),
+    # Issue 17's pre-check: its column, kept by medexam.precheck.
+    "precheck": ("预检发现问题", Q(precheck_issues=True)),
+    "resubmitted": ("重新提交", Q(round__gt=1)),
+}
+
+PAGE_SIZE = 50
+# Beyond this, a filtered queue says "more than 1000" instead of counting every row.
+COUNT_CAP = 1000
+
 
 @dataclass
 class QueueFilters:
@@ -42,13 +57,14 @@ class QueueFilters:
     rule: str = ""
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
-    warnings: bool = False
-    resubmitted: bool = False
-    precheck: bool = False  # 预检发现问题: Application.precheck_issues
+    flags: frozenset[str] = frozenset()
     q: str = ""
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> QueueFilters:
+    def from_query(cls, params: Mapping[str, str], q: str = "") -> QueueFilters:
+        """The page's filters; the search term `q` comes from the session, never the URL
+        (review.views.queue_search)."""
+
         def day(name: str) -> dt.date | None:
             try:
                 return dt.date.fromisoformat(params.get(name, ""))
@@ -57,28 +73,78 @@ class QueueFilters:
 
         state = params.get("state", "")
         return cls(
-            state=state if state in S.values or state == "all" else "",
+            state=state if (state in S.values and state != S.DRAFT) or state == "all" else "",
             route=params.get("route", "") if params.get("route") in ROUTES else "",
             rule=params.get("rule", "")[:16],
             submitted_from=day("from"),
             submitted_to=day("to"),
-            warnings=params.get("warnings") == "1",
-            resubmitted=params.get("resubmitted") == "1",
-            precheck=params.get("precheck") == "1",
-            q=params.get("q", "").strip()[:64],
+            flags=frozenset(name for name in FLAGS if params.get(name) == "1"),
+            q=q.strip()[:64],
         )
+
+    @property
+    def warnings(self) -> bool:
+        return "warnings" in self.flags
+
+    @property
+    def resubmitted(self) -> bool:
+        return "resubmitted" in self.flags
+
+    @property
+    def precheck(self) -> bool:
+        return "precheck" in self.flags
+
+    @property
+    def only_state(self) -> bool:
+        """Only the state is chosen: the site counters count this queue exactly."""
+        return not (
+            self.route
+            or self.rule
+            or self.submitted_from
+            or self.submitted_to
+            or self.flags
+            or self.q
+        )
+
+    def states(self) -> list[str]:
+        if self.state == "all":
+            return [v for v in S.values if v != S.DRAFT]
+        if self.state:
+            return [self.state]
+        return [S.SUBMITTED, S.IN_REVIEW]
+
+
+def _local_midnight(day_: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day_, dt.time.min))
+
+
+def is_full_id_number(term: str) -> bool:
+    """A whole resident ID number (checksum and all): the queue never searches by one."""
+    value = term.strip().upper()
+    if len(value) == 15 and value.isdigit():
+        return True
+    return len(value) == 18 and value[:17].isdigit() and gb11643_check_char(value[:17]) == value[17]
+
+
+def search_match(term: str) -> Q:
+    """Name (its beginning), registration number (exact), or the last 4-6 characters of
+    the ID number (`id_tail`, reversed, so a prefix); never the full ID number."""
+    # One character (a surname alone) would match a tenth of a province: names from two.
+    name = Q(candidate__name__startswith=term) if len(term) >= 2 else Q(candidate__name=term)
+    match = name | Q(candidate__registration_no=term)
+    if 4 <= len(term) <= 6 and term[:-1].isdigit():
+        # id_tail: the last six characters reversed (issue 18), so this is a prefix match
+        # its index (candidate_id_tail_prefix) serves.
+        match |= Q(candidate__id_tail__startswith=tail_prefix(term))
+    return match
 
 
 def queue(user: User, filters: QueueFilters) -> QuerySet[Application]:
     """Applications in `user`'s scope; by default those waiting for a reviewer (submitted or
-    in review), oldest first. Candidate and site come along in the same query."""
-    warned = UploadedImage.objects.filter(
-        application=OuterRef("pk"), status=UploadedImage.Status.ACTIVE
-    ).exclude(warnings=[])
-    queryset = (
-        scoped_applications(user)
-        .select_related("candidate", "candidate__exam_site", "claimed_by")
-        .annotate(has_warnings=Exists(warned))
+    in review), oldest first. Candidate and site come along in the same query. Every filter
+    is a condition on the application row that one of the queue indexes serves."""
+    queryset = scoped_applications(user).select_related(
+        "candidate", "candidate__exam_site", "claimed_by"
     )
     if filters.state == "all":
         queryset = queryset.exclude(state=S.DRAFT)
@@ -91,24 +157,141 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Application]:
     if filters.rule:
         queryset = queryset.filter(rule_code=filters.rule)
     if filters.submitted_from:
-        queryset = queryset.filter(submitted_at__date__gte=filters.submitted_from)
+        queryset = queryset.filter(submitted_at__gte=_local_midnight(filters.submitted_from))
     if filters.submitted_to:
-        queryset = queryset.filter(submitted_at__date__lte=filters.submitted_to)
-    if filters.warnings:
-        queryset = queryset.filter(has_warnings=True)
-    if filters.resubmitted:
-        queryset = queryset.filter(round__gt=1)
-    if filters.precheck:
-        # Denormalised (kept in step by medexam.precheck.services): one column, no join.
-        queryset = queryset.filter(precheck_issues=True)
+        end = _local_midnight(filters.submitted_to + dt.timedelta(days=1))
+        queryset = queryset.filter(submitted_at__lt=end)
+    for name in sorted(filters.flags):
+        queryset = queryset.filter(FLAGS[name][1])
     if filters.q:
-        term = filters.q
-        match = Q(candidate__name__icontains=term) | Q(candidate__registration_no=term)
-        # Last digits of the ID number only (at least 4): reviewers never search by full ID.
-        if 4 <= len(term) <= 6 and term[:-1].isdigit():
-            match |= Q(candidate__id_tail__startswith=tail_prefix(term))
-        queryset = queryset.filter(match)
+        queryset = queryset.filter(search_match(filters.q))
     return queryset.order_by("submitted_at", "id")
+
+
+Cursor = tuple[dt.datetime, int]
+
+
+def encode_cursor(application: Application) -> str:
+    at = application.submitted_at
+    assert at is not None  # the queue holds submitted applications only
+    return f"{int(at.timestamp() * 1_000_000)}-{application.pk}"
+
+
+def decode_cursor(value: str | None) -> Cursor | None:
+    try:
+        micros, pk = (value or "").split("-")
+        at = dt.datetime.fromtimestamp(int(micros) / 1_000_000, tz=dt.UTC)
+        return at, int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+@dataclass
+class QueuePage:
+    rows: list[Application]
+    count: int
+    count_exact: bool  # False: "more than COUNT_CAP"
+    next_cursor: str
+    prev_cursor: str
+    first: bool
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.count} 份" if self.count_exact else f"超过 {COUNT_CAP} 份"
+
+
+def queue_page(
+    user: User,
+    filters: QueueFilters,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> QueuePage:
+    """One page of the queue by key (after / before a cursor on (submitted_at, id)), never
+    by OFFSET: any page is a walk of size + 1 index entries. The count is exact from the
+    site counters when only the state is chosen, else counted up to COUNT_CAP."""
+    queryset = queue(user, filters)
+    cursor_after, cursor_before = decode_cursor(after), decode_cursor(before)
+    if cursor_before is not None:
+        at, pk = cursor_before
+        rows = list(
+            queryset.filter(submitted_at__lte=at)
+            .filter(Q(submitted_at__lt=at) | Q(id__lt=pk))
+            .order_by("-submitted_at", "-id")[: size + 1]
+        )
+        first = len(rows) <= size
+        rows = rows[:size][::-1]
+        has_next = True
+    else:
+        if cursor_after is not None:
+            at, pk = cursor_after
+            queryset = queryset.filter(submitted_at__gte=at).filter(
+                Q(submitted_at__gt=at) | Q(id__gt=pk)
+            )
+        rows = list(queryset[: size + 1])
+        has_next = len(rows) > size
+        rows = rows[:size]
+        first = cursor_after is None
+    if filters.only_state:
+        count, exact = counted(user, filters.states()), True
+    else:
+        count = queue(user, filters).order_by()[: COUNT_CAP + 1].count()
+        exact = count <= COUNT_CAP
+    return QueuePage(
+        rows=rows,
+        count=min(count, COUNT_CAP) if not exact else count,
+        count_exact=exact,
+        next_cursor=encode_cursor(rows[-1]) if rows and has_next else "",
+        prev_cursor=encode_cursor(rows[0]) if rows and not first else "",
+        first=first,
+    )
+
+
+def scoped_tallies(user: User) -> QuerySet[SiteTally]:
+    """The site counters of `user`'s scope (the same scope as scoped_applications)."""
+    tallies = SiteTally.objects.all()
+    if user.role == user.Role.SITE_REVIEWER and user.exam_site_id:
+        return tallies.filter(exam_site_id=user.exam_site_id)
+    if user.role == user.Role.PROVINCE_REVIEWER and user.province:
+        return tallies.filter(exam_site__exam__province=user.province)
+    return tallies.none()
+
+
+def counted(user: User, states: list[str]) -> int:
+    """How many applications of `user`'s scope are in `states`, from the site counters."""
+    total = scoped_tallies(user).filter(kind="state", code__in=states).aggregate(n=Sum("n"))["n"]
+    return int(total or 0)
+
+
+def waiting_count(user: User) -> int:
+    """Submitted or in review and not held by a live claim: the counters minus the live
+    claims (read through their partial index, a few hundred rows at most)."""
+    held = (
+        scoped_applications(user)
+        .filter(
+            state__in=[S.SUBMITTED, S.IN_REVIEW],
+            claimed_by__isnull=False,
+            claim_expires_at__gt=timezone.now(),
+        )
+        .count()
+    )
+    return max(counted(user, [S.SUBMITTED, S.IN_REVIEW]) - held, 0)
+
+
+def rule_codes(user: User) -> list[str]:
+    """The route rules of the exams in `user`'s scope, from the exams' rule files (a
+    handful of rows, not the applications)."""
+    if user.role == user.Role.SITE_REVIEWER and user.exam_site_id:
+        exams = Exam.objects.filter(sites__id=user.exam_site_id)
+    elif user.role == user.Role.PROVINCE_REVIEWER and user.province:
+        exams = Exam.objects.filter(province=user.province)
+    else:
+        return []
+    codes: set[str] = set()
+    for routes in exams.values_list("rules__routes", flat=True):
+        codes.update(str(r["code"]) for r in routes or [] if isinstance(r, dict) and "code" in r)
+    return sorted(codes, key=lambda c: (len(c), c))
 
 
 # --- one application ----------------------------------------------------------------------
@@ -145,14 +328,26 @@ class ReviewPage:
 
 
 def review_page(application: Application, user: User) -> ReviewPage:
-    page = materials_page(application)
-    images = list(UploadedImage.objects.filter(application=application).select_related("item"))
+    images = list(
+        UploadedImage.objects.filter(application=application)
+        .select_related("item")
+        .order_by("position", "uploaded_at")
+    )
+    page = materials_page(application, images)
     by_pk = {img.pk: img for img in images}
     decisions = list(
         Decision.objects.filter(application=application)
         .select_related("reviewer")
-        .prefetch_related("requests__item", "requests__image")
+        .prefetch_related("requests")
     )
+    # The requests' items and images are the page's own (read once above, not per request).
+    items = {iv.item.pk: iv.item for iv in page.items}
+    for decision in decisions:
+        for r in decision.requests.all():
+            if r.item_id in items:
+                r.item = items[r.item_id]
+            if r.image_id is not None and r.image_id in by_pk:
+                r.image = by_pk[r.image_id]
     # At re-review: every image the last "please replace" named, beside what replaced it.
     pairs: dict[int, list[Pair]] = defaultdict(list)
     replacements = {
@@ -315,76 +510,181 @@ def decision_reasons(*, application_ids: list[int]) -> dict[int, list[str]]:
 
 # --- statistics ---------------------------------------------------------------------------
 
+# The columns of the statistics, in the order of the review: every state, drafts included.
+STAT_COLUMNS: list[tuple[str, str]] = [
+    (S.DRAFT, "未提交"),
+    (S.SUBMITTED, "已提交"),
+    (S.IN_REVIEW, "审核中"),
+    (S.CHANGES_REQUESTED, "要求更换"),
+    (S.APPROVED, "通过"),
+    (S.REJECTED, "不通过"),
+    (S.ONSITE_PENDING, "待现场审核"),
+]
+TOP_REASONS = 20
+
 
 @dataclass
 class SiteStats:
     site: str
-    by_state: dict[str, int]
-    by_route: dict[str, int]
-    total: int
-    median_hours: float | None
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_route: dict[str, int] = field(default_factory=dict)
+    hours: Counter[int] = field(default_factory=Counter)  # decisions by whole hours taken
+    overdue: int = 0  # changes requested, supplement deadline passed
+    median_hours: float | None = None
     state_cells: list[int] = field(default_factory=list)  # in the order of Statistics.states
 
     @property
     def online(self) -> int:
-        return self.by_route.get(ROUTES["online"], 0)
+        return self.by_route.get("online", 0)
 
     @property
     def offline(self) -> int:
-        return self.by_route.get(ROUTES["offline"], 0)
+        return self.by_route.get("offline", 0)
+
+    @property
+    def total(self) -> int:
+        """Submitted at least once (everything but drafts)."""
+        return sum(n for state, n in self.by_state.items() if state != S.DRAFT)
+
+    @property
+    def candidates(self) -> int:
+        return sum(self.by_state.values())
+
+
+@dataclass
+class Reason:
+    label: str
+    n: int
+    share: float  # of all reasons of this kind, in %
+    cumulative: float  # the Pareto line, in %
 
 
 @dataclass
 class Statistics:
     sites: list[SiteStats]
     states: list[tuple[str, str]]
-    reasons: list[tuple[str, int]]
+    totals: SiteStats
+    reasons: list[tuple[str, int]]  # replacement reasons, most frequent first
+    replace_pareto: list[Reason]
+    reject_pareto: list[Reason]
+    replace_total: int
+    reject_total: int
     rounds: list[tuple[int, int]]
     median_hours: float | None
 
 
+def median_of_hours(hours: Counter[int]) -> float | None:
+    """The median of decisions counted by whole hours, interpolated inside its hour (the
+    counters keep the hour, not the second: the median is exact to within that hour)."""
+    total = sum(hours.values())
+    if not total:
+        return None
+    half, seen = total / 2, 0
+    for hour in sorted(hours):
+        n = hours[hour]
+        if seen + n >= half:
+            return round(hour + (half - seen) / n, 1)
+        seen += n
+    return float(max(hours))  # pragma: no cover - the loop returns
+
+
+def _pareto(rows: list[tuple[str, int]], total: int) -> list[Reason]:
+    result, running = [], 0
+    for label, n in rows:
+        running += n
+        result.append(Reason(label, n, round(100 * n / total, 1), round(100 * running / total, 1)))
+    return result
+
+
+def scoped_sites(user: User) -> QuerySet[ExamSite]:
+    if user.role == user.Role.SITE_REVIEWER and user.exam_site_id:
+        return ExamSite.objects.filter(pk=user.exam_site_id)
+    if user.role == user.Role.PROVINCE_REVIEWER and user.province:
+        return ExamSite.objects.filter(exam__province=user.province)
+    return ExamSite.objects.none()
+
+
 def statistics(user: User) -> Statistics:
-    applications = scoped_applications(user).exclude(state=S.DRAFT)
-    counts = (
-        applications.values("candidate__exam_site__name", "state", "route")
+    """Every site of the scope, active or not, from the site counters (a few rows per site,
+    whatever the population) and the overdue replacements through their partial index. Five
+    statements."""
+    sites = {
+        site.pk: SiteStats(site.name)
+        for site in scoped_sites(user).order_by("exam__year", "code").only("pk", "name")
+    }
+    rounds: Counter[int] = Counter()
+    replace: Counter[str] = Counter()
+    for row in (
+        scoped_tallies(user).exclude(kind="reject").values_list("exam_site_id", "kind", "code", "n")
+    ):
+        site_id, kind, code, n = row
+        site = sites.get(site_id)
+        if site is None or not n:
+            continue
+        if kind == "state":
+            site.by_state[code] = site.by_state.get(code, 0) + n
+        elif kind == "route":
+            site.by_route[code] = site.by_route.get(code, 0) + n
+        elif kind == "round":
+            rounds[int(code)] += n
+        elif kind == "hours":
+            site.hours[int(code)] += n
+        elif kind == "replace":
+            replace[code] += n
+    rejected = list(
+        scoped_tallies(user)
+        .filter(kind="reject")
+        .values("code")
+        .annotate(total=Sum("n"))
+        .order_by("-total", "code")[: TOP_REASONS + 1]
+    )
+    reject_total = int(scoped_tallies(user).filter(kind="reject").aggregate(n=Sum("n"))["n"] or 0)
+    # Through the partial index overdue_by_site: the schedule closes overdue supplements
+    # (services.close_expired_supplements), so these are the few it has not reached yet.
+    for overdue in (
+        Application.objects.filter(
+            exam_site_id__in=list(sites),
+            state=S.CHANGES_REQUESTED,
+            supplement_deadline__lt=timezone.now(),
+        )
+        .values("exam_site_id")
         .annotate(n=Count("id"))
-        .order_by("candidate__exam_site__name")
-    )
-    sites: dict[str, SiteStats] = {}
-    for row in counts:
-        name = row["candidate__exam_site__name"]
-        site = sites.setdefault(name, SiteStats(name, Counter(), Counter(), 0, None))
-        site.by_state[row["state"]] += row["n"]
-        site.by_route[ROUTES.get(row["route"], "未定")] += row["n"]
-        site.total += row["n"]
-    # Time to decision: from the submission of the round to the reviewer's decision.
-    durations: dict[str, list[float]] = defaultdict(list)
-    decided = (
-        Decision.objects.filter(application__in=applications, submitted_at__isnull=False)
-        .exclude(outcome=Decision.Outcome.REOPEN)
-        .values_list("application__candidate__exam_site__name", "submitted_at", "created_at")
-    )
-    for name, submitted, created in decided:
-        if submitted is not None:  # the query asks for a submission time; this says so
-            durations[name].append((created - submitted).total_seconds() / 3600)
-    for name, site in sites.items():
-        if durations.get(name):
-            site.median_hours = round(stats.median(durations[name]), 1)
-    states = [(value, label) for value, label in S.choices if value != S.DRAFT]
+        .order_by()
+    ):
+        if overdue["exam_site_id"] in sites:
+            sites[overdue["exam_site_id"]].overdue = overdue["n"]
+    totals = SiteStats("合计")
     for site in sites.values():
-        site.state_cells = [site.by_state.get(value, 0) for value, _ in states]
-    everything = [h for values in durations.values() for h in values]
-    reasons = (
-        ReplacementRequest.objects.filter(application__in=applications)
-        .values("reason")
-        .annotate(n=Count("id"))
-        .order_by("-n", "reason")
-    )
-    rounds = applications.values("round").annotate(n=Count("id")).order_by("round")
+        site.median_hours = median_of_hours(site.hours)
+        site.state_cells = [site.by_state.get(value, 0) for value, _ in STAT_COLUMNS]
+        for state, n in site.by_state.items():
+            totals.by_state[state] = totals.by_state.get(state, 0) + n
+        for route, n in site.by_route.items():
+            totals.by_route[route] = totals.by_route.get(route, 0) + n
+        totals.hours.update(site.hours)
+        totals.overdue += site.overdue
+    totals.state_cells = [totals.by_state.get(value, 0) for value, _ in STAT_COLUMNS]
+    totals.median_hours = median_of_hours(totals.hours)
+    reasons = sorted(replace.items(), key=lambda kv: (-kv[1], kv[0]))
+    replace_total = sum(replace.values())
+    labelled = [(reason_label(None, code), n) for code, n in reasons]
+    # Reached round r minus reached round r + 1: the applications now at round r.
+    at_round = [
+        (r, rounds[r] - rounds.get(r + 1, 0))
+        for r in sorted(rounds)
+        if rounds[r] - rounds.get(r + 1, 0)
+    ]
     return Statistics(
-        sites=sorted(sites.values(), key=lambda s: s.site),
-        states=states,
-        reasons=[(reason_label(None, r["reason"]), r["n"]) for r in reasons],
-        rounds=[(r["round"], r["n"]) for r in rounds],
-        median_hours=round(stats.median(everything), 1) if everything else None,
+        sites=list(sites.values()),
+        states=STAT_COLUMNS,
+        totals=totals,
+        reasons=labelled,
+        replace_pareto=_pareto(labelled[:TOP_REASONS], replace_total),
+        reject_pareto=_pareto(
+            [(r["code"], int(r["total"])) for r in rejected[:TOP_REASONS]], reject_total
+        ),
+        replace_total=replace_total,
+        reject_total=reject_total,
+        rounds=at_round,
+        median_hours=totals.median_hours,
     )

@@ -6,6 +6,7 @@ from medexam.review import views
 app_name = "review"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("search/", views.queue_search, name="queue_search"),
     path("next/", views.next_application, name="next"),
     path("bulk-approve/", views.bulk_approve, name="bulk_approve"),
     path("export/", views.queue_export, name="queue_export"),

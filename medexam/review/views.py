@@ -3,10 +3,11 @@ an application outside the reviewer's scope answers 404, exactly like one that d
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from medexam.review import bulk, forms, selectors, services
 from medexam.review.export_jobs import request_export
 from medexam.review.models import Decision, ExportJob, PhoneCall
 from medexam.rules import reasons
-from medexam.rules.models import Exam
+from medexam.rules.models import Exam, MaterialItem
 
 S = Application.State
 
@@ -47,34 +48,66 @@ def _detail(pk: int) -> str:
 # --- queue --------------------------------------------------------------------------------
 
 
+SEARCHES = "queue_searches"  # session key: {token: search term}
+KEPT_SEARCHES = 20
+
+
+def _search_term(request: AuthenticatedRequest) -> str:
+    """The search term of the page's `s` token, kept in the session (never in the URL, so
+    that names and ID digits stay out of access logs, proxies and browser history)."""
+    token = request.GET.get("s", "")
+    return str(request.session.get(SEARCHES, {}).get(token, "")) if token else ""
+
+
 @reviewer_required
 def queue(request: AuthenticatedRequest) -> HttpResponse:
-    filters = selectors.QueueFilters.from_query(request.GET)
-    applications = selectors.queue(request.user, filters)
-    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    filters = selectors.QueueFilters.from_query(request.GET, q=_search_term(request))
+    page = selectors.queue_page(
+        request.user, filters, after=request.GET.get("after"), before=request.GET.get("before")
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "review/queue.html",
         {
             "page": page,
             "filters": filters,
+            "flags": [(name, label) for name, (label, _) in selectors.FLAGS.items()],
             "states": [(v, label) for v, label in S.choices if v != S.DRAFT],
-            "rules": sorted(
-                set(
-                    services.scoped_applications(request.user)
-                    .exclude(rule_code="")
-                    .values_list("rule_code", flat=True)
-                )
-            ),
+            "rules": selectors.rule_codes(request.user),
             "query": query.urlencode(),
             "export_filters": [(k, v) for k, v in query.items() if k != "format"],
-            "waiting": services.waiting_applications(request.user).count(),
-            "bulk_ids": bulk.eligible_ids(page.object_list, request.user),
+            "waiting": selectors.waiting_count(request.user),
+            "bulk_ids": bulk.eligible_ids(page.rows, request.user),
             "lease_minutes": settings.REVIEW_CLAIM_MINUTES,
         },
     )
+
+
+@reviewer_required
+@require_POST
+def queue_search(request: AuthenticatedRequest) -> HttpResponse:
+    """The filter form is POSTed: the search term goes into the session under a short
+    random token and the queue's URL carries the token and the other filters only."""
+    params = QueryDict(mutable=True)
+    for key in ("state", "route", "rule", "from", "to", *selectors.FLAGS):
+        value = request.POST.get(key, "")
+        if value:
+            params[key] = value
+    term = request.POST.get("q", "").strip()[:64]
+    if term and selectors.is_full_id_number(term):
+        messages.error(request, "不能按完整证件号码搜索，请输入证件号码的后4-6位、姓名或报名号。")
+        term = ""
+    if term:
+        token = secrets.token_urlsafe(6)
+        kept = dict(list(request.session.get(SEARCHES, {}).items())[-(KEPT_SEARCHES - 1) :])
+        kept[token] = term
+        request.session[SEARCHES] = kept
+        params["s"] = token
+    url = reverse("review:queue")
+    return redirect(f"{url}?{params.urlencode()}" if params else url)
 
 
 @reviewer_required
@@ -123,7 +156,15 @@ def next_application(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def queue_export(request: AuthenticatedRequest) -> HttpResponse:
     """The queue with the page's filters, written by a worker (review.export_jobs)."""
-    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "format")}
+    params = {
+        k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "format", "s")
+    }
+    # The worker has no session: the search term goes with the job (never a full ID number:
+    # queue_search refuses those), and stays out of the audit entry.
+    token = request.POST.get("s", "")
+    term = request.session.get(SEARCHES, {}).get(token, "") if token else ""
+    if term:
+        params["q"] = term
     return _export(request, kind=ExportJob.Kind.QUEUE, params=params, back="review:queue")
 
 
@@ -192,7 +233,11 @@ def _application_page(
                 is_active=True,
             )
         )
-    form = form or decision_form(app)
+    form = form or decision_form(
+        app,
+        images=[v.image for iv in view.page.items for v in iv.images],
+        items=[iv.item for iv in view.page.items],
+    )
     return render(
         request,
         "review/application.html",
@@ -263,16 +308,21 @@ def release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("review:queue")
 
 
-def decision_form(app: Application, data=None) -> forms.DecisionForm:
-    """The decision form of `app`: one verdict per live image, "please add" per item."""
+def decision_form(app: Application, data=None, *, images=None, items=None) -> forms.DecisionForm:
+    """The decision form of `app`: one verdict per live image, "please add" per item
+    (`images`, `items`: the page's own, when it has read them)."""
     return forms.DecisionForm(
         data,
-        # Not through app.images: a related manager fills each row's application from its
-        # application_id, a deferred field here, one query per image.
-        images=UploadedImage.objects.filter(
+        # Not through app.images / exam.items: a related manager fills each row's foreign key
+        # from a deferred field here, one query per row.
+        images=images
+        if images is not None
+        else UploadedImage.objects.filter(
             application_id=app.pk, status=UploadedImage.Status.ACTIVE
         ).only("uuid"),
-        items=app.candidate.exam.items.only("code"),
+        items=items
+        if items is not None
+        else MaterialItem.objects.filter(exam_id=app.candidate.exam_id).only("code"),
         route=app.route,
     )
 

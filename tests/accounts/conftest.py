@@ -8,6 +8,18 @@ from medexam.candidates.services import import_candidates
 from tests.candidates.helpers import csv_bytes, make_exam, row
 
 
+@pytest.fixture(autouse=True)
+def _codes_sent_at_once(settings):
+    """Verification SMS go out through a task (accounts.tasks); here it runs inside enqueue,
+    so a code is in the SMS file as soon as the request's transaction commits."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+
+
 @pytest.fixture
 def imported_candidate(db):
     exam = make_exam()

@@ -40,15 +40,17 @@ def test_an_imported_candidate_activates_by_sms_code_and_logs_in(
     assert response.status_code == 302
     [sms] = sms_outbox()
     assert sms["phone"] == "13912345678"
-    page = client.get(response["Location"])
-    assert "139****5678" in page.content.decode()
-    assert id_number not in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    # Before a correct code, the page tells nothing of the registration record.
+    assert "139****5678" not in page and "5678" not in page
+    assert id_number not in page
 
     response = client.post(
         reverse("accounts:activate_password"),
         {"code": code_in(sms), "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert response.status_code == 302 and response["Location"] == login
+    assert "139****5678" in client.get(login).content.decode()
 
     response = client.post(login, {"username": id_number, "password": NEW_PASSWORD})
     assert response.status_code == 302

@@ -202,7 +202,7 @@ def test_the_queue_filter_finds_exactly_the_flagged(
     mark_submitted(candidate)
     mark_submitted(other_candidate)
 
-    flagged = queue(province_reviewer, QueueFilters(precheck=True))
+    flagged = queue(province_reviewer, QueueFilters(flags=frozenset({"precheck"})))
     everyone = queue(province_reviewer, QueueFilters())
     assert [a.pk for a in flagged] == [candidate.application.pk]
     assert {a.pk for a in everyone} == {candidate.application.pk, other_candidate.application.pk}

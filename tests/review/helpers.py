@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from medexam.materials import services as materials
+from medexam.materials import tallies
 from medexam.materials.models import Application, UploadedImage
 from medexam.review import services
 from tests.materials.helpers import fill_required, submit
@@ -36,12 +37,16 @@ def resubmit(candidate) -> Application:
 def mark_submitted(candidate, *, minutes_ago: int = 0, route: str = "online") -> Application:
     """A submitted application without images: enough for queue and claim tests."""
     application = candidate.application
+    before = tallies.snapshot(application)
     application.state = S.SUBMITTED
     application.round = 1
     application.route = route
     application.rule_code = "R7" if route == "online" else "R8"
     application.submitted_at = timezone.now() - dt.timedelta(minutes=minutes_ago)
     application.save()
+    # Counted as the submit transition counts it (the queue's counts read the counters).
+    tallies.add(tallies.for_transition(application, "submit", before=before, now=timezone.now()))
+    tallies.remember(application)
     return application
 
 

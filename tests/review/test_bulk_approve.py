@@ -24,6 +24,7 @@ def clean(exam, shenyang, jpeg):
     for _ in range(2):
         application = submitted_with_images(CandidateFactory(exam=exam, exam_site=shenyang), jpeg)
         application.images.update(warnings=[], warnings_confirmed=True)
+        type(application).objects.filter(pk=application.pk).update(has_warnings=False)
         apps.append(fresh(application))
     return apps
 
@@ -60,7 +61,9 @@ def test_warnings_offline_routes_and_held_applications_are_refused(
     clean, site_reviewer, other_site_reviewer, exam, shenyang
 ):
     warned, held = clean
+    # As if submitted with a warned image (the flag is set at submission, when images lock).
     warned.images.filter(slot="front").update(warnings=[{"code": "BLURRY", "message": "x"}])
+    type(warned).objects.filter(pk=warned.pk).update(has_warnings=True)
     colleague = other_site_reviewer
     colleague.exam_site = shenyang
     colleague.save()

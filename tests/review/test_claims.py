@@ -102,12 +102,17 @@ def test_queue_filters_and_search(shenyang_candidates, candidate, site_reviewer)
         return sorted(queue(site_reviewer, QueueFilters(**kwargs)).values_list("pk", flat=True))
 
     assert ids() == sorted(everyone)
-    assert ids(resubmitted=True) == [b.pk]
+    assert ids(flags=frozenset({"resubmitted"})) == [b.pk]
     assert ids(route="offline") == [b.pk]
     assert ids(q=shenyang_candidates[2].name) == [c.pk]
     assert ids(q=shenyang_candidates[0].id_number[-4:]) == [a.pk]
     assert ids(q=shenyang_candidates[0].registration_no) == [a.pk]
-    assert ids(warnings=True) == []
+    assert ids(flags=frozenset({"warnings"})) == []
+    assert ids(q=shenyang_candidates[0].name[:2]) == sorted(
+        x.application.pk
+        for x in shenyang_candidates
+        if x.name.startswith(shenyang_candidates[0].name[:2])
+    )
 
 
 def test_working_on_the_application_renews_the_lease(client, waiting, site_reviewer):

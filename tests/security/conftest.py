@@ -53,6 +53,8 @@ def concrete(route: str, world: World) -> str:
         "registration_no": world.candidate.registration_no,
         "token": "not-a-token",
         "job_uuid": uuid.uuid4(),
+        # A staff account's page (accounts:staff_reset_otp): a candidate's id answers 404.
+        "user_id": world.candidate.user.pk,
     }
 
     def value(match: re.Match[str]) -> str:

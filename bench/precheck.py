@@ -1,6 +1,6 @@
 """The pre-check reader on its own corpus: accuracy of kinds and fields, and CPU per document.
 
-    .venv/bin/python bench/precheck.py [--count 200] [--corpus DIR] [--defaults]
+    .venv/bin/python bench/precheck.py [--count 200] [--corpus DIR] [--seed N] [--defaults]
 
 Generates the corpus (medexam.precheck.corpus: photographed ID fronts and backs, 学信网
 records, diplomas and decoys, each with its truth) unless --corpus names one, then reads every
@@ -51,12 +51,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--defaults", action="store_true")
+    parser.add_argument("--seed", type=int, default=17, help="another seed: another corpus")
     args = parser.parse_args()
 
     folder = args.corpus or Path(tempfile.mkdtemp(prefix="precheck-corpus-"))
     truth_file = folder / "truth.jsonl"
     if not truth_file.exists():
-        corpus.build(folder, args.count)
+        corpus.build(folder, args.count, seed=args.seed)
     truth = [json.loads(line) for line in truth_file.read_text("utf-8").splitlines()]
     truth = truth[: args.count]
 

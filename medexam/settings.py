@@ -428,6 +428,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("MEDEXAM_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Django's own loggers, the development server's request lines (the demo) included:
+        # without Django's default handlers, up to the root's masking one, so that a path or
+        # a message never prints a full ID or mobile number.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"filters": ["skip_dependency_failures"]},
         # One line per task run (ids and task paths only); the demo turns it down.
         "django_tasks": {"level": env_str("MEDEXAM_TASK_LOG_LEVEL", "INFO")},

@@ -111,3 +111,20 @@ def test_under_gunicorn_the_scrape_adds_up_every_worker_process(tmp_path):
 
     assert 'medexam_uploads_total{outcome="ok"} 2.0' in scrape
     assert "medexam_queues_readable 0.0" in scrape
+
+
+def test_every_configured_log_handler_masks_personal_data():
+    """The loggers that write request lines (the demo server's) included: each handler a
+    record can reach carries the mask."""
+    import logging
+
+    for name in ("", "django.server", "django.request", "medexam"):
+        logger = logging.getLogger(name)
+        handlers = []
+        while logger is not None:
+            # pytest's own capture handlers are not the product's.
+            handlers += [h for h in logger.handlers if not type(h).__module__.startswith("_pytest")]
+            logger = logger.parent if logger.propagate else None
+        assert handlers, name
+        for handler in handlers:
+            assert any(isinstance(f, MaskPersonalData) for f in handler.filters), (name, handler)

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from medexam.accounts.passwords import password_expired
+from medexam.accounts.passwords import is_temporary, password_expired
 
 STARTED = "staff_started"  # when this session passed the second factor (epoch seconds)
 SEEN = "staff_seen"  # the last request, rounded to a minute (one session write a minute)
@@ -88,7 +88,9 @@ class StaffSessionMiddleware:
             ):
                 messages.warning(
                     request,
-                    f"工作人员密码每 {settings.STAFF_PASSWORD_MAX_AGE_DAYS} 天须更换一次，"
+                    "这是他人为您设置的初始密码，请先设置只有您知道的新密码。"
+                    if is_temporary(user)
+                    else f"工作人员密码每 {settings.STAFF_PASSWORD_MAX_AGE_DAYS} 天须更换一次，"
                     "请先设置新密码。",
                 )
                 return self._away(request, "accounts:password_change")

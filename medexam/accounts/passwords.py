@@ -134,8 +134,27 @@ class HistoryValidator:
         return f"不能与最近 {self.keep} 次使用过的密码相同。"
 
 
+# A password someone else set (a new staff account, a reset by the security administrator)
+# is dated here: it counts as expired, so the person sets their own at the first login.
+TEMPORARY = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def mark_temporary(user: User) -> None:
+    """The password just set was chosen by someone else: change it at the next login."""
+    type(user).objects.filter(pk=user.pk).update(password_changed_at=TEMPORARY)
+    user.password_changed_at = TEMPORARY
+
+
+def is_temporary(user: User) -> bool:
+    return user.password_changed_at == TEMPORARY
+
+
 def password_expired(user: User, *, max_age_days: int, now=None) -> bool:
-    if not user.is_staff_member or max_age_days <= 0:
+    if not user.is_staff_member:
+        return False
+    if is_temporary(user):
+        return True
+    if max_age_days <= 0:
         return False
     changed = user.password_changed_at or user.date_joined
     return (now or timezone.now()) - changed > dt.timedelta(days=max_age_days)

@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from medexam.accounts import roles
+from medexam.accounts import passwords, roles
 from medexam.accounts.models import User
 from medexam.audit.services import record
 from medexam.errors import DomainError
@@ -86,6 +86,8 @@ def create_staff(
         raise DomainError("weak_password", "；".join(exc.messages)) from exc
     user.set_password(password)
     user.save()
+    # Someone else chose it: the person sets their own at the first login (middleware).
+    passwords.mark_temporary(user)
     roles.sync_groups(user)
     record(
         action="staff.created",
@@ -131,6 +133,7 @@ def reset_password(
     password = initial_password()
     user.set_password(password)
     user.save(update_fields=["password"])
+    passwords.mark_temporary(user)
     record(
         action="staff.password_reset",
         actor=actor,

@@ -347,6 +347,31 @@ def open_upload_window(exam: Exam, days: int = 30) -> None:
     exam.save(update_fields=["upload_opens_at", "upload_closes_at"])
 
 
+def _id_card_photo(candidate: Candidate, slot: str, index: int) -> bytes | None:
+    """Photos of the candidate's own ID card (medexam.precheck.corpus), so the reviewer's
+    pre-check panel has something to show: the first card drawn expired before the exam, the
+    second candidate uploaded someone else's front. None: not an ID side, or no CJK
+    font installed (the generic picture then)."""
+    from medexam.precheck import corpus
+
+    if slot not in ("front", "back") or candidate.id_type != Candidate.IdType.RESIDENT_ID:
+        return None
+    who = {"name": candidate.name, "id_number": candidate.id_number}
+    if slot == "front" and index == 1:
+        who = {"name": "王建国", "id_number": resident_id(40 + candidate.pk % 40, "210203")}
+    kind = "id_front" if slot == "front" else "id_back"
+    if slot == "back":
+        expired = index == 0
+        who |= {
+            "valid_from": "2008-03-22" if expired else "2016-05-10",
+            "valid_until": "2018-03-22" if expired else "2036-05-10",
+        }
+    try:
+        return corpus.photo_of(kind, seed=candidate.pk * 10 + len(slot), **who)[0]
+    except RuntimeError:
+        return None
+
+
 def submit_some(*, exam: Exam, count: int = 12) -> int:
     """Give the reviewers' queues something to do: upload generated images for every required
     item of `count` candidates (skipping the first, the printed login) and submit them."""
@@ -369,9 +394,12 @@ def submit_some(*, exam: Exam, count: int = 12) -> int:
         .exists()
     ):
         return 0  # seeded before
+    cards = 0  # candidates with a resident ID card drawn for them
     for application in drafts:
         candidate = application.candidate
         seed = candidate.pk * 100
+        index = cards
+        cards += candidate.id_type == Candidate.IdType.RESIDENT_ID
         for code, verdict in evaluation_for(candidate).items.items():
             if verdict.status != "required":
                 continue
@@ -382,11 +410,14 @@ def submit_some(*, exam: Exam, count: int = 12) -> int:
                 services.upload_image(
                     application_id=application.pk,
                     item_code=code,
-                    data=document_image(seed=seed),
+                    data=_id_card_photo(candidate, slot, index) or document_image(seed=seed),
                     client_name="photo.jpg",
                     actor=candidate.user,
                     slot=slot,
                 )
+        # The candidate looked at the intake's warnings (a drawn card may read as blurry).
+        for image in application.images.filter(warnings_confirmed=False):
+            services.confirm_warnings(image_uuid=image.uuid, actor=candidate.user)
         try:
             services.submit_application(application_id=application.pk, actor=candidate.user)
         except DomainError:

@@ -106,9 +106,10 @@ class Application(models.Model):
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
     # Denormalised from the pre-check results (medexam.precheck): some active image has a
-    # pre-check problem the candidate has not confirmed. Kept in step in the transaction that
-    # stores, confirms or drops a result, so the queue filter "预检发现问题" is one indexed
-    # column, not a join over the images.
+    # pre-check problem, confirmed by the candidate or not (like a quality warning, a
+    # confirmed problem still needs a reviewer's eyes). Kept in step in the transaction that
+    # stores a result or replaces or deletes its image, so the queue filter "预检发现问题" is
+    # one indexed column, not a join over the images.
     precheck_issues = models.BooleanField(default=False)
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from medexam.accounts.decorators import AuthenticatedRequest
+from medexam.audit.services import record_refusal
 from medexam.messaging.models import Message
 from medexam.messaging.services import mark_read
 
@@ -34,6 +35,7 @@ def detail(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     try:
         message = mark_read(user=request.user, message_id=message_id)
     except Message.DoesNotExist as exc:
+        record_refusal(request, target=f"message:{message_id}")  # another person's, or none
         raise Http404 from exc
     action = ACTIONS.get(message.kind) if request.user.is_candidate else None
     return render(

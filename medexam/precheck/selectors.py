@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from medexam.precheck import checks as rules
 from medexam.precheck.models import PrecheckResult
 from medexam.precheck.services import exam_date, expected_kind
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from medexam.candidates.models import Candidate
     from medexam.materials.models import UploadedImage
 
+PENDING_WINDOW = dt.timedelta(days=2)  # as far back as the schedule re-queues lost tasks
 OUTCOME_LABELS = {rules.MATCH: "一致", rules.MISMATCH: "不一致", rules.UNREADABLE: "未能识别"}
 
 
@@ -79,11 +82,15 @@ def precheck_views(candidate: Candidate, images: Sequence[UploadedImage]) -> Pre
         r.image_id: r for r in PrecheckResult.objects.filter(image__in=[img.pk for img in images])
     }
     day = exam_date(exam)
+    # Older images without a result (uploaded before the pre-check existed, or a task lost
+    # beyond the schedule's window) are not "being read": they just have no pre-check.
+    since = timezone.now() - PENDING_WINDOW
     results, pending = {}, set()
     for img in images:
         result = stored.get(img.pk)
         if result is None:
-            if expected_kind(exam, img.item.code, img.slot) is not None:
+            recent = img.uploaded_at is not None and img.uploaded_at > since
+            if recent and expected_kind(exam, img.item.code, img.slot) is not None:
                 pending.add(img.pk)
             continue
         results[img.pk] = view_of(result, candidate, day)

@@ -170,11 +170,12 @@ def kept_fields(reading: Reading) -> dict[str, str]:
 def refresh_flag(application: Application) -> None:
     """`precheck_issues` from the results of the application's active images, for a caller
     that holds the application's row lock (every write that changes them)."""
+    # The candidate's confirmation unblocks the submission, not the reviewer's attention: a
+    # confirmed expired card must not pass in a bulk approval.
     flagged = PrecheckResult.objects.filter(
         image__application=application,
         image__status=UploadedImage.Status.ACTIVE,
         has_issues=True,
-        confirmed=False,
     ).exists()
     if application.precheck_issues != flagged:
         application.precheck_issues = flagged

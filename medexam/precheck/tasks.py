@@ -25,6 +25,7 @@ def precheck_missing(limit: int = 200) -> int:
 
     from medexam.jobs import enqueue_now
     from medexam.materials.models import UploadedImage
+    from medexam.precheck.selectors import PENDING_WINDOW
     from medexam.precheck.services import looks_at
 
     now = timezone.now()
@@ -33,7 +34,7 @@ def precheck_missing(limit: int = 200) -> int:
             status=UploadedImage.Status.ACTIVE,
             precheck__isnull=True,
             uploaded_at__lt=now - dt.timedelta(minutes=2),
-            uploaded_at__gt=now - dt.timedelta(days=2),
+            uploaded_at__gt=now - PENDING_WINDOW,
         )
         .order_by("pk")
         .values_list("pk", "item__code", "slot", "application__candidate__exam_id")[: limit * 5]

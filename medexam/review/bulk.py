@@ -46,7 +46,7 @@ def refusal(application: Application, user: User, now=None) -> str:
         return f"正在由{application.claimed_by}审核"
     if application.has_warnings:
         return "有图片质量提示，请逐份审核"
-    # The machine pre-check found a problem the candidate has not confirmed (medexam.precheck).
+    # The machine pre-check found a problem (confirmed by the candidate or not: a person looks).
     if application.precheck_issues:
         return "预检发现问题，请逐份审核"
     return ""

@@ -97,3 +97,4 @@ def test_the_reviewer_sees_the_panel_and_filters_the_queue(
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     assert someone_else not in page.content() and candidate.id_number not in page.content()
     screenshot(page, "precheck-reviewer-panel")
+    assert_accessible(page, "application page with a pre-check panel")

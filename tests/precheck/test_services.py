@@ -148,7 +148,7 @@ def test_a_second_delivery_changes_nothing(candidate, jpeg):
     assert AuditEntry.objects.filter(action="precheck.read").count() == 1
 
 
-def test_confirming_clears_the_flag_and_unblocks_the_submission(candidate, jpeg):
+def test_confirming_unblocks_the_submission_and_the_reviewer_still_sees_it(candidate, jpeg):
     fill_required(candidate, jpeg)
     confirm_all(candidate)
     image = candidate.application.images.get(slot="front")
@@ -160,7 +160,7 @@ def test_confirming_clears_the_flag_and_unblocks_the_submission(candidate, jpeg)
     materials.confirm_warnings(image_uuid=image.uuid, actor=candidate.user)
 
     assert PrecheckResult.objects.get(image=image).confirmed
-    assert fresh(candidate.application).precheck_issues is False
+    assert fresh(candidate.application).precheck_issues is True  # still for the reviewer
     assert AuditEntry.objects.filter(action="precheck.confirmed").count() == 1
     submitted = materials.submit_application(
         application_id=candidate.application.pk, actor=candidate.user
@@ -226,7 +226,9 @@ def test_bulk_approval_leaves_a_flagged_application_to_a_person(
     application.images.update(warnings=[], warnings_confirmed=True)
     front = application.images.get(slot="front")
     reading = Reading("id_front", {"name": "李娜", "id_number": OTHER_ID}, 0.99)
-    stored(front, reading, "id_front")  # read after the submission: nobody confirmed it
+    stored(front, reading, "id_front")
+    # Confirmed by the candidate or not, a person looks (the confirmation test: the flag stays).
+    PrecheckResult.objects.update(confirmed=True)
 
     result = bulk.bulk_approve(
         reviewer=site_reviewer, versions={application.pk: fresh(application).version}
@@ -293,3 +295,20 @@ def test_a_precheck_whose_task_was_lost_is_queued_again(candidate, other_candida
     assert precheck_missing.call() == 1
     queued = DBTaskResult.objects.filter(task_path="medexam.precheck.tasks.precheck_image")
     assert [r.args_kwargs["args"] for r in queued] == [[lost.pk]]
+
+
+def test_only_a_recent_image_says_it_is_being_read(client, candidate, jpeg):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from medexam.materials.models import UploadedImage
+
+    login(client, candidate)
+    front = upload(candidate, jpeg(1), slot="front")
+    assert "正在自动核对这张图片" in main_text(client.get(reverse("materials:materials")))
+    # Uploaded before the pre-check existed: no result, and none coming.
+    UploadedImage.objects.filter(pk=front.pk).update(
+        uploaded_at=timezone.now() - dt.timedelta(days=3)
+    )
+    assert "正在自动核对" not in main_text(client.get(reverse("materials:materials")))

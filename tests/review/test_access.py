@@ -310,3 +310,13 @@ def test_another_sites_attempts_and_other_roles_attempts_are_audited(
         (site_reviewer, f"application:{dalian_application.pk}"),
         (candidate.user, "page:review:queue"),
     ]
+
+
+def test_another_candidates_message_is_refused_and_audited(client, candidate, other_candidate):
+    from medexam.messaging.models import Message
+
+    theirs = Message.objects.create(recipient=other_candidate.user, kind="x", subject="s", body="b")
+    client.force_login(candidate.user)
+    assert client.get(reverse("messaging:detail", args=[theirs.pk])).status_code == 404
+    entry = AuditEntry.objects.get(action="access.refused")
+    assert (entry.actor, entry.target) == (candidate.user, f"message:{theirs.pk}")

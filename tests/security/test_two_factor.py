@@ -226,3 +226,28 @@ def test_staff_past_the_account_limit_type_the_code_with_the_password(site_revie
     assert response.status_code == 302
     # The code was the second factor too: straight in.
     assert client.get("/review/").status_code == 200
+
+
+def test_a_password_chosen_by_the_security_administrator_is_changed_at_first_login(
+    shenyang, client
+):
+    from medexam.accounts import staff
+
+    security = UserFactory(username="security-y", role=User.Role.SECURITY_ADMIN)
+    user, password = staff.create_staff(
+        actor=security,
+        username="new-reviewer",
+        display_name="新审核员",
+        role=User.Role.SITE_REVIEWER,
+        exam_site=shenyang,
+    )
+    client.force_login(user)
+    response = client.get("/review/")
+    assert response["Location"].startswith("/accounts/password/change/")
+    assert "初始密码" in client.get(response["Location"]).content.decode()
+    new = "Own-Secret-2026!"
+    client.post(
+        "/accounts/password/change/",
+        {"old_password": password, "new_password1": new, "new_password2": new},
+    )
+    assert client.get("/review/").status_code == 200

@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 f"  security admin:    security / {REVIEWER_PASSWORD}  ({url}manage/staff/)\n"
                 f"  audit admin:       auditor / {REVIEWER_PASSWORD}  ({url}audit/)\n"
                 "  staff second step: the 6-digit code of `.venv/bin/python -m medexam demo_totp"
-                f" {logins.reviewer_username}` (or province, admin); it also prints the key for"
+                f" {logins.reviewer_username}` (or any staff name: province, admin, security, auditor); it also prints the key for"
                 " an authenticator app\n"
                 f"  background work:   {'two worker processes run beside the server' if embedded_engine() else 'start workers yourself: python -m medexam worker'}"
                 " (exports, imports, thumbnails, SMS, schedules)\n"

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from upload import bench_images  # noqa: E402 - the same document photos as bench/upload.py
+from upload import bench_images, dev_id_keys  # noqa: E402 - shared with bench/upload.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -277,14 +277,7 @@ def build(cluster: Cluster, args) -> None:
         "DJANGO_SETTINGS_MODULE": "medexam.settings",
         "MEDEXAM_DEBUG": "0",
         "MEDEXAM_SECRET_KEY": secrets.token_urlsafe(40),
-        # The public development ID-number keys: an installation's database may be copied
-        # into another's (a template), so every installation of a run shares them.
-        "MEDEXAM_ID_KEYS": os.environ.get(
-            "MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
-        ),
-        "MEDEXAM_ID_HMAC_KEY": os.environ.get(
-            "MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001"
-        ),
+        **dev_id_keys(),
         "MEDEXAM_VAR_DIR": str(folder),
         "MEDEXAM_SECURE_COOKIES": "0",
         "MEDEXAM_HSTS_SECONDS": "0",

@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from medexam.env import DEV_ID_HMAC_KEY, DEV_ID_KEYS  # noqa: E402 - the public development keys
+
 
 def cpu_of(pids: list[int]) -> float:
     total = 0
@@ -168,10 +170,8 @@ def main() -> None:
     # Production settings: with DEBUG on, Django keeps every statement in memory.
     os.environ["MEDEXAM_DEBUG"] = "0"
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "bench-only-not-secret")
-    os.environ.setdefault(
-        "MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
-    )  # the public development keys
-    os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001")
+    os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)  # the public development keys
+    os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY)
     os.environ["MEDEXAM_STORAGE"] = "local"
     os.environ["MEDEXAM_PRIVATE_MEDIA_ROOT"] = str(folder)
     os.environ["MEDEXAM_TASKS"] = "immediate"

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from medexam.env import DEV_ID_HMAC_KEY, DEV_ID_KEYS  # noqa: E402 - the public development keys
+
 
 def cpu() -> float:
     import resource
@@ -53,12 +55,8 @@ def main() -> None:
         DATABASE_URL=args.postgres,
         MEDEXAM_DEBUG="0",  # production settings: with DEBUG on, every statement is kept
         MEDEXAM_SECRET_KEY=os.environ.get("MEDEXAM_SECRET_KEY", "bench-only-not-secret"),
-        MEDEXAM_ID_KEYS=os.environ.get(
-            "MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
-        ),
-        MEDEXAM_ID_HMAC_KEY=os.environ.get(
-            "MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001"
-        ),
+        MEDEXAM_ID_KEYS=os.environ.get("MEDEXAM_ID_KEYS", DEV_ID_KEYS),
+        MEDEXAM_ID_HMAC_KEY=os.environ.get("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY),
         MEDEXAM_PRIVATE_MEDIA_ROOT=str(folder / "private"),
         MEDEXAM_TASKS="immediate",
         MEDEXAM_SMS_FILE_BACKEND_ALLOWED="1",  # a benchmark: no SMS gateway

@@ -90,7 +90,7 @@ def worker(url: str, runs: int) -> None:
     name = urlsplit(url).path.lstrip("/")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "pages-bench-" + uuid.uuid4().hex)
-    from bench.population import DEV_ID_HMAC_KEY, DEV_ID_KEYS
+    from medexam.env import DEV_ID_HMAC_KEY, DEV_ID_KEYS
 
     os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)
     os.environ.setdefault("MEDEXAM_SMS_FILE_BACKEND_ALLOWED", "1")  # no SMS is sent

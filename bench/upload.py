@@ -76,6 +76,19 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # --- images -------------------------------------------------------------------------------
 
 
+def dev_id_keys() -> dict[str, str]:
+    """The public development ID-number keys (medexam.env), unless the environment sets its
+    own: an installation's database may be copied into another's (a template), so every
+    installation of a run shares them."""
+    sys.path.insert(0, str(ROOT))
+    from medexam.env import DEV_ID_HMAC_KEY, DEV_ID_KEYS
+
+    return {
+        "MEDEXAM_ID_KEYS": os.environ.get("MEDEXAM_ID_KEYS", DEV_ID_KEYS),
+        "MEDEXAM_ID_HMAC_KEY": os.environ.get("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY),
+    }
+
+
 def bench_images(count: int) -> list[bytes]:
     """Document photos of 150-200 KB (generated once, cached under bench/out/images)."""
     folder = OUT / "images"
@@ -328,14 +341,7 @@ def install_product(
         "DJANGO_SETTINGS_MODULE": "medexam.settings",
         "MEDEXAM_DEBUG": "0",
         "MEDEXAM_SECRET_KEY": secrets.token_urlsafe(40),
-        # The public development ID-number keys: an installation's database may be copied
-        # into another's (a template), so every installation of a run shares them.
-        "MEDEXAM_ID_KEYS": os.environ.get(
-            "MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
-        ),
-        "MEDEXAM_ID_HMAC_KEY": os.environ.get(
-            "MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001"
-        ),
+        **dev_id_keys(),
         "MEDEXAM_VAR_DIR": str(folder),
         "MEDEXAM_PRIVATE_MEDIA_ROOT": str(folder / "private"),
         "MEDEXAM_SECURE_COOKIES": "0",

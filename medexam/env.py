@@ -5,6 +5,11 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Development-only ID-number keys (demo, tests, benchmarks): public, so never valid with DEBUG
+# off unless set explicitly in the environment, as tests/settings.py and the benches do.
+DEV_ID_KEYS = "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
+DEV_ID_HMAC_KEY = "medexam-dev-only-id-hmac-key-not-a-secret-0001"  # noqa: S105
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

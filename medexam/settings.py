@@ -16,16 +16,20 @@ import dj_database_url
 from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
-from medexam.env import env_bool, env_int, env_list, env_secret, env_str
+from medexam.env import (
+    DEV_ID_HMAC_KEY,
+    DEV_ID_KEYS,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 from medexam.files.private import private_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEDEXAM_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("MEDEXAM_DEBUG", False)
-# Development-only ID-number keys (demo, tests): public, so never valid with DEBUG off unless
-# set explicitly in the environment, as tests/settings.py does.
-DEV_ID_KEYS = "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE="
-DEV_ID_HMAC_KEY = "medexam-dev-only-id-hmac-key-not-a-secret-0001"  # noqa: S105
 
 # --- The application ----------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -5,11 +5,13 @@ threads cannot share an in-memory one)."""
 import os
 import tempfile
 
+from medexam.env import DEV_ID_HMAC_KEY, DEV_ID_KEYS
+
 os.environ.setdefault("MEDEXAM_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("MEDEXAM_SECURE_COOKIES", "0")
 # The development ID-number keys (public): the tests run with DEBUG off like production.
-os.environ.setdefault("MEDEXAM_ID_KEYS", "dev1:bWVkZXhhbS1kZXYtb25seS1pZC1rZXktMzJieXRlcyE=")
-os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", "medexam-dev-only-id-hmac-key-not-a-secret-0001")
+os.environ.setdefault("MEDEXAM_ID_KEYS", DEV_ID_KEYS)
+os.environ.setdefault("MEDEXAM_ID_HMAC_KEY", DEV_ID_HMAC_KEY)
 # Codes are read back from the file SMS backend's log, refused in production.
 os.environ.setdefault("MEDEXAM_SMS_FILE_BACKEND_ALLOWED", "1")
 

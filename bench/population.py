@@ -197,6 +197,7 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
     from medexam.candidates.models import Candidate
     from medexam.demo.seeding import REVIEWER_PASSWORD
     from medexam.materials.models import Application, SiteTally, UploadedImage, private_storage
+    from medexam.materials.tallies import hour_bucket
     from medexam.review.models import Decision, ReplacementRequest
     from medexam.rules.loading import load_exam_file
     from medexam.rules.models import MaterialItem
@@ -402,8 +403,8 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                         asked + dt.timedelta(days=3),
                     )
                 )
-                hours = int((asked - before).total_seconds() // 3600)
-                tallies[(site.pk, "hours", str(min(max(hours, 0), 24 * 90)))] += 1
+                hours = (asked - before).total_seconds() / 3600
+                tallies[(site.pk, "hours", str(hour_bucket(hours)))] += 1
                 for reason in weighted(rng, REPLACE_REASONS, 1 + (rng.random() < 0.3)):
                     requests.append((decision_id, app_id, items["id_proof"], reason))
                     tallies[(site.pk, "replace", reason)] += 1
@@ -442,8 +443,8 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                         deadline,
                     )
                 )
-                hours = int((decided - submitted).total_seconds() // 3600)
-                tallies[(site.pk, "hours", str(min(max(hours, 0), 24 * 90)))] += 1
+                hours = (decided - submitted).total_seconds() / 3600
+                tallies[(site.pk, "hours", str(hour_bucket(hours)))] += 1
                 if state == "changes_requested":
                     for code in weighted(rng, REPLACE_REASONS, 1 + (rng.random() < 0.3)):
                         requests.append((decision_id, app_id, items["id_proof"], code))

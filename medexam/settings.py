@@ -72,8 +72,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(): whether this session passed the second factor (django-otp).
-    "django_otp.middleware.OTPMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp's
+    # middleware, without its device query per request while no device was removed).
+    "medexam.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff pages need the second factor; staff idle/absolute timeouts; expired passwords.
     "medexam.accounts.middleware.StaffSessionMiddleware",

@@ -33,11 +33,14 @@ def _login_with_second_factor(self, user, backend=None):
     if user.is_staff_member:
         from django_otp import DEVICE_ID_SESSION_KEY
 
-        from medexam.accounts.middleware import SEEN, STARTED
+        from medexam.accounts.middleware import GENERATION, SEEN, STARTED
+        from medexam.accounts.models import User
         from tests.second_factor import enrolled_device
 
         session = self.session
         session[DEVICE_ID_SESSION_KEY] = enrolled_device(user).persistent_id
+        # As second_factor.mark_verified leaves it: the account's device generation.
+        session[GENERATION] = User.objects.get(pk=user.pk).second_factor_generation
         # As the second-factor page leaves it (middleware.start_verified_session).
         session[STARTED] = session[SEEN] = int(time.time())
         session.save()

@@ -24,6 +24,10 @@ class User(AbstractUser):
     province = models.CharField(max_length=32, blank=True)
     # When the password was last set (accounts.passwords records it): staff passwords expire.
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Goes up whenever one of the account's second-factor devices is removed (or made
+    # unconfirmed): a session verified at an older value looks its device up again
+    # (accounts.middleware.SecondFactorMiddleware); one at this value needs no query.
+    second_factor_generation = models.PositiveIntegerField(default=0, editable=False)
 
     @property
     def is_candidate(self) -> bool:

@@ -58,7 +58,19 @@ def check_challenge(*, username: str, code: str) -> tuple[bool, Device | None]:
 
 
 def mark_verified(request: HttpRequest, device: Device) -> None:
+    from medexam.accounts.middleware import GENERATION
+
+    # Read before the login: a device removed in between raises the value past this one,
+    # and the next request looks the device up (and finds it gone).
+    generation = (
+        User.objects.filter(pk=device.user_id)
+        .values_list("second_factor_generation", flat=True)
+        .first()
+    )
     otp_login(request, device)
+    # Later requests need not look the device up while no device of the account is
+    # removed (accounts.middleware.SecondFactorMiddleware).
+    request.session[GENERATION] = generation
 
 
 def has_device(user: User) -> bool:

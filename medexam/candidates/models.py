@@ -111,15 +111,19 @@ class Candidate(models.Model):
         ]
         indexes = [
             models.Index(fields=["exam", "exam_site"]),
-            # The review queue's search by the beginning of a name (LIKE 'q%' on PostgreSQL:
-            # the pattern operator class; review.selectors.search_match).
+            # The review queue's search by the beginning of a name for a province reviewer
+            # (LIKE 'q%' on PostgreSQL: the pattern operator class), per exam of the
+            # province; with the id, so that the first NAME_CAP matches are an index-only
+            # walk of NAME_CAP entries (review.selectors.named).
             models.Index(
-                fields=["name"], opclasses=["varchar_pattern_ops"], name="candidate_name_prefix"
+                fields=["exam", "name", "id"],
+                opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
+                name="candidate_exam_name_prefix",
             ),
             # The same for a site reviewer: the site's candidates by the beginning of a name.
             models.Index(
-                fields=["exam_site", "name"],
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                fields=["exam_site", "name", "id"],
+                opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
                 name="candidate_site_name_prefix",
             ),
             # The review queue's search by registration number, whatever the exam.

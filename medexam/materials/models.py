@@ -23,14 +23,23 @@ def queue_indexes() -> list[models.Index]:
     """The review queue's indexes, each named after the query it serves: for both scopes (a
     site reviewer's `exam_site`, a province reviewer's `province`) the rows in the queue's
     order (submitted_at, id), so that a page is a walk of LIMIT 51 index entries from a
-    keyset cursor, whatever the population (review.selectors.queue, services.claim_next)."""
+    keyset cursor, whatever the population (review.selectors.queue, services.claim_next).
+    Each also INCLUDEs the columns its filtered count reads besides its own (the state; the
+    route), so that the count of up to COUNT_CAP rows beside a page is an index-only scan:
+    at a million it was a bitmap AND of two indexes and 1,000 heap pages, 10-20 ms."""
     indexes = []
     for scope, tag in (("exam_site", "site"), ("province", "prov")):
         order = [scope, "submitted_at", "id"]
         indexes += [
             # The default queue (submitted or in review) and "next" (claim_next's LIMIT 1
-            # FOR UPDATE SKIP LOCKED reads the first unclaimed row of this index).
-            models.Index(fields=order, condition=Q(state__in=WAITING), name=f"queue_{tag}_waiting"),
+            # FOR UPDATE SKIP LOCKED reads the first unclaimed row of this index); its route
+            # filter's count.
+            models.Index(
+                fields=order,
+                condition=Q(state__in=WAITING),
+                include=["route"],
+                name=f"queue_{tag}_waiting",
+            ),
             # The queue filtered by one state.
             models.Index(fields=[scope, "state", "submitted_at", "id"], name=f"queue_{tag}_state"),
             # The queue's "all" (everything but drafts).
@@ -38,13 +47,28 @@ def queue_indexes() -> list[models.Index]:
             # The queue filtered by route rule (R1 is rare: the waiting index would be read
             # to its end to find a page of them).
             models.Index(
-                fields=[scope, "rule_code", "submitted_at", "id"], name=f"queue_{tag}_rule"
+                fields=[scope, "rule_code", "submitted_at", "id"],
+                include=["state"],
+                name=f"queue_{tag}_rule",
             ),
             # The queue's flag filters (review.selectors.FLAGS), one partial index per flag.
-            models.Index(fields=order, condition=Q(has_warnings=True), name=f"queue_{tag}_warn"),
-            models.Index(fields=order, condition=Q(round__gt=1), name=f"queue_{tag}_resub"),
             models.Index(
-                fields=order, condition=Q(precheck_issues=True), name=f"queue_{tag}_precheck"
+                fields=order,
+                condition=Q(has_warnings=True),
+                include=["state"],
+                name=f"queue_{tag}_warn",
+            ),
+            models.Index(
+                fields=order,
+                condition=Q(round__gt=1),
+                include=["state"],
+                name=f"queue_{tag}_resub",
+            ),
+            models.Index(
+                fields=order,
+                condition=Q(precheck_issues=True),
+                include=["state"],
+                name=f"queue_{tag}_precheck",
             ),
         ]
     indexes += [

@@ -24,8 +24,26 @@ if TYPE_CHECKING:
 
 Key = tuple[int, str, str]  # (exam_site_id, kind, code)
 S = Application.State
-# A decision's time is counted in whole hours up to 90 days, then in the last bucket.
+# A decision's time is counted in whole hours for the first three days, then in whole days
+# up to 90 days, then in the last bucket: at most 159 counters per site, whatever the
+# population (whole hours up to 90 days made 12,784 rows for 14 sites at a million, read
+# by every statistics page).
+HOURLY = 72
 MAX_HOURS = 24 * 90
+
+
+def hour_bucket(hours: float) -> int:
+    """The counter (its first hour) of a decision taken `hours` after the submission."""
+    if hours < HOURLY:
+        return max(int(hours), 0)
+    return min(HOURLY + int((hours - HOURLY) // 24) * 24, MAX_HOURS)
+
+
+def bucket_width(start: int) -> int:
+    """How many hours the counter starting at `start` spans."""
+    return 1 if start < HOURLY else 24
+
+
 # The transitions that decide (the statistics' "time to decision").
 DECIDING = frozenset(
     {"approve", "request_changes", "reject", "send_onsite", "pass_onsite", "fail_onsite"}
@@ -92,8 +110,8 @@ def for_transition(
     for r in range(round_ + 1, application.round + 1):
         deltas[(new_site, "round", str(r))] += 1
     if name in DECIDING and application.submitted_at is not None:
-        hours = int((now - application.submitted_at).total_seconds() // 3600)
-        deltas[(new_site, "hours", str(min(max(hours, 0), MAX_HOURS)))] += 1
+        hours = (now - application.submitted_at).total_seconds() / 3600
+        deltas[(new_site, "hours", str(hour_bucket(hours)))] += 1
     for code in replace_reasons:
         deltas[(new_site, "replace", code)] += 1
     if name in ("reject", "fail_onsite") and reason.strip():

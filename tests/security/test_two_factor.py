@@ -159,6 +159,55 @@ def test_the_security_administrator_resets_a_lost_phone_audited(site_reviewer, d
     assert unverified(site_reviewer).get(OTP)["Location"].startswith("/accounts/otp/enrol/")
 
 
+def verified_by_login(user) -> Client:
+    """A session that passed both steps through the real pages."""
+    client = unverified(user)
+    device = enrolled_device(user)
+    assert client.post(OTP, {"code": current_code(device), "next": "/review/"}).status_code == 302
+    return client
+
+
+def test_a_verified_staff_page_does_not_look_the_device_up_again(site_reviewer):
+    client = verified_by_login(site_reviewer)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/review/").status_code == 200
+    assert not [q for q in queries if "otp_" in q["sql"]], "the device was read on a page"
+
+
+def test_a_reset_ends_the_verification_of_sessions_already_open(site_reviewer):
+    """The lost phone's sessions: verified before the reset, not after it, on their very
+    next request (without the per-request device query of django-otp)."""
+    open_session = verified_by_login(site_reviewer)
+    assert open_session.get("/review/").status_code == 200
+    admin = UserFactory(username="security-y", role=User.Role.SECURITY_ADMIN)
+    security = Client()
+    security.force_login(admin)
+    url = f"/accounts/staff/{site_reviewer.pk}/reset-otp/"
+    assert security.post(url, {"reason": "手机丢失，已电话核实"}).status_code == 302
+    response = open_session.get("/review/")
+    assert response.status_code == 302 and response["Location"].startswith(OTP)
+
+
+def test_a_session_of_a_replaced_authenticator_is_no_longer_verified(site_reviewer):
+    """Re-enrolment removes the old authenticator; a session verified by it asks again. New
+    recovery codes end the sessions a recovery code had opened."""
+    by_phone = verified_by_login(site_reviewer)
+    from medexam.accounts import second_factor
+
+    codes = second_factor.new_recovery_codes(site_reviewer)
+    by_code = unverified(site_reviewer)
+    assert by_code.post(OTP, {"code": codes[0], "next": "/review/"}).status_code == 302
+    assert by_code.get("/review/").status_code == 200
+    second_factor.new_recovery_codes(site_reviewer)  # the old codes' device is removed
+    assert by_code.get("/review/").status_code == 302
+    assert by_phone.get("/review/").status_code == 200  # the phone still counts
+    TOTPDevice.objects.filter(user=site_reviewer).delete()  # e.g. replaced in the admin
+    assert by_phone.get("/review/").status_code == 302
+
+
 @pytest.mark.parametrize(
     "role", [User.Role.PROVINCE_REVIEWER, User.Role.ADMIN, User.Role.AUDIT_ADMIN]
 )

@@ -30,6 +30,7 @@ from django.core.files.storage import default_storage  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from medexam.accounts.models import User  # noqa: E402
+from medexam.candidates import idcrypto  # noqa: E402
 from medexam.candidates.models import Candidate  # noqa: E402
 from medexam.materials.models import Application, UploadedImage  # noqa: E402
 from medexam.rules.models import Exam, MaterialItem  # noqa: E402
@@ -105,6 +106,9 @@ def fill(count: int, batch: int = 5000) -> int:
                         name="填充考生",
                         id_type="passport",
                         id_number=f"F{base + i:09d}",
+                        # bulk_create bypasses save(), which derives these two (issue 18).
+                        id_number_hmac=idcrypto.id_hmac(f"F{base + i:09d}"),
+                        id_tail=idcrypto.id_tail(f"F{base + i:09d}"),
                         phone=f"138{(base + i) % 10**8:08d}",
                         exam_category="临床执业医师",
                         education_level="bachelor",
@@ -115,7 +119,15 @@ def fill(count: int, batch: int = 5000) -> int:
                 ]
             )
             applications = Application.objects.bulk_create(
-                [Application(candidate=candidate) for candidate in candidates]
+                [
+                    # The scope columns of issue 15, as create_draft_applications sets them.
+                    Application(
+                        candidate=candidate,
+                        exam_site_id=candidate.exam_site_id,
+                        province=exam.province,
+                    )
+                    for candidate in candidates
+                ]
             )
             UploadedImage.objects.bulk_create(
                 [

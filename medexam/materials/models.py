@@ -19,6 +19,17 @@ def private_storage() -> Storage:
 WAITING = ("submitted", "in_review")  # states.REVIEWABLE_STATES (that module imports this)
 
 
+# The queue's yes/no filters: filter name -> (index name part, condition). The filter
+# (review.selectors.FLAGS) and its partial index must use the same condition, or the planner
+# cannot use the index: both read it from here.
+QUEUE_FLAGS: dict[str, tuple[str, Q]] = {
+    "warnings": ("warn", Q(has_warnings=True)),
+    # Issue 17's pre-check: its column, kept by medexam.precheck.
+    "precheck": ("precheck", Q(precheck_issues=True)),
+    "resubmitted": ("resub", Q(round__gt=1)),
+}
+
+
 def queue_indexes() -> list[models.Index]:
     """The review queue's indexes, each named after the query it serves: for both scopes (a
     site reviewer's `exam_site`, a province reviewer's `province`) the rows in the queue's
@@ -52,23 +63,14 @@ def queue_indexes() -> list[models.Index]:
                 name=f"queue_{tag}_rule",
             ),
             # The queue's flag filters (review.selectors.FLAGS), one partial index per flag.
-            models.Index(
-                fields=order,
-                condition=Q(has_warnings=True),
-                include=["state"],
-                name=f"queue_{tag}_warn",
-            ),
-            models.Index(
-                fields=order,
-                condition=Q(round__gt=1),
-                include=["state"],
-                name=f"queue_{tag}_resub",
-            ),
-            models.Index(
-                fields=order,
-                condition=Q(precheck_issues=True),
-                include=["state"],
-                name=f"queue_{tag}_precheck",
+            *(
+                models.Index(
+                    fields=order,
+                    condition=condition,
+                    include=["state"],
+                    name=f"queue_{tag}_{short}",
+                )
+                for short, condition in QUEUE_FLAGS.values()
             ),
         ]
     indexes += [

@@ -18,7 +18,13 @@ from medexam.candidates.idcrypto import tail_prefix
 from medexam.candidates.importing import gb11643_check_char
 from medexam.candidates.models import Candidate
 from medexam.formats import day
-from medexam.materials.models import Application, ReplacementReason, SiteTally, UploadedImage
+from medexam.materials.models import (
+    QUEUE_FLAGS,
+    Application,
+    ReplacementReason,
+    SiteTally,
+    UploadedImage,
+)
 from medexam.materials.selectors import MaterialsPage, materials_page
 from medexam.materials.tallies import bucket_width
 from medexam.review.models import Decision, PhoneCall, ReplacementRequest
@@ -38,13 +44,16 @@ ROUTES = {"online": "线上审核", "offline": "线下审核"}
 
 # The queue's yes/no filters: each is a column of the application row (set by the service
 # that changes what it says) with a partial index per scope on (scope, submitted_at, id)
-# WHERE the flag (materials.models.queue_indexes). A new filter is a column, a row here
-# and its two indexes; never an EXISTS over the images at read time.
+# WHERE the flag (materials.models.queue_indexes). A new filter is a column and a row in
+# materials.models.QUEUE_FLAGS (its condition and indexes) and here (its label); never an
+# EXISTS over the images at read time.
 FLAGS: dict[str, tuple[str, Q]] = {
-    "warnings": ("有质量提示", Q(has_warnings=True)),
-    # Issue 17's pre-check: its column, kept by medexam.precheck.
-    "precheck": ("预检发现问题", Q(precheck_issues=True)),
-    "resubmitted": ("重新提交", Q(round__gt=1)),
+    name: (label, QUEUE_FLAGS[name][1])
+    for name, label in (
+        ("warnings", "有质量提示"),
+        ("precheck", "预检发现问题"),
+        ("resubmitted", "重新提交"),
+    )
 }
 
 PAGE_SIZE = 50

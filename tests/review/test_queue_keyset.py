@@ -184,3 +184,15 @@ def test_a_common_name_says_the_list_is_cut(client, exam, shenyang, site_reviewe
 
     assert "超过 2 名" in page and "请输入完整姓名" in page
     assert page.count("李燕") >= 2
+
+
+def test_queue_rows_print_what_candidates_typed_as_text(client, exam, shenyang, site_reviewer):
+    """The rows are built in Python (review_tags.queue_rows): a name with markup in it is
+    shown as text, never as markup, in the row and in its checkbox's label."""
+    mark_submitted(CandidateFactory(exam=exam, exam_site=shenyang, name='<b>李"燕</b>'))
+    client.force_login(site_reviewer)
+
+    page = client.get(reverse("review:queue")).content.decode()
+
+    assert "<b>李" not in page
+    assert "&lt;b&gt;李&quot;燕&lt;/b&gt;" in page

@@ -9,7 +9,8 @@ no overridden save) — true of User, Candidate and Application at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -35,18 +36,41 @@ def _converter(field: models.Field, conn: Any) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, conn)
 
 
-def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """INSERTs `rows` (attname -> value); columns a row lacks take the field's default,
-    auto_now / auto_now_add fields take the current time."""
-    if not rows:
-        return
+def allocate_ids(model: type[models.Model], n: int) -> list[int] | None:
+    """`n` new primary keys from the table's own sequence (PostgreSQL), for rows written
+    with their keys; None elsewhere (the caller reads the keys back after inserting)."""
     conn = connections[DEFAULT_DB_ALIAS]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if conn.vendor != "postgresql" or n <= 0:
+        return None
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, n],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
+    """INSERTs `rows` (attname -> value; any iterable, read once); columns a row lacks take
+    the field's default, auto_now / auto_now_add fields take the current time. The primary
+    key is written when the first row has it (keys from allocate_ids), else the table's
+    sequence chooses. On PostgreSQL one COPY streams every row: PostgreSQL stores what it
+    has received while the next rows are prepared here."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    rows = itertools.chain([first], rows)
+    conn = connections[DEFAULT_DB_ALIAS]
+    with_pk = model._meta.pk.attname in first
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     now = timezone.now()
     template = model()
     defaults = {}
     per_row = []  # callable defaults (a uuid4, say) must differ from row to row
     for field in fields:
+        if field.primary_key:
+            continue  # every row has its own
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             defaults[field.attname] = now
         elif field.has_default() and callable(field.default) and field.default not in (list, dict):
@@ -60,35 +84,36 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         for attname, convert in converters
         if attname in defaults
     }
-    quote = conn.ops.quote_name
-    # Table and column names come from the model (quoted); every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(str(field.column)) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    params = []
-    for row in rows:
-        for f in per_row:
-            if f.attname not in row:
-                row = {**row, f.attname: f.get_default()}
-        params.append(
-            [
+
+    def params() -> Iterator[list[Any]]:
+        for row in rows:
+            for f in per_row:
+                if f.attname not in row:
+                    row = {**row, f.attname: f.get_default()}
+            yield [
                 convert(row[attname]) if attname in row else prepared[attname]
                 for attname, convert in converters
             ]
-        )
+
+    quote = conn.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            # COPY: one stream for the whole chunk instead of a statement per row (the
-            # same values, adapted by psycopg as for the INSERT). bench/import_candidates.py
+            # COPY: one stream for all the rows instead of a statement per row (the same
+            # values, adapted by psycopg as for the INSERT). bench/import_candidates.py
             # --postgres measures the import against a raw COPY of the rows it writes.
-            copy_sql = "COPY {} ({}) FROM STDIN".format(
-                quote(model._meta.db_table),
-                ", ".join(quote(str(field.column)) for field in fields),
-            )
-            with cursor.cursor.copy(copy_sql) as copy:
-                for values_row in params:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values_row in params():
                     copy.write_row(values_row)
-        else:
-            cursor.executemany(sql, params)
+            return
+        # Table and column names come from the model (quoted); every value is a parameter.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        batch: list[list[Any]] = []
+        for values_row in params():
+            batch.append(values_row)
+            if len(batch) == 2000:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)

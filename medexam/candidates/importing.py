@@ -213,6 +213,10 @@ class ParsedRow:
     line: int
     values: dict[str, Any]  # model field -> clean value; exam_site is an ExamSite pk
     errors: list[RowError] = field(default_factory=list)
+    # The keyed hash of values["id_number"] (idcrypto.id_hmac), computed once by the import
+    # (services) and kept beside the values, never among them: values are what is compared
+    # with, written to and shown of the candidate.
+    id_hmac: str = ""
 
 
 class ImportFileError(Exception):
@@ -239,6 +243,14 @@ class RowValidator:
         self.sites = site_lookup(exam)
         self.columns = self._map_header(header)
         self.present = set(self.columns.values())
+        self.present_booleans = sorted(self.present & BOOLEAN_FIELDS)
+        self.present_enums = [
+            name
+            for name in ("education_level", "education_type", "residency", "extra_exam")
+            if name in self.present
+        ]
+        self.present_texts = [n for n in ("major", "trial_institution") if n in self.present]
+        self.site_keys: dict[str, str] = {}  # a site's spelling in the file -> site_key()
         self.seen_registration: dict[str, int] = {}
         self.seen_id: dict[tuple[str, str], int] = {}
         self.today = dt.date.today()
@@ -271,19 +283,22 @@ class RowValidator:
     def validate(self, line: int, cells: list[Any]) -> ParsedRow:
         row = ParsedRow(line=line, values={})
         raw: dict[str, Any] = {}
+        width = len(cells)
         for index, name in self.columns.items():
-            raw[name] = cells[index] if index < len(cells) else None
+            raw[name] = cells[index] if index < width else None
+        # Each cell's text, read once (a row's cells are looked at several times each).
+        text_of = {name: _text(value) for name, value in raw.items()}
 
         def fail(name: str, code: str, message: str) -> None:
             row.errors.append(RowError(line, FIELD_LABELS.get(name, ""), code, message))
 
         for name in REQUIRED_COLUMNS.values():
-            if _text(raw.get(name)) == "":
+            if text_of.get(name, "") == "":
                 fail(name, "required", f"「{FIELD_LABELS[name]}」不能为空，请填写。")
 
         values = row.values
         for name in ("registration_no", "name", "exam_category"):
-            text = _text(raw.get(name))
+            text = text_of.get(name, "")
             if text:
                 limit = MAX_LENGTH[name]
                 if len(text) > limit:
@@ -295,7 +310,7 @@ class RowValidator:
                 values[name] = text
 
         # Identity document
-        id_type = self._enum(raw, "id_type", fail)
+        id_type = self._enum(text_of, "id_type", fail)
         raw_id = raw.get("id_number")
         if isinstance(raw_id, float):
             fail(
@@ -303,7 +318,7 @@ class RowValidator:
                 "id_number_as_number",
                 "证件号码被 Excel 存成了数字，末几位可能已经丢失。请将该列设置为“文本”格式，重新填写后再导入。",
             )
-        id_number = normalise_id_number(_text(raw_id))
+        id_number = normalise_id_number(text_of.get("id_number", ""))
         if id_number and id_type and not isinstance(raw_id, float):
             if id_type == Candidate.IdType.RESIDENT_ID:
                 problem = resident_id_problem(id_number, today=self.today)
@@ -318,7 +333,7 @@ class RowValidator:
         if id_type:
             values["id_type"] = id_type
 
-        phone = _PHONE_NOISE.sub("", _text(raw.get("phone")))
+        phone = _PHONE_NOISE.sub("", text_of.get("phone", ""))
         if phone.startswith("+86"):
             phone = phone[3:]
         if phone:
@@ -330,7 +345,10 @@ class RowValidator:
                 )
             values["phone"] = phone
 
-        site = site_key(_text(raw.get("exam_site")))
+        site_text = text_of.get("exam_site", "")
+        site = self.site_keys.get(site_text)
+        if site is None:
+            site = self.site_keys.setdefault(site_text, site_key(site_text))
         if site:
             if site in self.sites:
                 values["exam_site"] = self.sites[site]
@@ -338,10 +356,10 @@ class RowValidator:
                 fail(
                     "exam_site",
                     "unknown_exam_site",
-                    f"考点「{_text(raw.get('exam_site'))}」不是本次考试的考点，请填写考点代码或名称（如 {self._site_example()}）。",
+                    f"考点「{site_text}」不是本次考试的考点，请填写考点代码或名称（如 {self._site_example()}）。",
                 )
 
-        self._profile(raw, values, fail)
+        self._profile(raw, text_of, values, fail)
 
         # Duplicates inside the file: the second row is the wrong one to import.
         reg = values.get("registration_no")
@@ -370,8 +388,8 @@ class RowValidator:
         site = self.exam.sites.first()
         return f"{site.code} 或 {site.name}" if site else "考点代码"
 
-    def _enum(self, raw, name, fail) -> str | None:
-        text = _text(raw.get(name))
+    def _enum(self, text_of, name, fail) -> str | None:
+        text = text_of.get(name, "")
         if text == "":
             return "" if name == "extra_exam" else None
         lookup = ENUM_LOOKUP[name]
@@ -387,9 +405,9 @@ class RowValidator:
         )
         return None
 
-    def _profile(self, raw, values, fail) -> None:
-        for name in self.present & BOOLEAN_FIELDS:
-            text = _text(raw.get(name)).lower()
+    def _profile(self, raw, text_of, values, fail) -> None:
+        for name in self.present_booleans:
+            text = text_of.get(name, "").lower()
             if text in _TRUE:
                 values[name] = True
             elif text in _FALSE:
@@ -400,21 +418,21 @@ class RowValidator:
                     "invalid_boolean",
                     f"「{FIELD_LABELS[name]}」只能填“是”或“否”（留空视为“否”）。",
                 )
-        for name in self.present & {"education_level", "education_type", "residency", "extra_exam"}:
-            value = self._enum(raw, name, fail)
-            if value is None and _text(raw.get(name)) == "":
+        for name in self.present_enums:
+            value = self._enum(text_of, name, fail)
+            if value is None and text_of.get(name, "") == "":
                 value = DEFAULTS[name]
             if value is not None:
                 values[name] = value
-        for name in self.present & {"major", "trial_institution"}:
-            text = _text(raw.get(name))
+        for name in self.present_texts:
+            text = text_of.get(name, "")
             limit = MAX_LENGTH[name]
             if len(text) > limit:
                 fail(name, "too_long", f"「{FIELD_LABELS[name]}」最多 {limit} 个字。")
             values[name] = text
         if "graduation_date" in self.present:
             cell = raw.get("graduation_date")
-            if _text(cell) == "":
+            if text_of.get("graduation_date", "") == "":
                 values["graduation_date"] = None
             else:
                 date = _date(cell)
@@ -422,7 +440,7 @@ class RowValidator:
                     fail(
                         "graduation_date",
                         "invalid_date",
-                        f"毕业时间「{_text(cell)}」不是有效日期，请写成 2020-07-01 这样的格式。",
+                        f"毕业时间「{text_of['graduation_date']}」不是有效日期，请写成 2020-07-01 这样的格式。",
                     )
                 elif date.year < 1940 or date > dt.date(self.exam.year, 12, 31):
                     fail(
@@ -434,10 +452,10 @@ class RowValidator:
                     values["graduation_date"] = date
         if "passed_review_years" in self.present:
             years = []
-            for part in re.split(r"[,，、;；\s]+", _text(raw.get("passed_review_years"))):
+            for part in _YEARS_SPLIT.split(text_of.get("passed_review_years", "")):
                 if not part:
                     continue
-                if not re.fullmatch(r"\d{4}", part) or not (2000 <= int(part) < self.exam.year):
+                if not _YEAR.fullmatch(part) or not (2000 <= int(part) < self.exam.year):
                     fail(
                         "passed_review_years",
                         "invalid_year",
@@ -448,7 +466,7 @@ class RowValidator:
             else:
                 values["passed_review_years"] = sorted(set(years))
         if "trial_segments" in self.present:
-            segments = _trial_segments(_text(raw.get("trial_segments")))
+            segments = _trial_segments(text_of.get("trial_segments", ""))
             if isinstance(segments, str):
                 fail("trial_segments", "invalid_trial_segment", segments)
             else:
@@ -489,6 +507,8 @@ def _trial_segments(text: str) -> list[dict[str, str]] | str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # most cells: the CSV reader gives nothing else
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -506,6 +526,9 @@ _TRIAL = re.compile(
     r"\s+(\S+)(?:\s+(.+))?"
 )
 _SEGMENT_SPLIT = re.compile(r"[;；\n]+")
+_YEARS_SPLIT = re.compile(r"[,，、;；\s]+")
+_YEAR = re.compile(r"\d{4}")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _PHONE_NOISE = re.compile(r"[\s-]")
 
@@ -515,7 +538,15 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    match = _DATE.fullmatch(_text(value))
+    text = _text(value)
+    if len(text) == 10 and _ISO_DAY.fullmatch(text):
+        # 2020-07-01, the form nearly every cell has: the C parser (the same answer as the
+        # pattern below for exactly these digits; an impossible day is None either way).
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    match = _DATE.fullmatch(text)
     if not match:
         return None
     try:

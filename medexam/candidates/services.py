@@ -18,7 +18,7 @@ from django.utils import timezone
 from medexam.audit.models import AuditEntry
 from medexam.audit.services import client_ip, record
 from medexam.candidates import idcrypto
-from medexam.candidates.bulk import insert_rows
+from medexam.candidates.bulk import allocate_ids, insert_rows
 from medexam.candidates.importing import (
     FIELD_LABELS,
     ImportFileError,
@@ -178,7 +178,7 @@ def import_candidates(
             if current is None:
                 plan_new.append(row)
                 continue
-            changed = _changes(current, row.values)
+            changed = _changes(current, row)
             if changed:
                 plan_update.append((current, row.values, changed))
             else:
@@ -289,7 +289,8 @@ def _check_against_database(
     values = row.values
     if row.errors or "id_number" not in values:
         return
-    owner = owners.get((values["id_type"], idcrypto.id_hmac(values["id_number"])))
+    row.id_hmac = idcrypto.id_hmac(values["id_number"])
+    owner = owners.get((values["id_type"], row.id_hmac))
     if owner is not None and owner != values["registration_no"]:
         row.errors.append(
             RowError(
@@ -307,11 +308,11 @@ def _comparable(candidate: Candidate, name: str) -> Any:
     return getattr(candidate, name)
 
 
-def _changes(candidate: Candidate, values: dict[str, Any]) -> dict[str, list[Any]]:
+def _changes(candidate: Candidate, row: ParsedRow) -> dict[str, list[Any]]:
     diff = {}
-    for name, new in values.items():
+    for name, new in row.values.items():
         if name == "id_number":
-            if candidate.id_number_hmac != idcrypto.id_hmac(new):
+            if candidate.id_number_hmac != row.id_hmac:
                 diff[name] = [candidate.id_number, new]  # reads (decrypts) this one number
             continue
         old = _comparable(candidate, name)
@@ -342,46 +343,77 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
     from medexam.materials import tallies
     from medexam.materials.models import Application
 
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        # Unusable password: the candidate sets one after an SMS code (accounts.services).
-        unusable = make_password(None)
-        usernames = [new_candidate_username() for _ in chunk]
+    if not rows:
+        return
+    # Unusable password: the candidate sets one after an SMS code (accounts.services).
+    unusable = make_password(None)
+    now = timezone.now()
+
+    def account(row: ParsedRow, username: str) -> dict[str, Any]:
+        return {
+            "username": username,
+            "role": User.Role.CANDIDATE,
+            "password": unusable,
+            "display_name": row.values["name"],
+            "date_joined": now,
+        }
+
+    def candidate(row: ParsedRow, user_id: int) -> dict[str, Any]:
+        values = dict(row.values)
+        # insert_rows encrypts id_number itself (the field's preparation).
+        values["id_number_hmac"] = row.id_hmac
+        values["id_tail"] = idcrypto.id_tail(values["id_number"])
+        values["exam_site_id"] = values.pop("exam_site")
+        values.update(exam_id=exam.pk, user_id=user_id)
+        return values
+
+    def draft(candidate_id: int, site_id: int) -> dict[str, Any]:
+        # The draft application every candidate has from the day of import.
+        return {"candidate_id": candidate_id, "exam_site_id": site_id, "province": exam.province}
+
+    user_ids = allocate_ids(User, len(rows))
+    candidate_ids = allocate_ids(Candidate, len(rows))
+    if user_ids is not None and candidate_ids is not None:
+        # PostgreSQL: the keys come from the tables' own sequences, so each table is one COPY
+        # of every row, streamed while PostgreSQL stores what it has received (no lookup of
+        # the keys it chose between chunks).
         insert_rows(
             User,
-            [
-                {
-                    "username": username,
-                    "role": User.Role.CANDIDATE,
-                    "password": unusable,
-                    "display_name": row.values["name"],
-                    "date_joined": timezone.now(),
-                }
-                for username, row in zip(usernames, chunk, strict=True)
-            ],
+            (
+                account(row, new_candidate_username()) | {"id": pk}
+                for row, pk in zip(rows, user_ids, strict=True)
+            ),
         )
-        user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
-        candidate_rows = []
-        for username, row in zip(usernames, chunk, strict=True):
-            values = dict(row.values)
-            # insert_rows encrypts id_number itself (the field's preparation).
-            values["id_number_hmac"] = idcrypto.id_hmac(values["id_number"])
-            values["id_tail"] = idcrypto.id_tail(values["id_number"])
-            values["exam_site_id"] = values.pop("exam_site")
-            values.update(exam_id=exam.pk, user_id=user_ids[username])
-            candidate_rows.append(values)
-        insert_rows(Candidate, candidate_rows)
-        candidate_sites = Candidate.objects.filter(
-            exam=exam, registration_no__in=[row.values["registration_no"] for row in chunk]
-        ).values_list("pk", "exam_site_id")
-        # The draft application every candidate has from the day of import, counted.
         insert_rows(
-            Application,
+            Candidate,
+            (
+                candidate(row, user_id) | {"id": pk}
+                for row, user_id, pk in zip(rows, user_ids, candidate_ids, strict=True)
+            ),
+        )
+        sites = [row.values["exam_site"] for row in rows]
+        insert_rows(Application, map(draft, candidate_ids, sites))
+        tallies.created_drafts(sites)
+        return
+    for start in range(0, len(rows), BATCH):
+        # Elsewhere (SQLite): chunks, each table's keys read back by the unique columns.
+        chunk = rows[start : start + BATCH]
+        usernames = [new_candidate_username() for _ in chunk]
+        insert_rows(User, list(map(account, chunk, usernames)))
+        by_name = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+        insert_rows(
+            Candidate,
             [
-                {"candidate_id": pk, "exam_site_id": site, "province": exam.province}
-                for pk, site in candidate_sites
+                candidate(row, by_name[username])
+                for row, username in zip(chunk, usernames, strict=True)
             ],
         )
+        candidate_sites = list(
+            Candidate.objects.filter(
+                exam=exam, registration_no__in=[row.values["registration_no"] for row in chunk]
+            ).values_list("pk", "exam_site_id")
+        )
+        insert_rows(Application, [draft(pk, site) for pk, site in candidate_sites])
         tallies.created_drafts(site for _, site in candidate_sites)
 
 

@@ -52,6 +52,50 @@ def test_it_imports_candidates_with_accounts_and_draft_applications(import_exam,
     assert first.application.state == Application.State.DRAFT
 
 
+def test_every_row_gets_its_own_account_and_application(import_exam):
+    # The rows are written table by table (on PostgreSQL with keys drawn beforehand, on
+    # SQLite read back): a shifted key would give one candidate another's account or site.
+    rows = [row(n, 考点="沈阳市" if n % 3 else "大连市") for n in range(1, 41)]
+    report = run(import_exam, rows)
+
+    assert report.created == 40
+    for candidate in Candidate.objects.select_related("user", "application", "exam_site"):
+        n = int(candidate.registration_no[-6:])
+        assert candidate.name == f"考生{n}" and candidate.id_number == resident_id(n)
+        assert candidate.user.display_name == candidate.name
+        assert candidate.exam_site.name == ("沈阳市" if n % 3 else "大连市")
+        assert candidate.application.exam_site_id == candidate.exam_site_id
+    assert User.objects.filter(role=User.Role.CANDIDATE).count() == 40
+    # Later rows take keys after the import's (the sequence moved on).
+    later = Candidate.objects.get(registration_no="22210000040")
+    later.pk = None
+    later.registration_no, later.id_number = "22219999999", resident_id(999)
+    later.user = User.objects.create(username="c-later")
+    later.save()
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2021-07-01", dt.date(2021, 7, 1)),
+        ("2021/7/1", dt.date(2021, 7, 1)),
+        ("2021.07.01", dt.date(2021, 7, 1)),
+        ("2021年7月1日", dt.date(2021, 7, 1)),
+        (" 2020-02-29 ", dt.date(2020, 2, 29)),
+        ("２０２１-０７-０１", dt.date(2021, 7, 1)),  # full-width digits, as typed in Excel
+    ],
+)
+def test_graduation_dates_in_the_forms_people_write_them(import_exam, written, read):
+    assert run(import_exam, [row(1, 毕业时间=written)]).errors == []
+    assert Candidate.objects.get().graduation_date == read
+
+
+@pytest.mark.parametrize("written", ["2021-13-01", "2019-02-29", "20210701", "2021-7-1x"])
+def test_impossible_or_unreadable_dates_are_refused(import_exam, written):
+    report = run(import_exam, [row(1, 毕业时间=written)])
+    assert [e.code for e in report.errors] == ["invalid_date"]
+
+
 def test_xlsx_cells_typed_as_numbers_and_dates_are_read(import_exam):
     report = run(
         import_exam,

@@ -4,15 +4,18 @@
         [--candidates 1000000] [--seed 15]
 
 Drops and creates the database, migrates it, loads the Liaoning 2022 exam (its 14 sites),
-creates one site reviewer per site (`reviewer-<code>`), a province reviewer (`province`)
-and an administrator, all with the demo's reviewer password, then writes N candidates with
+creates the site reviewers (one per CANDIDATES_PER_REVIEWER candidates of the site, at least
+one: `reviewer-<code>`, then `reviewer-<code>-2`...), a province reviewer (`province`) and an
+administrator, all with the demo's reviewer password, then writes N candidates with
 their accounts, applications, ~3 image rows each (every row points at one stored JPEG), and
 the decisions and replacement requests their states imply, with reasons and times:
 
     draft 35 %, submitted 24 %, in review 3 %, changes requested 7 %, approved 23 %,
     rejected 2 %, on-site pending 6 %; 15 % of the submitted ones are in their 2nd round;
     8 % carry an image with an intake warning, 5 % a pre-check problem; sites sized like
-    Liaoning's cities.
+    Liaoning's cities. A tenth of those in review are held by a live claim, at most one per
+    reviewer (as review.services.claim_next / claim_application keep it: "next" first puts
+    back what the reviewer held), the others' claims have been put back.
 
 Rows go in with COPY (psycopg), foreign-key triggers off (the rows are made consistent
 here), secondary indexes dropped during the load and rebuilt after it, then VACUUM ANALYZE.
@@ -51,6 +54,8 @@ MIX = [
 ]
 # Relative size of the 14 sites (Shenyang and Dalian are the big ones).
 SITE_WEIGHTS = [18, 16, 6, 5, 5, 5, 6, 6, 6, 5, 5, 5, 6, 6]
+# A site's reviewers: one per this many of its candidates (a 70,000-candidate city ~14).
+CANDIDATES_PER_REVIEWER = 5000
 REJECT_REASONS = [
     ("学历不符合报考条件", 40),
     ("试用期不满一年", 25),
@@ -206,15 +211,22 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
     exam = load_exam_file(ROOT / "medexam/rules/data/liaoning-2022.yaml")
     sites = list(exam.sites.order_by("code"))
     staff_hash = make_password(REVIEWER_PASSWORD)
-    reviewers = {}
-    for site in sites:
-        reviewers[site.pk] = User.objects.create(
-            username=f"reviewer-{site.code}",
-            display_name=f"{site.name}考点审核员",
-            role=User.Role.SITE_REVIEWER,
-            exam_site=site,
-            password=staff_hash,
-        ).pk
+    reviewers = {}  # the site's first reviewer: the one who decided (the decisions' actor)
+    free: dict[int, list[int]] = {}  # the site's reviewers who hold no live claim yet
+    for index, site in enumerate(sites):
+        share = n * SITE_WEIGHTS[index] / sum(SITE_WEIGHTS)
+        team = User.objects.bulk_create(
+            User(
+                username=f"reviewer-{site.code}" + (f"-{k}" if k > 1 else ""),
+                display_name=f"{site.name}考点审核员" + (f"{k}" if k > 1 else ""),
+                role=User.Role.SITE_REVIEWER,
+                exam_site=site,
+                password=staff_hash,
+            )
+            for k in range(1, max(1, round(share / CANDIDATES_PER_REVIEWER)) + 1)
+        )
+        reviewers[site.pk] = team[0].pk
+        free[site.pk] = [user.pk for user in reversed(team)]
     User.objects.create(
         username="province",
         display_name="辽宁省考区审核员",
@@ -449,8 +461,8 @@ def fill(n: int, seed: int, started: float) -> dict[str, int]:
                     for code in weighted(rng, REPLACE_REASONS, 1 + (rng.random() < 0.3)):
                         requests.append((decision_id, app_id, items["id_proof"], code))
                         tallies[(site.pk, "replace", code)] += 1
-            if state == "in_review" and rng.random() < 0.1:
-                claimed, expires = reviewers[site.pk], NOW + dt.timedelta(minutes=20)
+            if state == "in_review" and rng.random() < 0.1 and free[site.pk]:
+                claimed, expires = free[site.pk].pop(), NOW + dt.timedelta(minutes=20)
             warned = rng.random() < 0.08
             prechecked = rng.random() < 0.05  # an OCR pre-check problem (issue 17)
             apps.append(

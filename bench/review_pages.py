@@ -1,21 +1,22 @@
 """Every reviewer, province, candidate and API page at 10,000 and at N candidates.
 
     .venv/bin/python bench/review_pages.py --postgres postgres://postgres@127.0.0.1:5432/scale_pop_1m \
-        [--candidates 1000000] [--small-postgres URL] [--runs 5] [--rounds 2] [--rebuild]
+        [--candidates 1000000] [--small-postgres URL] [--runs 7] [--rounds 3] [--rebuild]
 
 Builds (bench/population.py) or reuses two PostgreSQL databases: the one of --postgres with
 N candidates, and one with 10,000 (--small-postgres; default: the same URL with the suffix
 `_10k` in place of the name's last part). Each page runs in a process of its own per
 database, with production settings (DEBUG off), through Django's test client (the whole
 request: middleware, view, SQL, template), warm: two requests first, then --runs timed
-ones; the two databases take turns --rounds times (default 2), and the median of all of a
+ones; the two databases take turns --rounds times (default 3), and the median of all of a
 page's timed requests is its server time. A separate request counts its SQL
 statements (CaptureQueriesContext). The pages:
 
 * the queue of the biggest site's reviewer and of the province: first page, a deep page (the
   keyset cursor of the row at 90 % of the waiting queue, the issue's "page 500" at 1M), each
   filter (a state, all, warnings, resubmitted, pre-check problems once they exist, route, route
-  rule R1, a submission date range, search by name, registration number, last 6 and last 4
+  rule R1, a submission date range, search by name (two names, the same at both sizes: the
+  10k sample candidate's and the N sample's), registration number, last 6 and last 4
   characters of the ID number);
 * "next" (claims the oldest unclaimed application: each run claims one more);
 * one application, statistics of the site and of the province, the results export request
@@ -87,7 +88,7 @@ def migrate(url: str) -> None:
 # --- the measuring process -----------------------------------------------------------------
 
 
-def worker(url: str, runs: int) -> None:
+def worker(url: str, runs: int, names: list[str], pick: bool = False) -> None:
     name = urlsplit(url).path.lstrip("/")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("MEDEXAM_SECRET_KEY", "pages-bench-" + uuid.uuid4().hex)
@@ -113,7 +114,7 @@ def worker(url: str, runs: int) -> None:
     from medexam.api.models import ApiToken
     from medexam.materials.models import Application
     from medexam.review import selectors
-    from medexam.rules.models import Exam
+    from medexam.rules.models import Exam, ExamSite
 
     assert not settings.DEBUG
     from django.core.management import call_command
@@ -128,7 +129,9 @@ def worker(url: str, runs: int) -> None:
         .annotate(n=django.db.models.Count("id"))
         .order_by("-n")[0]["exam_site_id"]
     )
-    reviewer = User.objects.get(role="site_reviewer", exam_site_id=site_id)
+    reviewer = User.objects.get(
+        username=f"reviewer-{ExamSite.objects.get(pk=site_id).code}"
+    )  # bench/population.py: the first of the site's reviewers
     province = User.objects.get(role="province_reviewer")
     admin = User.objects.get(username="admin")
     in_site = waiting.filter(exam_site_id=site_id).order_by("submitted_at", "id")
@@ -139,6 +142,9 @@ def worker(url: str, runs: int) -> None:
     prov_deep = selectors.encode_cursor(prov_waiting[int(prov_waiting.count() * 0.9)])
     sample = in_site.select_related("candidate")[total // 2]
     candidate = sample.candidate
+    if pick:  # the name searched at both sizes (main)
+        print(json.dumps(candidate.name))
+        return
     id_number = candidate.id_number  # plain text in Python (decrypted by its field)
     ApiToken.objects.filter(name="bench").delete()
     _, token = ApiToken.issue(user=admin, name="bench")
@@ -199,7 +205,10 @@ def worker(url: str, runs: int) -> None:
             (f"queue {scope}: route offline", client, "get", f"{queue}?route=offline"),
             (f"queue {scope}: rule R1", client, "get", f"{queue}?rule=R1"),
             (f"queue {scope}: submitted since", client, "get", f"{queue}?from={since}"),
-            (f"queue {scope}: search name", client, "get", searched(client, candidate.name)),
+            *[
+                (f"queue {scope}: search name ({size}'s)", client, "get", searched(client, name))
+                for size, name in zip(("10k", "N"), names, strict=True)
+            ],
             (
                 f"queue {scope}: search reg. no",
                 client,
@@ -262,9 +271,11 @@ def worker(url: str, runs: int) -> None:
 # --- the report -----------------------------------------------------------------------------
 
 
-def measure(url: str, runs: int) -> list[dict[str, Any]]:
+def measure(url: str, runs: int, names: list[str], pick: bool = False) -> Any:
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", url, "--runs", str(runs)],
+        [sys.executable, __file__, "--worker", url, "--runs", str(runs)]
+        + ["--names", json.dumps(names)]
+        + (["--pick"] if pick else []),
         capture_output=True,
         text=True,
     )
@@ -285,13 +296,15 @@ def main() -> None:
     parser.add_argument("--postgres", help="URL of the N-candidate database")
     parser.add_argument("--small-postgres", default="", help="URL of the 10k database")
     parser.add_argument("--candidates", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5, help="timed requests per page per round")
-    parser.add_argument("--rounds", type=int, default=2, help="turns of each database")
+    parser.add_argument("--runs", type=int, default=7, help="timed requests per page per round")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of each database")
     parser.add_argument("--rebuild", action="store_true", help="rebuild both databases")
     parser.add_argument("--worker", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--names", default="[]", help=argparse.SUPPRESS)
+    parser.add_argument("--pick", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.runs)
+        worker(args.worker, args.runs, json.loads(args.names), args.pick)
         return
     if not args.postgres:
         parser.error("--postgres is required")
@@ -302,6 +315,11 @@ def main() -> None:
         small = urlunsplit(parts._replace(path=f"/{base}_10k"))
     ensure(small, 10_000, args.rebuild)
     ensure(args.postgres, args.candidates, args.rebuild)
+    # Search by name: the same two names at both sizes (each database's sample candidate's),
+    # so that each line compares one search at two populations. The 10k sample's name is
+    # rare there and ~100 times as frequent at N; the N sample's is a common one.
+    names = [measure(url, 0, [], pick=True) for url in (small, args.postgres)]
+    print(f"# names searched: {len(names[0])} and {len(names[1])} characters", flush=True)
     print(f"# load average before: {load()}", flush=True)
     # The two databases take turns, --rounds times (10k, N, 10k, N, ...), and each page's
     # figure is the median of all its timed requests: a neighbour's burst or the machine's
@@ -310,7 +328,7 @@ def main() -> None:
     many: list[dict[str, Any]] = []
     for _ in range(args.rounds):
         for collected, url in ((few, small), (many, args.postgres)):
-            measured = measure(url, args.runs)
+            measured = measure(url, args.runs, names)
             if not collected:
                 collected.extend(measured)
                 continue

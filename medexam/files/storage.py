@@ -112,7 +112,8 @@ def read_bytes(storage: Storage, name: str) -> bytes:
 def list_files(storage: Storage, prefix: str) -> Iterator[StoredFile]:
     """Every file under the folder `prefix`, in the byte order of their names (the order
     S3 lists keys in and `COLLATE "C"` sorts in), with size and modification time: one
-    listing request per 1,000 objects on S3, one stat per file on disk."""
+    listing request per 1,000 objects on S3, one stat per file on disk. A file deleted while
+    the listing runs may or may not be in it (on S3 as on disk)."""
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     if is_s3(storage):
         s3: Any = storage
@@ -142,7 +143,10 @@ def _walk(path: str, name: str) -> Iterator[StoredFile]:
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path, f"{name}{entry.name}/")
         elif entry.is_file(follow_symlinks=False):
-            stat = entry.stat()
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue  # deleted since the folder was read: not there, as S3 would list it
             yield StoredFile(
                 name=f"{name}{entry.name}",
                 size=stat.st_size,

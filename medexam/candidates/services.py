@@ -361,7 +361,7 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
     def candidate(row: ParsedRow, user_id: int) -> dict[str, Any]:
         values = dict(row.values)
         # insert_rows encrypts id_number itself (the field's preparation).
-        values["id_number_hmac"] = row.id_hmac
+        values["id_number_hmac"] = row.id_hmac or idcrypto.id_hmac(values["id_number"])
         values["id_tail"] = idcrypto.id_tail(values["id_number"])
         values["exam_site_id"] = values.pop("exam_site")
         values.update(exam_id=exam.pk, user_id=user_id)

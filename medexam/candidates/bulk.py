@@ -16,6 +16,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
+# Rows per executemany() where there is no COPY (SQLite): bounded memory for any iterable.
+EXECUTEMANY_BATCH = 2000
 _PLAIN = (
     models.CharField,
     models.TextField,
@@ -112,7 +114,7 @@ def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> No
         batch: list[list[Any]] = []
         for values_row in params():
             batch.append(values_row)
-            if len(batch) == 2000:
+            if len(batch) == EXECUTEMANY_BATCH:
                 cursor.executemany(sql, batch)
                 batch = []
         if batch:

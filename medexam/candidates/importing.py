@@ -16,13 +16,14 @@ import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
 from django.db import models
 from django.db.models import Field
 
-from medexam.candidates import spreadsheet
+from medexam.candidates import idcrypto, spreadsheet
 from medexam.candidates.models import Candidate, normalise_id_number
 
 # --- The columns -------------------------------------------------------------------------
@@ -213,10 +214,14 @@ class ParsedRow:
     line: int
     values: dict[str, Any]  # model field -> clean value; exam_site is an ExamSite pk
     errors: list[RowError] = field(default_factory=list)
-    # The keyed hash of values["id_number"] (idcrypto.id_hmac), computed once by the import
-    # (services) and kept beside the values, never among them: values are what is compared
-    # with, written to and shown of the candidate.
-    id_hmac: str = ""
+
+    @cached_property
+    def id_hmac(self) -> str:
+        """The keyed hash of values["id_number"] (idcrypto.id_hmac), computed once per row
+        (the import matches, compares and writes by it) and kept beside the values, never
+        among them: values are what is compared with, written to and shown of the
+        candidate."""
+        return idcrypto.id_hmac(self.values["id_number"])
 
 
 class ImportFileError(Exception):
@@ -250,7 +255,6 @@ class RowValidator:
             if name in self.present
         ]
         self.present_texts = [n for n in ("major", "trial_institution") if n in self.present]
-        self.site_keys: dict[str, str] = {}  # a site's spelling in the file -> site_key()
         self.seen_registration: dict[str, int] = {}
         self.seen_id: dict[tuple[str, str], int] = {}
         self.today = dt.date.today()
@@ -346,9 +350,7 @@ class RowValidator:
             values["phone"] = phone
 
         site_text = text_of.get("exam_site", "")
-        site = self.site_keys.get(site_text)
-        if site is None:
-            site = self.site_keys.setdefault(site_text, site_key(site_text))
+        site = site_key(site_text)
         if site:
             if site in self.sites:
                 values["exam_site"] = self.sites[site]
@@ -555,6 +557,7 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=1024)  # a file spells its sites a handful of ways, on every row
 def site_key(text: str) -> str:
     """The form site names are compared in: full-width letters and digits folded (NFKC),
     spaces dropped, upper case."""

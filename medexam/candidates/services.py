@@ -289,7 +289,6 @@ def _check_against_database(
     values = row.values
     if row.errors or "id_number" not in values:
         return
-    row.id_hmac = idcrypto.id_hmac(values["id_number"])
     owner = owners.get((values["id_type"], row.id_hmac))
     if owner is not None and owner != values["registration_no"]:
         row.errors.append(
@@ -349,8 +348,10 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
     unusable = make_password(None)
     now = timezone.now()
 
-    def account(row: ParsedRow, username: str) -> dict[str, Any]:
+    # `key`: the row's primary key when it is drawn beforehand (PostgreSQL), else nothing.
+    def account(row: ParsedRow, username: str, **key: int) -> dict[str, Any]:
         return {
+            **key,
             "username": username,
             "role": User.Role.CANDIDATE,
             "password": unusable,
@@ -358,13 +359,13 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
             "date_joined": now,
         }
 
-    def candidate(row: ParsedRow, user_id: int) -> dict[str, Any]:
+    def candidate(row: ParsedRow, user_id: int, **key: int) -> dict[str, Any]:
         values = dict(row.values)
         # insert_rows encrypts id_number itself (the field's preparation).
-        values["id_number_hmac"] = row.id_hmac or idcrypto.id_hmac(values["id_number"])
+        values["id_number_hmac"] = row.id_hmac
         values["id_tail"] = idcrypto.id_tail(values["id_number"])
         values["exam_site_id"] = values.pop("exam_site")
-        values.update(exam_id=exam.pk, user_id=user_id)
+        values.update(exam_id=exam.pk, user_id=user_id, **key)
         return values
 
     def draft(candidate_id: int, site_id: int) -> dict[str, Any]:
@@ -380,14 +381,14 @@ def _create(exam: Exam, rows: list[ParsedRow]) -> None:
         insert_rows(
             User,
             (
-                account(row, new_candidate_username()) | {"id": pk}
+                account(row, new_candidate_username(), id=pk)
                 for row, pk in zip(rows, user_ids, strict=True)
             ),
         )
         insert_rows(
             Candidate,
             (
-                candidate(row, user_id) | {"id": pk}
+                candidate(row, user_id, id=pk)
                 for row, user_id, pk in zip(rows, user_ids, candidate_ids, strict=True)
             ),
         )
